@@ -1,0 +1,1 @@
+"""The embedded local stack: moto's server in-process plus a simulated edge pipeline."""

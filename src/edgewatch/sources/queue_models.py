@@ -1,0 +1,129 @@
+"""Typed results of the queue metrics poller, shared by the CLI and the TUI."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from edgewatch.config import Level, Thresholds, threshold_level
+
+ConnectionState = Literal["connecting", "ok", "degraded", "down", "paused"]
+HISTORY_METRICS = ("visible", "in_flight", "delayed", "dlq_visible")
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStatus:
+    """One queue at one poll. Counts are ``None`` when unknown (error, not yet polled).
+
+    ``oldest_age_s`` is ``None`` ("n/a") when CloudWatch has no datapoint: never 0 by default.
+    """
+
+    name: str
+    url: str | None
+    visible: int | None = None
+    in_flight: int | None = None
+    delayed: int | None = None
+    oldest_age_s: float | None = None
+    oldest_age_at: datetime | None = None  # timestamp of the CloudWatch datapoint
+    dlq_url: str | None = None
+    dlq: QueueStatus | None = None  # the DLQ's own status, when this queue has one
+    is_dlq: bool = False  # some other watched queue redrives into this one
+    fifo: bool = False
+    error: str | None = None
+    stale: bool = False  # the last request for this queue has not answered yet
+    updated_at: float | None = None  # epoch seconds of the last successful read
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    @property
+    def depth_level(self) -> Level:
+        return threshold_level(self.visible, self.thresholds.depth)
+
+    @property
+    def age_level(self) -> Level:
+        return threshold_level(self.oldest_age_s, self.thresholds.age_s)
+
+    @property
+    def dlq_level(self) -> Level:
+        if self.dlq is None:
+            return "ok"
+        return threshold_level(self.dlq.visible, self.thresholds.dlq_depth)
+
+    @property
+    def level(self) -> Level:
+        """The worst of the queue's levels; an error is critical."""
+        if self.error:
+            return "crit"
+        levels = {self.depth_level, self.age_level, self.dlq_level}
+        for worst in ("crit", "warn"):
+            if worst in levels:
+                return worst  # type: ignore[return-value]
+        return "ok"
+
+    def to_json(self, *, with_dlq: bool = True) -> dict[str, Any]:
+        """The documented ``edgewatch status --json`` shape."""
+        out: dict[str, Any] = {
+            "name": self.name,
+            "url": self.url,
+            "visible": self.visible,
+            "in_flight": self.in_flight,
+            "delayed": self.delayed,
+            "oldest_age_s": None if self.oldest_age_s is None else round(self.oldest_age_s, 1),
+        }
+        if with_dlq:
+            out["dlq"] = None if self.dlq is None else self.dlq.to_json(with_dlq=False)
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSnapshot:
+    """Every watched queue after one poll, plus the poller's view of the endpoint."""
+
+    queues: tuple[QueueStatus, ...]
+    polled_at: float  # epoch seconds
+    connection: ConnectionState
+    error: str | None = None  # endpoint-level problem (down, no credentials, ...)
+    last_success_at: float | None = None
+    metrics_at: float | None = None  # when CloudWatch was last read successfully
+    metrics_error: str | None = None
+
+    def by_url(self) -> dict[str, QueueStatus]:
+        return {q.url or q.name: q for q in self.queues}
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [q.to_json() for q in self.queues]
+
+
+class History:
+    """Bounded per-queue, per-metric series for sparklines (``None`` kept as a gap)."""
+
+    def __init__(self, maxlen: int) -> None:
+        self.maxlen = maxlen
+        self._series: dict[tuple[str, str], deque[float | None]] = {}
+
+    def record(self, snapshot: MetricsSnapshot) -> None:
+        for q in snapshot.queues:
+            key = q.url or q.name
+            values = {
+                "visible": q.visible,
+                "in_flight": q.in_flight,
+                "delayed": q.delayed,
+                "dlq_visible": q.dlq.visible if q.dlq else None,
+            }
+            for metric, value in values.items():
+                series = self._series.get((key, metric))
+                if series is None:
+                    series = self._series[(key, metric)] = deque(maxlen=self.maxlen)
+                series.append(None if q.stale or value is None else float(value))
+
+    def series(self, queue_key: str, metric: str) -> list[float | None]:
+        return list(self._series.get((queue_key, metric), ()))
+
+    def forget(self, keep: Iterable[str]) -> None:
+        """Drop the series of queues no longer watched (bounded memory across re-discovery)."""
+        keep_set = set(keep)
+        for key in [k for k in self._series if k[0] not in keep_set]:
+            del self._series[key]

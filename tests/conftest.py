@@ -1,0 +1,68 @@
+"""Shared fixtures: a real moto server over HTTP on 127.0.0.1 (no monkeypatched AWS layer)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from edgewatch.aws import AwsClients, AwsTarget
+from edgewatch.localstack.server import FAKE_CREDENTIALS, MotoServer
+
+# Tests never touch real AWS, whatever the developer's shell holds.
+for _var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "EDGEWATCH_CONFIG"):
+    os.environ.pop(_var, None)
+os.environ["AWS_ACCESS_KEY_ID"] = FAKE_CREDENTIALS[0]
+os.environ["AWS_SECRET_ACCESS_KEY"] = FAKE_CREDENTIALS[1]
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+os.environ["AWS_CONFIG_FILE"] = os.devnull
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
+@pytest.fixture(scope="session")
+def moto_session_server() -> Iterator[MotoServer]:
+    server = MotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def moto_server(moto_session_server: MotoServer) -> Iterator[MotoServer]:
+    """The shared moto server, reset before each test (moto state is per process)."""
+    if not moto_session_server.running:
+        moto_session_server.start()
+    moto_session_server.reset()
+    yield moto_session_server
+    if not moto_session_server.running:  # a test that stopped it
+        moto_session_server.start()
+
+
+@pytest.fixture
+def aws_target(moto_server: MotoServer) -> AwsTarget:
+    return AwsTarget(
+        region="us-east-1", endpoint_url=moto_server.endpoint_url, credentials=FAKE_CREDENTIALS
+    )
+
+
+@pytest.fixture
+async def aws_clients(aws_target: AwsTarget) -> AsyncIterator[AwsClients]:
+    clients = AwsClients(aws_target)
+    yield clients
+    await clients.aclose()
+
+
+@pytest.fixture
+def boto3_sqs(moto_server: MotoServer):
+    """A plain boto3 client for arranging and checking state from the outside."""
+    import boto3
+
+    return boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=moto_server.endpoint_url,
+        aws_access_key_id=FAKE_CREDENTIALS[0],
+        aws_secret_access_key=FAKE_CREDENTIALS[1],
+    )
