@@ -1,0 +1,73 @@
+"""What a running edgewatch is connected to: settings, AWS target, clients, embedded stack.
+
+The CLI builds one :class:`Runtime` and hands it to a subcommand or to the TUI, so both use the
+same engines against the same endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from edgewatch.aws import AwsClients, AwsTarget
+from edgewatch.config import ConfigSource, Settings
+
+if TYPE_CHECKING:
+    from edgewatch.localstack.stack import EmbeddedStack
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    target: AwsTarget
+    config_source: ConfigSource = field(default_factory=lambda: ConfigSource(None, "none"))
+    stack: EmbeddedStack | None = None
+    _clients: AwsClients | None = field(default=None, repr=False)
+
+    @property
+    def embedded(self) -> bool:
+        """Running on the embedded local stack (simulated data)."""
+        return self.stack is not None
+
+    @property
+    def clients(self) -> AwsClients:
+        """Created lazily so that it binds to the event loop that first uses it."""
+        if self._clients is None:
+            self._clients = AwsClients(self.target)
+        return self._clients
+
+    @property
+    def endpoint_label(self) -> str:
+        return self.target.endpoint_url or "AWS (default endpoint)"
+
+    @property
+    def region(self) -> str:
+        return self.clients.region
+
+    @classmethod
+    def start(
+        cls,
+        settings: Settings,
+        config_source: ConfigSource,
+        *,
+        embedded: bool,
+        seed: int | None = None,
+    ) -> Runtime:
+        """Connect to the configured AWS, or start the embedded stack first when ``embedded``."""
+        if not embedded:
+            return cls(settings, AwsTarget.from_settings(settings.aws), config_source)
+        from edgewatch.localstack.stack import EmbeddedStack
+
+        stack = EmbeddedStack(seed=seed)
+        stack.start()
+        return cls(settings, stack.target, config_source, stack=stack)
+
+    async def aclose(self) -> None:
+        """Close AWS clients (call from the loop that used them)."""
+        if self._clients is not None:
+            await self._clients.aclose()
+            self._clients = None
+
+    def stop_stack(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()
