@@ -8,16 +8,18 @@ Precedence, highest first: command-line flags > environment (``EDGEWATCH_*``, ne
 from __future__ import annotations
 
 import contextvars
+import json
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -26,8 +28,8 @@ ENV_PREFIX = "EDGEWATCH_"
 CONFIG_ENV = "EDGEWATCH_CONFIG"
 
 # The parsed TOML file for the settings being built; a ContextVar keeps concurrent loads apart.
-_file_data: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "edgewatch_config_file_data", default={}
+_file_data: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "edgewatch_config_file_data", default=None
 )
 
 
@@ -106,7 +108,7 @@ class Settings(BaseSettings):
     )
 
     aws: AwsSettings = AwsSettings()
-    queues: list[QueueConfig] = Field(default_factory=list)
+    queues: Annotated[list[QueueConfig], NoDecode] = Field(default_factory=list)
     thresholds: Thresholds = Thresholds(depth=1000, age_s=300, dlq_depth=1)
     poll_interval: float = Field(default=1.0, ge=0.2, le=3600)
     metrics_interval: float = Field(
@@ -122,8 +124,14 @@ class Settings(BaseSettings):
     @field_validator("queues", mode="before")
     @classmethod
     def _names_to_objects(cls, value: Any) -> Any:
-        if isinstance(value, str):  # EDGEWATCH_QUEUES="a,b"
-            value = [v.strip() for v in value.split(",") if v.strip()]
+        if isinstance(value, str):  # EDGEWATCH_QUEUES="a,b" or a JSON list
+            if value.lstrip().startswith("["):
+                try:
+                    value = json.loads(value)
+                except ValueError as exc:
+                    raise ValueError(f"not a JSON list: {exc}") from None
+            else:
+                value = [v.strip() for v in value.split(",") if v.strip()]
         if isinstance(value, list):
             return [{"name": v} if isinstance(v, str) else v for v in value]
         return value
@@ -155,7 +163,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        file_source = InitSettingsSource(settings_cls, init_kwargs=_file_data.get())
+        file_source = InitSettingsSource(settings_cls, init_kwargs=_file_data.get() or {})
         return (init_settings, env_settings, file_source)
 
 
@@ -205,9 +213,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _lookup(data: Any, loc: tuple[int | str, ...]) -> tuple[bool, Any]:
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+        in_dict = isinstance(data, dict) and part in data
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if in_dict or in_list:
             data = data[part]
         else:
             return False, None

@@ -196,6 +196,16 @@ class QueuePoller:
             await asyncio.wait([self._metrics_task], timeout=0.5)
 
         connection_errors = self._collect()
+        unread_dlqs = [u for u in set(self._dlq_urls.values()) if u not in self._reads]
+        if unread_dlqs and not connection_errors:
+            # DLQs just found through a RedrivePolicy: read them now, not one poll later.
+            for url in unread_dlqs:
+                self._start_read(url)
+            await asyncio.wait(
+                [self._inflight[u] for u in unread_dlqs if u in self._inflight],
+                timeout=max(self.settings.poll_interval, 1.0),
+            )
+            connection_errors += self._collect()
         return self._record(self._build_snapshot(connection_errors))
 
     def _start_read(self, url: str | None) -> None:
@@ -264,9 +274,7 @@ class QueuePoller:
         if self._discovered_at is not None and now - self._discovered_at < REDISCOVER_S:
             return
         if self.settings.queues:
-            watched = await asyncio.gather(
-                *(self._resolve(q.name) for q in self.settings.queues)
-            )
+            watched = await asyncio.gather(*(self._resolve(q.name) for q in self.settings.queues))
             self._watched = list(watched)
         else:
             sqs = await self.clients.sqs()
@@ -308,9 +316,10 @@ class QueuePoller:
         due = self._metrics_at is None or now - self._metrics_at >= self.settings.metrics_interval
         if not due or (self._metrics_task is not None and not self._metrics_task.done()):
             return
-        names = sorted({w.name for w in self._watched if w.url} | {
-            queue_name_from_arn(arn) for arn in self._dlq_urls
-        })
+        names = sorted(
+            {w.name for w in self._watched if w.url}
+            | {queue_name_from_arn(arn) for arn in self._dlq_urls}
+        )
         if names:
             self._metrics_task = asyncio.create_task(self._read_ages(names, now))
 
