@@ -1,0 +1,74 @@
+"""``edgewatch status [--json] [--watch]``: queue metrics as a table or JSON, once or refreshing.
+
+JSON (one document, or with ``--watch`` one document per line) is a list of
+``{"name", "url", "visible", "in_flight", "delayed", "oldest_age_s", "dlq": {...} | null,
+"error": null | str}``; ``oldest_age_s`` is ``null`` when CloudWatch has no datapoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+
+from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.runtime import Runtime
+from edgewatch.sources.queue_models import MetricsSnapshot
+from edgewatch.sources.queue_poller import QueuePoller
+from edgewatch.status_view import render_status_table
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "status", parents=[common], help="queue metrics: one snapshot or a refreshing table"
+    )
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--watch", action="store_true", help="refresh every poll interval (JSON: one per line)"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
+    try:
+        return asyncio.run(_status(runtime, as_json=args.json, watch=args.watch))
+    finally:
+        runtime.stop_stack()
+
+
+def _show(snapshot: MetricsSnapshot, runtime: Runtime, *, as_json: bool, watch: bool) -> None:
+    if as_json:
+        print(json.dumps(snapshot.to_json(), indent=None if watch else 2), flush=True)
+    else:
+        render_status_table(snapshot, runtime, clear=watch and sys.stdout.isatty())
+
+
+async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
+    poller = QueuePoller(runtime.clients, runtime.settings)
+    try:
+        if not watch:
+            snapshot = await poller.poll_once()
+            _show(snapshot, runtime, as_json=as_json, watch=False)
+            if snapshot.error:
+                error(snapshot.error)
+            return EXIT_FAILURE if snapshot.connection == "down" else EXIT_OK
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        task = asyncio.create_task(
+            poller.run(lambda s: _show(s, runtime, as_json=as_json, watch=True))
+        )
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait([task, stopped], return_when=asyncio.FIRST_COMPLETED)
+        task.cancel()
+        stopped.cancel()
+        await asyncio.gather(task, stopped, return_exceptions=True)
+        return EXIT_OK
+    finally:
+        await poller.aclose()
+        await runtime.aclose()
