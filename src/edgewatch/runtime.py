@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from edgewatch.aws import AwsClients, AwsTarget
 from edgewatch.config import ConfigSource, Settings
 
+EMBEDDED_METRICS_S = 5.0
+
 if TYPE_CHECKING:
     from edgewatch.localstack.stack import EmbeddedStack
 
@@ -60,7 +62,11 @@ class Runtime:
 
         stack = EmbeddedStack(seed=seed)
         stack.start()
-        return cls(settings, stack.target, config_source, stack=stack)
+        # The stack publishes AWS/SQS ages every few seconds and reads cost nothing locally.
+        local = settings.model_copy(
+            update={"metrics_interval": min(settings.metrics_interval, EMBEDDED_METRICS_S)}
+        )
+        return cls(local, stack.target, config_source, stack=stack)
 
     async def aclose(self) -> None:
         """Close AWS clients (call from the loop that used them)."""

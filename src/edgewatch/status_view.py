@@ -58,6 +58,8 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
 
 def render_status_table(snapshot: MetricsSnapshot, runtime: Runtime, *, clear: bool) -> None:
     console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
+    if not console.is_terminal:  # a pipe or a file: never truncate to a guessed 80 columns
+        console.width = 1000
     if clear:
         console.clear()
     console.print(build_status_table(snapshot, runtime))

@@ -63,14 +63,32 @@ class MotoServer:
         from werkzeug.serving import make_server
 
         port = self.port if self.port is not None else self._requested_port
+        # Bind first: werkzeug reports a taken port by printing and exiting, not by raising.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
         app = DomainDispatcherApplication(create_backend_app)
-        server = make_server(
-            "127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler
-        )
+        with sock:  # werkzeug serves a duplicate of this descriptor
+            server = make_server(
+                "127.0.0.1",
+                port,
+                app,
+                threaded=True,
+                request_handler=MotoRequestHandler,
+                fd=sock.fileno(),
+            )
         self._server = server
         self.port = int(server.server_address[1])
         self._thread = threading.Thread(
-            target=server.serve_forever, name=f"moto:{self.port}", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() waits one poll interval
+            name=f"moto:{self.port}",
+            daemon=True,
         )
         self._thread.start()
         return self.endpoint_url

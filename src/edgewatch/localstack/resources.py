@@ -1,0 +1,142 @@
+"""The embedded stack's resources: a standard and a FIFO queue, each with a DLQ, and a log group.
+
+Creation is idempotent: SQS ``CreateQueue`` with identical attributes returns the existing queue,
+and an existing log group or stream is accepted. moto keeps state for the whole process, so a
+second stack in the same process finds the first one's resources and reuses them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from edgewatch.aws import AwsClients, error_code
+
+QUEUE_NAME = "edge-analytics"
+DLQ_NAME = "edge-analytics-dlq"
+FIFO_QUEUE_NAME = "edge-analytics.fifo"
+FIFO_DLQ_NAME = "edge-analytics-dlq.fifo"
+LOG_GROUP_NAME = "/edgewatch/consumer"
+MAX_RECEIVE_COUNT = 3
+# Short enough that a message whose worker died comes back within seconds (the consumer itself
+# hands failed messages back sooner, see pipeline.py), long enough for any healthy batch.
+VISIBILITY_TIMEOUT_S = 5
+EXISTS_CODES = frozenset({"ResourceAlreadyExistsException"})
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRef:
+    """One queue: its name, URL (as the local endpoint spells it), ARN and DLQ (if any)."""
+
+    name: str
+    url: str
+    arn: str
+    fifo: bool
+    dlq: QueueRef | None = None  # None for the DLQs themselves
+
+
+@dataclass(frozen=True, slots=True)
+class StackResources:
+    """Everything the simulated pipeline uses and ``edgewatch demo`` prints."""
+
+    queue: QueueRef
+    fifo_queue: QueueRef
+    log_group: str
+    log_group_arn: str
+    log_stream: str  # the first stream the consumer writes to (it rotates later)
+    region: str
+
+    @property
+    def dlq(self) -> QueueRef:
+        assert self.queue.dlq is not None
+        return self.queue.dlq
+
+    @property
+    def fifo_dlq(self) -> QueueRef:
+        assert self.fifo_queue.dlq is not None
+        return self.fifo_queue.dlq
+
+    @property
+    def sources(self) -> tuple[QueueRef, QueueRef]:
+        """The queues that receive traffic (each redrives into its DLQ)."""
+        return (self.queue, self.fifo_queue)
+
+    @property
+    def queues(self) -> tuple[QueueRef, ...]:
+        """All four queues, each source followed by its DLQ."""
+        return (self.queue, self.dlq, self.fifo_queue, self.fifo_dlq)
+
+
+def queue_arn(url: str, region: str) -> str:
+    """The ARN for a queue URL (``…/<account>/<name>``, the same shape on AWS and moto)."""
+    account, name = urlsplit(url).path.strip("/").split("/")[-2:]
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def log_stream_name(at: datetime | None = None, seq: int = 0) -> str:
+    """A Lambda-like stream name: date prefix, start time, and the rotation's sequence number."""
+    at = at or datetime.now(UTC)
+    return f"{at:%Y/%m/%d}/[consumer]{at:%H%M%S}-{seq}"
+
+
+async def _create_queue(clients: AwsClients, name: str, dlq: QueueRef | None) -> QueueRef:
+    sqs = await clients.sqs()
+    fifo = name.endswith(".fifo")
+    attributes = {"VisibilityTimeout": str(VISIBILITY_TIMEOUT_S)}
+    if fifo:
+        attributes["FifoQueue"] = "true"
+    if dlq is not None:
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": dlq.arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
+        )
+    response = await sqs.create_queue(QueueName=name, Attributes=attributes)
+    url = response["QueueUrl"]
+    return QueueRef(name=name, url=url, arn=queue_arn(url, clients.region), fifo=fifo, dlq=dlq)
+
+
+async def create_log_stream(clients: AwsClients, group: str, stream: str) -> None:
+    """Create ``stream`` in ``group``; an existing stream is fine."""
+    logs = await clients.logs()
+    try:
+        await logs.create_log_stream(logGroupName=group, logStreamName=stream)
+    except Exception as exc:
+        if error_code(exc) not in EXISTS_CODES:
+            raise
+
+
+async def _create_log_group(clients: AwsClients, group: str, stream: str) -> None:
+    logs = await clients.logs()
+    try:
+        await logs.create_log_group(logGroupName=group)
+    except Exception as exc:
+        if error_code(exc) not in EXISTS_CODES:
+            raise
+    await create_log_stream(clients, group, stream)
+
+
+async def create_resources(
+    clients: AwsClients, *, log_group: str = LOG_GROUP_NAME
+) -> StackResources:
+    """Create (or find) the queues and the log group; safe to call again."""
+    stream = log_stream_name()
+    # The DLQs first (the sources' redrive policies name their ARNs); each pair in parallel.
+    dlq, fifo_dlq = await asyncio.gather(
+        _create_queue(clients, DLQ_NAME, None), _create_queue(clients, FIFO_DLQ_NAME, None)
+    )
+    queue, fifo_queue, _ = await asyncio.gather(
+        _create_queue(clients, QUEUE_NAME, dlq),
+        _create_queue(clients, FIFO_QUEUE_NAME, fifo_dlq),
+        _create_log_group(clients, log_group, stream),
+    )
+    account = dlq.arn.split(":")[4]
+    return StackResources(
+        queue=queue,
+        fifo_queue=fifo_queue,
+        log_group=log_group,
+        log_group_arn=f"arn:aws:logs:{clients.region}:{account}:log-group:{log_group}",
+        log_stream=stream,
+        region=clients.region,
+    )
