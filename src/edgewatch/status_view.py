@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from edgewatch.config import Level
-from edgewatch.format import count, human_duration
+from edgewatch.format import count, humanise_age
 from edgewatch.runtime import Runtime
 from edgewatch.sources.queue_models import MetricsSnapshot
 
@@ -48,7 +48,7 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
             _cell(count(q.visible), q.depth_level),
             _cell(count(q.in_flight)),
             _cell(count(q.delayed)),
-            _cell(human_duration(q.oldest_age_s), q.age_level),
+            _cell(humanise_age(q.oldest_age_s), q.age_level),
             Text(dlq.name if dlq else "—"),
             _cell(count(dlq.visible) if dlq else "—", q.dlq_level),
             _cell(state, "crit" if q.error else "ok"),

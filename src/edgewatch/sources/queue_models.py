@@ -39,7 +39,9 @@ class QueueStatus:
 
     @property
     def depth_level(self) -> Level:
-        return threshold_level(self.visible, self.thresholds.depth)
+        """A DLQ's own depth is judged by the DLQ threshold: any poison is news."""
+        limit = self.thresholds.dlq_depth if self.is_dlq else self.thresholds.depth
+        return threshold_level(self.visible, limit)
 
     @property
     def age_level(self) -> Level:
@@ -117,7 +119,9 @@ class History:
                 series = self._series.get((key, metric))
                 if series is None:
                     series = self._series[(key, metric)] = deque(maxlen=self.maxlen)
-                series.append(None if q.stale or value is None else float(value))
+                # An unread or failed queue is a gap, never a flat line of old numbers.
+                unknown = q.stale or q.error is not None or value is None
+                series.append(None if unknown else float(value))
 
     def series(self, queue_key: str, metric: str) -> list[float | None]:
         return list(self._series.get((queue_key, metric), ()))

@@ -38,7 +38,7 @@ AGE_METRIC = "ApproximateAgeOfOldestMessage"
 METRIC_QUERIES_PER_CALL = 500  # GetMetricData's limit
 METRIC_LOOKBACK = timedelta(minutes=15)
 REDISCOVER_S = 60.0
-MAX_BACKOFF_S = 30.0
+MAX_BACKOFF_S = 15.0  # an outage's end is noticed within this
 
 SnapshotCallback = Callable[[MetricsSnapshot], Awaitable[None] | None]
 

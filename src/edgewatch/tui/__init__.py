@@ -1,0 +1,5 @@
+"""The Textual console. Nothing outside this package imports Textual."""
+
+from edgewatch.tui.app import EdgewatchApp
+
+__all__ = ["EdgewatchApp"]

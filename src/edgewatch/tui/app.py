@@ -1,0 +1,294 @@
+"""The edgewatch console: one app factory for the CLI and the tests.
+
+The app renders and dispatches only. Polling is the core ``QueuePoller``, run in one exclusive
+worker whose callback posts :class:`SnapshotReady`; everything on screen is derived from the
+latest snapshot, the poller's history and the injected clock, so a test can drive it by hand
+(``auto_poll=False`` + :meth:`EdgewatchApp.apply_snapshot`) and get byte-identical screenshots.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable
+from typing import ClassVar
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from edgewatch.runtime import Runtime
+from edgewatch.sources.queue_models import ConnectionState, History, MetricsSnapshot
+from edgewatch.sources.queue_poller import QueuePoller
+from edgewatch.tui.messages import SnapshotReady
+from edgewatch.tui.screens.dashboard import DashboardData, DashboardScreen
+from edgewatch.tui.screens.error import PollerErrorScreen
+from edgewatch.tui.screens.help import HelpScreen
+from edgewatch.tui.themes import bundled_themes, resolve_theme
+from edgewatch.tui.widgets.status_bar import StatusView
+
+POLL_GROUP = "poller"
+TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
+
+
+class EdgewatchApp(App[None]):
+    """Live SQS queue metrics for an on-call operator."""
+
+    TITLE = "edgewatch"
+    CSS_PATH = "edgewatch.tcss"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("question_mark", "help", "Help", id="help", key_display="?"),
+        Binding("p", "pause", "Pause", id="pause"),
+        Binding("p", "resume", "Resume", id="resume"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        poller: QueuePoller | None = None,
+        auto_poll: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.clock = clock
+        self.auto_poll = auto_poll
+        self.poller = poller or QueuePoller(runtime.clients, runtime.settings, clock=clock)
+        self.snapshot: MetricsSnapshot | None = None
+        self._latest_posted: MetricsSnapshot | None = None
+        self._region = runtime.region  # resolved once: the AWS chain is not re-read per frame
+        self.poller_error: str | None = None
+        self._history: History = self.poller.history
+        self._was_down = False
+        self._closed = False
+        self._tick: Timer | None = None
+        self._dashboard = DashboardScreen(embedded=runtime.embedded)
+        for theme in bundled_themes().values():
+            self.register_theme(theme)
+        name, self._theme_warning = resolve_theme(self.settings.theme, self.available_themes)
+        self.theme = name
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen[None]:
+        return self._dashboard
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.auto_poll:
+            self.start_polling()
+            self._tick = self.set_interval(TICK_S, self._render, name="status-tick")
+
+    @on(DashboardScreen.Ready)
+    def _dashboard_ready(self) -> None:
+        if self._theme_warning:  # once a screen exists to show the toast on
+            self.notify(self._theme_warning, severity="warning", title="Theme", markup=False)
+            self._theme_warning = None
+        self._render()
+
+    async def on_unmount(self) -> None:
+        await self.shutdown()
+
+    def start_polling(self) -> Worker[None]:
+        """(Re)start the poll worker; exclusive, so a restart replaces any previous one."""
+        self.poller_error = None
+        return self.run_worker(
+            self._poll_loop(),
+            name="queue-poller",
+            group=POLL_GROUP,
+            description="QueuePoller.run",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    async def _poll_loop(self) -> None:
+        await self.poller.run(self._post_snapshot)
+
+    def _post_snapshot(self, snapshot: MetricsSnapshot) -> None:
+        self._latest_posted = snapshot
+        self.post_message(SnapshotReady(snapshot))
+
+    async def shutdown(self) -> None:
+        """Cancel the poll worker (the poller cancels its in-flight requests), close clients."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._tick is not None:
+            self._tick.stop()
+        for worker in self.workers.cancel_group(self, POLL_GROUP):
+            with contextlib.suppress(Exception):
+                await worker.wait()
+        await self.poller.aclose()
+        await self.runtime.aclose()
+
+    # -- data in -------------------------------------------------------------------------------
+
+    @on(SnapshotReady)
+    def _snapshot_ready(self, message: SnapshotReady) -> None:
+        # Coalesce: if the UI fell behind, snapshots already superseded are skipped.
+        if self._latest_posted is None or message.snapshot is self._latest_posted:
+            self.apply_snapshot(message.snapshot)
+
+    def apply_snapshot(self, snapshot: MetricsSnapshot, history: History | None = None) -> None:
+        """Show ``snapshot``; trends come from ``history`` (default: the poller's own).
+
+        Also the entry point for tests: with ``auto_poll=False`` nothing else changes the screen.
+        """
+        if history is not None:
+            self._history = history
+        self.snapshot = snapshot
+        self._notify_transitions(snapshot)
+        self._render()
+
+    def _notify_transitions(self, snapshot: MetricsSnapshot) -> None:
+        """One notification when the endpoint goes down and one when it is back; not per poll."""
+        if snapshot.connection == "down" and not self._was_down:
+            self._was_down = True
+            self.notify(
+                snapshot.error or "endpoint unreachable",
+                title="Not connected",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
+        elif snapshot.connection in ("ok", "degraded") and self._was_down:
+            self._was_down = False
+            self.notify("Polling again; numbers are fresh.", title="Connected again", markup=False)
+
+    @property
+    def connection(self) -> ConnectionState:
+        """What the status bar says: pausing shows at once, before the poller's next snapshot."""
+        if self.poller.paused:
+            return "paused"
+        if self.snapshot is None:
+            return "connecting"
+        if self.snapshot.connection == "paused":  # resumed; the next poll is on its way
+            return "connecting"
+        return self.snapshot.connection
+
+    def _render(self) -> None:
+        if not self._dashboard.ready:
+            return
+        status = StatusView(
+            endpoint=self.runtime.endpoint_label,
+            region=self._region,
+            connection=self.connection,
+            now=self.clock(),
+            snapshot=self.snapshot,
+            read_only=self.settings.read_only,
+            poller_error=self.poller_error,
+        )
+        self._dashboard.show(
+            DashboardData(
+                status=status,
+                history=self._history,
+                global_thresholds=self.settings.thresholds,
+                snapshot=self.snapshot,
+            )
+        )
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if self._dashboard.ready:
+            self._dashboard.restyle()
+
+    # -- worker errors -------------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != POLL_GROUP or event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        self.poller_error = f"{type(error).__name__}: {error}" if error else "unknown error"
+        self._render()
+        self.push_screen(PollerErrorScreen(self.poller_error))
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Show Pause or Resume (one key, ``p``); grey out Refresh while paused."""
+        if action == "pause":
+            return not self.poller.paused
+        if action == "resume":
+            return self.poller.paused
+        if action == "refresh" and self.poller.paused:
+            return None
+        return True
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen(self.key_help(), self.settings, self.runtime.config_source))
+
+    def action_pause(self) -> None:
+        """Stop API calls (the poller stops polling, not just the screen redrawing)."""
+        self.poller.pause()
+        self.refresh_bindings()
+        self._render()
+
+    def action_resume(self) -> None:
+        self.poller.resume()
+        self.refresh_bindings()
+        self._render()
+
+    def action_toggle_pause(self) -> None:
+        """For the command palette: one command that does what ``p`` does now."""
+        if self.poller.paused:
+            self.action_resume()
+        else:
+            self.action_pause()
+
+    def action_refresh(self) -> None:
+        """Poll now; after a worker failure, restart the worker instead."""
+        if self.poller_error is not None and self.auto_poll:
+            if isinstance(self.screen, PollerErrorScreen):
+                self.pop_screen()
+            self.start_polling()
+            self._render()
+            return
+        if self.poller.paused:  # reachable from the palette; the key is greyed out meanwhile
+            self.notify("Polling is paused: press p to resume.", title="Paused", markup=False)
+            return
+        self.poller.refresh_now()
+
+    async def action_quit(self) -> None:
+        await self.shutdown()
+        self.exit()
+
+    def key_help(self) -> list[tuple[str, str]]:
+        """The bindings as the help screen lists them (keys follow any keymap override)."""
+        order = {"help": 0, "pause": 1, "resume": 1, "refresh": 2, "quit": 3}
+        labels = {"pause": "Pause / resume polling", "resume": "Pause / resume polling"}
+        found = sorted(
+            (order[b.binding.id], self.get_key_display(b.binding), b.binding)
+            for b in self._dashboard.active_bindings.values()
+            if b.node is self and b.binding.id in order
+        )
+        rows = [
+            (key, labels.get(str(binding.id), binding.description)) for _, key, binding in found
+        ]
+        rows += [
+            ("ctrl+p", "command palette (pause, refresh, help, theme, quit)"),
+            ("↑ ↓", "select a queue: its history and thresholds show below the table"),
+        ]
+        return rows
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Resume polling" if self.poller.paused else "Pause polling",
+            "Stop or restart the AWS calls (p)",
+            self.action_toggle_pause,
+        )
+        yield SystemCommand("Refresh now", "Poll every queue immediately (r)", self.action_refresh)
+        yield SystemCommand("Help", "Keys, colours and thresholds (?)", self.action_help)
+        yield from super().get_system_commands(screen)
