@@ -82,6 +82,15 @@ class QueueConfig(_Strict):
         return self.name.startswith(("http://", "https://"))
 
 
+class ReplaySettings(_Strict):
+    """Defaults for ``edgewatch replay`` and the DLQ screen (flags override them)."""
+
+    rate: float | None = Field(default=None, gt=0, description="messages/s; none: unlimited")
+    max_replays: int = Field(default=3, ge=1, description="hold back messages replayed this often")
+    visibility_timeout_s: int = Field(default=60, ge=1, le=43_200)
+    concurrency: int = Field(default=4, ge=1, le=32, description="pipelines, standard queues")
+
+
 WARN_FRACTION = 0.75
 Level = Literal["ok", "warn", "crit"]
 
@@ -95,6 +104,34 @@ def threshold_level(value: float | None, limit: float | None) -> Level:
     if limit > 0 and value >= limit * WARN_FRACTION:
         return "warn"
     return "ok"
+
+
+class LogsSettings(_Strict):
+    """Worker logs: CloudWatch Logs groups and/or a local JSON-lines file to tail."""
+
+    groups: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    file: str | None = None
+    buffer_lines: int = Field(default=10_000, ge=100, le=1_000_000)
+    overlap_s: float = Field(
+        default=10.0, ge=0, le=3600, description="re-read window for late CloudWatch events"
+    )
+    poll_interval: float = Field(default=2.0, ge=0.2, le=3600)
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):  # EDGEWATCH_LOGS__GROUPS="a,b" or a JSON list
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+
+class LatencySettings(_Strict):
+    """The latency chart: sliding-window percentiles and the objective drawn on it."""
+
+    window_s: float = Field(default=60.0, ge=1, le=3600)
+    slo_ms: float | None = Field(default=250.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -120,6 +157,9 @@ class Settings(BaseSettings):
     history: int = Field(default=300, ge=10, le=100_000)
     theme: str = "edgewatch-dark"
     read_only: bool = False
+    replay: ReplaySettings = ReplaySettings()
+    logs: LogsSettings = LogsSettings()
+    latency: LatencySettings = LatencySettings()
 
     @field_validator("queues", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ import asyncio
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConnectionClosedError,
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
@@ -64,6 +65,7 @@ def is_connection_error(exc: BaseException) -> bool:
     return isinstance(
         exc,
         EndpointConnectionError
+        | ConnectionClosedError
         | ConnectTimeoutError
         | ReadTimeoutError
         | ConnectionError

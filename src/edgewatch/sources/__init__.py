@@ -1,1 +1,1 @@
-"""Data sources: queue metrics poller (and later the log tail and latency stats). No Textual."""
+"""Data sources, no Textual: queue metrics poller, worker log tail, latency percentiles."""

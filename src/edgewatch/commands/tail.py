@@ -1,0 +1,215 @@
+"""``edgewatch tail``: worker log lines on stdout, plain or JSON, once or followed.
+
+Plain lines are ``<UTC time> <group>/<stream> <message>`` with control characters escaped (a
+log line cannot drive the terminal); ``--json`` prints one object per line:
+``{"timestamp", "timestamp_ms", "log_group", "log_stream", "event_id", "request_id", "level",
+"message", "parsed"}``. Problems go to stderr, once per episode; a closed stdout (``| head``)
+ends the command quietly. Exit codes: 0 ok, 1 a source failed, 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Coroutine
+from typing import Any, TextIO
+
+from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.runtime import Runtime
+from edgewatch.sources.log_models import LogLine, SourceNotice
+from edgewatch.sources.log_search import LogQuery, parse_since
+from edgewatch.sources.log_tail import (
+    LogTail,
+    NoLogSourceError,
+    TailTargets,
+    build_tail,
+    resolve_targets,
+)
+
+SHORT_STREAM = 24
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r"}
+TROUBLE = frozenset({"throttled", "retrying", "waiting"})
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "tail",
+        parents=[common],
+        help="worker log lines (CloudWatch Logs or a JSON-lines file), once or followed",
+    )
+    parser.add_argument("--request-id", metavar="ID", help="only this request's lines")
+    parser.add_argument("--grep", metavar="TEXT", help="only lines containing TEXT (exact case)")
+    parser.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
+    parser.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="from 30s, 15m, 2h, 1d ago or an ISO time (default: 10m for log groups, "
+        "the whole file for --file)",
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--log-group",
+        metavar="G",
+        action="append",
+        default=[],
+        help="CloudWatch Logs group (repeatable; default: logs.groups, or the embedded stack's)",
+    )
+    parser.add_argument("--file", metavar="PATH", help="a local JSON-lines file")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    try:
+        query = LogQuery(request_id=args.request_id, text=args.grep)
+        start_ms = None
+        if args.since is not None:
+            start_ms = int(parse_since(args.since, time.time()) * 1000)
+        targets = resolve_targets(
+            ctx.settings.logs, groups=args.log_group, file=args.file, embedded=ctx.embedded
+        )
+    except (ValueError, NoLogSourceError) as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    runtime: Runtime | None = None
+    if targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
+        runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
+    try:
+        stack = runtime.stack if runtime is not None else None
+        targets = targets.resolved(stack.resources.log_group if stack is not None else None)
+        return asyncio.run(_tail(runtime, targets, ctx, query, start_ms, args))
+    except NoLogSourceError as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    finally:
+        if runtime is not None:
+            runtime.stop_stack()
+
+
+async def _tail(
+    runtime: Runtime | None,
+    targets: TailTargets,
+    ctx: CommandContext,
+    query: LogQuery,
+    start_ms: int | None,
+    args: argparse.Namespace,
+) -> int:
+    tail = build_tail(
+        targets,
+        clients=runtime.clients if runtime is not None else None,
+        logs=ctx.settings.logs,
+        start_ms=start_ms,
+        query=query,
+        follow=args.follow,
+    )
+    printer = _Printer(sys.stdout, as_json=args.json)
+    try:
+        if not args.follow:
+            await _consume(tail, printer)
+        else:
+            await _until_signal(_consume(tail, printer))
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    finally:
+        await tail.aclose()
+        if runtime is not None:
+            await runtime.aclose()
+    return EXIT_FAILURE if tail.errors else EXIT_OK
+
+
+async def _consume(tail: LogTail, printer: _Printer) -> None:
+    async for batch in tail:
+        for notice in batch.notices:
+            printer.notice(notice)
+        printer.lines(batch.lines)
+
+
+async def _until_signal(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` until it ends or SIGINT/SIGTERM arrives (then end cleanly, exit 0)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    task = asyncio.create_task(work)
+    stopped = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([task, stopped], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, stopped):
+            pending.cancel()
+        results = await asyncio.gather(task, stopped, return_exceptions=True)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            raise result
+
+
+class _Printer:
+    """Formats lines for stdout and notices for stderr (each trouble said once per episode)."""
+
+    def __init__(self, out: TextIO, *, as_json: bool) -> None:
+        self.out = out
+        self.as_json = as_json
+        self._troubled: set[str] = set()
+        if not as_json:
+            with contextlib.suppress(AttributeError, ValueError):
+                out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]
+
+    def lines(self, lines: tuple[LogLine, ...]) -> None:
+        if not lines:
+            return
+        if self.as_json:
+            text = "".join(json.dumps(line.to_json()) + "\n" for line in lines)
+        else:
+            text = "".join(format_line(line) + "\n" for line in lines)
+        self.out.write(text)
+        self.out.flush()
+
+    def notice(self, notice: SourceNotice) -> None:
+        if notice.kind == "ok":
+            self._troubled.discard(notice.source)
+            return
+        if notice.kind in TROUBLE:
+            if notice.source in self._troubled:
+                return  # said once for this episode; it ends with an "ok" notice
+            self._troubled.add(notice.source)
+        what = {
+            "throttled": f"{notice.message}; backing off and continuing",
+            "retrying": f"{notice.message}; retrying",
+        }.get(notice.kind, notice.message)
+        error(f"{notice.source}: {what}")
+
+
+def format_line(line: LogLine) -> str:
+    """``<UTC time> <group>/<stream> <message>``, one line, control characters escaped."""
+    if line.source == "file":
+        where = line.stream
+    else:
+        group = line.log_group.rstrip("/").rsplit("/", 1)[-1] or line.log_group
+        stream = line.stream.rsplit("/", 1)[-1][:SHORT_STREAM]
+        where = f"{group}/{stream}"
+    return f"{line.iso_time} {where} {escape(line.message.rstrip(chr(10)))}"
+
+
+def escape(text: str) -> str:
+    """Make text safe for a terminal: newlines as ``\\n``, other controls as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
+def _silence_stdout() -> None:
+    """After EPIPE, point stdout at /dev/null so that the final flush cannot complain."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
