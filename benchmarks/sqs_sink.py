@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import sys
@@ -104,9 +105,12 @@ class SinkProtocol(asyncio.Protocol):
         method, _, rest = request_line.partition(" ")
         path = rest.rsplit(" ", 1)[0]
         if method == "GET" and path == "/stats":
-            status, payload = 200, json.dumps(
-                {"requests": self.state.requests, "messages": self.state.messages}
-            ).encode()
+            status, payload = (
+                200,
+                json.dumps(
+                    {"requests": self.state.requests, "messages": self.state.messages}
+                ).encode(),
+            )
         else:
             self.state.requests += 1
             status, payload = _answer(self.state, headers.get("x-amz-target", ""), body)
@@ -163,10 +167,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--delay-ms", type=float, default=0.0, help="answer after this delay")
     args = parser.parse_args()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.port, args.delay_ms / 1000))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":
