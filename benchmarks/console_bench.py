@@ -128,18 +128,30 @@ def bench_startup(runs: int) -> list[float]:
     return times
 
 
-def bench_idle(idle_seconds: float) -> tuple[float, float, float]:
-    port = 4600 + os.getpid() % 300
-    demo = subprocess.Popen(
-        ["uv", "run", "edgewatch", "demo", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+QUIET_SERVER = (
+    "import signal, sys; from edgewatch.localstack.server import MotoServer; "
+    "s = MotoServer(int(sys.argv[1])); print(s.start(), flush=True); signal.pause()"
+)
+
+
+def bench_idle(idle_seconds: float, *, live: bool) -> tuple[float, float, int]:
+    """CPU% and RSS of the console watching 10 queues at a 1 s poll, served by another process.
+
+    ``live``: the demo stack (4 queues with traffic, 6 quiet), else a bare moto with 10 quiet
+    queues — the console with nothing changing on screen.
+    """
+    port = 4600 + os.getpid() % 300 + (1 if live else 0)
+    server_cmd = (
+        ["uv", "run", "edgewatch", "demo", "--port", str(port)]
+        if live
+        else ["uv", "run", "python", "-c", QUIET_SERVER, str(port)]
+    )
+    server = subprocess.Popen(
+        server_cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
     try:
-        assert demo.stdout is not None
-        endpoint = demo.stdout.readline().strip().split("=", 1)[1]
+        assert server.stdout is not None
+        endpoint = server.stdout.readline().strip().split("=", 1)[-1]
         sqs = boto3.client(
             "sqs",
             region_name="us-east-1",
@@ -149,7 +161,7 @@ def bench_idle(idle_seconds: float) -> tuple[float, float, float]:
         )
         existing = sqs.list_queues().get("QueueUrls", [])
         for i in range(10 - len(existing)):
-            sqs.create_queue(QueueName=f"bench-{i}")
+            sqs.create_queue(QueueName=f"edge-analytics-bench-{i}")
         env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
         start(
             f"uv run edgewatch --endpoint-url {endpoint} --region us-east-1 --poll-interval 1", env
@@ -167,8 +179,8 @@ def bench_idle(idle_seconds: float) -> tuple[float, float, float]:
         return 100 * (c1 - c0) / (t1 - t0), rss, queues
     finally:
         kill_session()
-        demo.terminate()
-        demo.wait(timeout=10)
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def main() -> int:
@@ -180,7 +192,9 @@ def main() -> int:
         print("tmux is needed (apt-get install tmux)", file=sys.stderr)
         return 2
     times = bench_startup(args.runs)
-    cpu, rss, queues = bench_idle(args.idle_seconds)
+    quiet_cpu, quiet_rss, quiet_n = bench_idle(args.idle_seconds, live=False)
+    live_cpu, live_rss, live_n = bench_idle(args.idle_seconds, live=True)
+    secs = f"{args.idle_seconds:.0f} s"
     print("| what | measured | budget |")
     print("|---|---|---|")
     print(
@@ -188,10 +202,14 @@ def main() -> int:
         f"median {statistics.median(times):.2f} s, max {max(times):.2f} s | ≤ 3 s |"
     )
     print(
-        f"| console idle CPU, 1 s poll, {queues} queues, {args.idle_seconds:.0f} s | "
-        f"{cpu:.1f} % of one core | ≤ 5 % |"
+        f"| console idle CPU, 1 s poll, {quiet_n} quiet queues, {secs} | "
+        f"{quiet_cpu:.1f} % of one core | ≤ 5 % |"
     )
-    print(f"| console RSS after that run | {rss:.0f} MB | ≤ 200 MB |")
+    print(
+        f"| console CPU, 1 s poll, {live_n} queues, 4 with live traffic, {secs} | "
+        f"{live_cpu:.1f} % of one core | (≤ 5 %) |"
+    )
+    print(f"| console RSS after each run | {quiet_rss:.0f} / {live_rss:.0f} MB | ≤ 200 MB |")
     return 0
 
 
