@@ -22,7 +22,27 @@ class Request:
     body: bytes
 
 
-Rule = Callable[[Request], "str | None"]  # -> None (forward), "hang", "500", "throttle", "reset"
+@dataclass
+class FailEntries:
+    """Rewrite a batch call (``SendMessageBatch``, ``DeleteMessageBatch``, ...): the entries
+    ``predicate`` picks are *not* forwarded and come back in ``Failed``; the rest go upstream."""
+
+    predicate: Callable[[dict], bool]
+    code: str = "InternalError"
+    sender_fault: bool = True
+    message: str = "injected by FaultProxy"
+
+
+@dataclass
+class Reply:
+    """Answer with this JSON document instead of forwarding (e.g. an API moto lacks)."""
+
+    payload: dict
+    status: int = 200
+
+
+# A rule returns None (forward), "hang", "500", "throttle", "reset", a FailEntries or a Reply.
+Rule = Callable[[Request], "str | FailEntries | Reply | None"]
 
 
 @dataclass
@@ -49,6 +69,12 @@ class FaultProxy:
                 with proxy._lock:
                     proxy.seen.append(req)
                 action = next((a for rule in proxy.rules if (a := rule(req))), None)
+                if isinstance(action, Reply):
+                    self._answer(action.status, json.dumps(action.payload).encode())
+                    return
+                if isinstance(action, FailEntries):
+                    self._fail_entries(body, action)
+                    return
                 if action == "hang":
                     proxy._release.wait(30)
                     self.close_connection = True
@@ -70,6 +96,53 @@ class FaultProxy:
                     self.wfile.write(payload)
                     return
                 self._forward(body)
+
+            def _answer(self, status: int, payload: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _fail_entries(self, body: bytes, rule: FailEntries) -> None:
+                request = json.loads(body)
+                failing = [e for e in request.get("Entries", []) if rule.predicate(e)]
+                keep = [e for e in request.get("Entries", []) if not rule.predicate(e)]
+                failed = [
+                    {
+                        "Id": e["Id"],
+                        "SenderFault": rule.sender_fault,
+                        "Code": rule.code,
+                        "Message": rule.message,
+                    }
+                    for e in failing
+                ]
+                result: dict = {"Successful": [], "Failed": []}
+                if keep:
+                    request["Entries"] = keep
+                    status, _, data = self._upstream(json.dumps(request).encode())
+                    if status != 200:
+                        self._answer(status, data)
+                        return
+                    result = json.loads(data)
+                result["Failed"] = list(result.get("Failed", [])) + failed
+                self._answer(200, json.dumps(result).encode())
+
+            def _upstream(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+                up = urlsplit(proxy.upstream)
+                conn = http.client.HTTPConnection(up.hostname, up.port, timeout=30)
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length")
+                }
+                headers["Host"] = f"{up.hostname}:{up.port}"
+                headers["Content-Length"] = str(len(body))
+                conn.request(self.command, self.path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                conn.close()
+                return resp.status, resp.getheaders(), data
 
             def _forward(self, body: bytes) -> None:
                 up = urlsplit(proxy.upstream)

@@ -1,0 +1,63 @@
+"""DLQ browse and replay engines (no Textual): the CLI and the console share them.
+
+Typical use::
+
+    plan = await plan_replay(clients, "orders-dlq", selection=Selection.build(limit=100))
+    engine = ReplayEngine(clients, plan)
+    async for event in engine.events():   # ReplayProgress | MessageOutcome | ReplayFinished
+        ...
+    # engine.cancel() from elsewhere stops it after the batches in flight
+"""
+
+from edgewatch.replay.browse import BROWSE_WARNING, BrowsePage, DlqBrowser, HeldMessage
+from edgewatch.replay.engine import EventCallback, ReplayEngine
+from edgewatch.replay.events import (
+    MessageOutcome,
+    ReplayEvent,
+    ReplayFinished,
+    ReplayOptions,
+    ReplayPlan,
+    ReplayProgress,
+    ReplayResult,
+)
+from edgewatch.replay.models import (
+    REPLAY_ATTRIBUTE,
+    DlqMessage,
+    MessageAttribute,
+    QueueInfo,
+    ReplayRecord,
+    safe_text,
+)
+from edgewatch.replay.native import NativeSupport, detect_native
+from edgewatch.replay.plan import plan_replay
+from edgewatch.replay.queues import ReplayError
+from edgewatch.replay.selection import FilterError, MessageFilter, Selection
+
+__all__ = [
+    "BROWSE_WARNING",
+    "REPLAY_ATTRIBUTE",
+    "BrowsePage",
+    "DlqBrowser",
+    "DlqMessage",
+    "EventCallback",
+    "FilterError",
+    "HeldMessage",
+    "MessageAttribute",
+    "MessageFilter",
+    "MessageOutcome",
+    "NativeSupport",
+    "QueueInfo",
+    "ReplayEngine",
+    "ReplayError",
+    "ReplayEvent",
+    "ReplayFinished",
+    "ReplayOptions",
+    "ReplayPlan",
+    "ReplayProgress",
+    "ReplayRecord",
+    "ReplayResult",
+    "Selection",
+    "detect_native",
+    "plan_replay",
+    "safe_text",
+]
