@@ -15,7 +15,7 @@ import time
 
 from tests.cli.test_status_embedded import clean_env
 
-LEAKS = (b"Traceback", b"HTTP/1.1\" ", b"WARNING", b"werkzeug", b"Exception", b"Error:")
+LEAKS = (b"Traceback", b'HTTP/1.1" ', b"WARNING", b"werkzeug", b"Exception", b"Error:")
 
 
 def read_until(fd: int, needle: bytes, timeout: float, buf: bytearray) -> bool:

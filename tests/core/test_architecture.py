@@ -22,8 +22,11 @@ def test_no_module_outside_tui_imports_textual():
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
-            offenders += [f"{path.relative_to(SRC)}: {n}" for n in names if n.split(".")[0] in
-                          ("textual", "textual_plotext")]
+            offenders += [
+                f"{path.relative_to(SRC)}: {n}"
+                for n in names
+                if n.split(".")[0] in ("textual", "textual_plotext")
+            ]
     assert not offenders, offenders
 
 

@@ -35,8 +35,7 @@ def test_defaults_without_any_config_mean_embedded_stack():
 def test_precedence_flags_over_env_over_file(tmp_path, monkeypatch):
     path = write(
         tmp_path,
-        '[aws]\nregion = "eu-west-1"\nendpoint_url = "http://127.0.0.1:4566"\n'
-        'poll_interval = 5\n',
+        '[aws]\nregion = "eu-west-1"\nendpoint_url = "http://127.0.0.1:4566"\npoll_interval = 5\n',
     )
     # (poll_interval above is inside [aws]: TOML scoping; set the real key at top level below)
     path.write_text(
@@ -69,8 +68,7 @@ def test_config_path_from_env_and_xdg(tmp_path, monkeypatch):
 def test_queues_as_names_or_tables_with_thresholds(tmp_path):
     path = write(
         tmp_path,
-        'queues = ["a", "https://sqs.us-east-1.amazonaws.com/1/b"]\n'
-        "[thresholds]\ndepth = 50\n",
+        'queues = ["a", "https://sqs.us-east-1.amazonaws.com/1/b"]\n[thresholds]\ndepth = 50\n',
     )
     settings, _ = load_settings(str(path))
     assert [q.name for q in settings.queues] == ["a", "https://sqs.us-east-1.amazonaws.com/1/b"]

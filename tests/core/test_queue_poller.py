@@ -98,13 +98,18 @@ async def test_discovers_every_queue_with_its_dlq_and_cloudwatch_age(
     doc = snap.to_json()
     assert doc[0]["dlq"]["name"] == "orders-dlq" and doc[0]["error"] is None
     assert set(doc[0]) == {
-        "name", "url", "visible", "in_flight", "delayed", "oldest_age_s", "dlq", "error"
+        "name",
+        "url",
+        "visible",
+        "in_flight",
+        "delayed",
+        "oldest_age_s",
+        "dlq",
+        "error",
     }
 
 
-async def test_configured_queues_by_name_and_url_unknown_queue_is_a_state(
-    boto3_sqs, aws_clients
-):
+async def test_configured_queues_by_name_and_url_unknown_queue_is_a_state(boto3_sqs, aws_clients):
     url, _ = make_queue_with_dlq(boto3_sqs, "pay")
     other = boto3_sqs.create_queue(QueueName="other")["QueueUrl"]
     settings = Settings(queues=["pay", other, "does-not-exist"])
@@ -159,9 +164,7 @@ async def test_one_hung_queue_does_not_stall_the_others(moto_server, boto3_sqs, 
     boto3_sqs.create_queue(QueueName="hung")
     boto3_sqs.send_message(QueueUrl=fast, MessageBody="x")
     proxy.rules.append(
-        lambda r: "hang"
-        if r.operation == "GetQueueAttributes" and b"/hung" in r.body
-        else None
+        lambda r: "hang" if r.operation == "GetQueueAttributes" and b"/hung" in r.body else None
     )
     clients = clients_for(proxy.endpoint_url)
     try:

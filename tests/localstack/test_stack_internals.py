@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import time
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from edgewatch.aws import AwsClients
 from edgewatch.localstack import moto_state
@@ -16,6 +20,7 @@ from edgewatch.localstack.pipeline import (
     PipelineStats,
 )
 from edgewatch.localstack.resources import QueueRef, StackResources, create_resources
+from edgewatch.localstack.stack import THREAD_NAME, _quiet_stack_emitters
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -96,3 +101,19 @@ async def test_log_streams_rotate_and_old_ones_are_deleted(aws_clients: AwsClien
     assert stats.log_events == 4
     events = (await logs.filter_log_events(logGroupName=res.log_group))["events"]
     assert sorted(json.loads(e["message"])["i"] for e in events) == [2, 3]
+
+
+def test_the_stacks_emitter_warnings_stay_off_the_terminal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Records from the stack's thread are dropped; any other emitter keeps its logging."""
+    _quiet_stack_emitters()
+    _quiet_stack_emitters()  # idempotent
+    logger = logging.getLogger("edgewatch.emitter")
+    assert len([f for f in logger.filters if type(f).__name__ == "_NotFromTheStack"]) == 1
+    caplog.set_level(logging.WARNING, logger="edgewatch.emitter")
+    for name in (THREAD_NAME, "elsewhere"):
+        thread = threading.Thread(target=logger.warning, args=(f"from {name}",), name=name)
+        thread.start()
+        thread.join()
+    assert [r.getMessage() for r in caplog.records] == ["from elsewhere"]

@@ -128,3 +128,25 @@ def test_age_metrics_readable_with_get_metric_data(
     ages = wait_until(latest, what="an age datapoint for every queue, > 0 for the DLQ")
     for age in ages.values():
         assert isinstance(age, float) and 0 <= age < 600  # seconds, a realistic value
+
+
+def test_traffic_goes_through_the_emitter(stack: EmbeddedStack, wait_until) -> None:
+    """The edge's own path: one SigV4 emitter per source queue, its counters in the stack's."""
+    names = [q.name for q in stack.resources.sources]
+
+    def flowing() -> Any:
+        stats = stack.stats
+        emitters = stats.emitters
+        ok = all(n in emitters and emitters[n].sent >= 5 for n in names)
+        return stats if ok else None
+
+    stats = wait_until(flowing, what="acknowledged events from both emitters")
+    assert set(stats.emitters) == set(names)
+    for name in names:
+        emitter = stats.emitters[name]
+        assert emitter.requests >= 1 and emitter.failed == 0
+        assert emitter.send_latency_p50_ms is not None
+    # the receipts (stats.sent) are counted as the emitters count; read a moment later, the
+    # emitters can only be ahead
+    assert 0 < stats.sent <= sum(e.sent for e in stats.emitters.values())
+    assert stats.send_failed == 0

@@ -6,6 +6,13 @@ request-logging middleware built on it.
 """
 
 from edgewatch.emitter.emitter import Emitter, default_serializer
-from edgewatch.emitter.results import DeliveryFailure, EmitterStats, FlushResult
+from edgewatch.emitter.results import DeliveryFailure, DeliveryReceipt, EmitterStats, FlushResult
 
-__all__ = ["DeliveryFailure", "Emitter", "EmitterStats", "FlushResult", "default_serializer"]
+__all__ = [
+    "DeliveryFailure",
+    "DeliveryReceipt",
+    "Emitter",
+    "EmitterStats",
+    "FlushResult",
+    "default_serializer",
+]

@@ -36,6 +36,7 @@ from edgewatch.emitter.credentials import (
 )
 from edgewatch.emitter.results import (
     DeliveryFailure,
+    DeliveryReceipt,
     EmitterStats,
     FlushResult,
     LatencyWindow,
@@ -135,10 +136,12 @@ class Emitter:
     ``request_timeout_s`` per request. The breaker opens after ``breaker_threshold`` consecutive
     failed requests for ``breaker_cooldown_s``. ``max_message_bytes`` (default: the queue's
     ``MaximumMessageSize``, asked in the background). ``on_error`` receives every
-    ``DeliveryFailure``. ``group_id_fn`` / ``dedup_id_fn`` derive FIFO ids from the event; without
-    a dedup id the emitter generates one per event (stable across retries) unless
-    ``content_based_dedup``. ``http_client``: an ``httpx.AsyncClient`` (or transport) to send
-    through instead of the built-in pool, e.g. for a proxy.
+    ``DeliveryFailure``; ``on_sent`` (optional, off the hot path) a ``DeliveryReceipt`` per
+    acknowledged event, with its SQS message id, for tools that must follow each event.
+    ``group_id_fn`` / ``dedup_id_fn`` derive FIFO ids from the event; without a dedup id the
+    emitter generates one per event (stable across retries) unless ``content_based_dedup``.
+    ``http_client``: an ``httpx.AsyncClient`` (or transport) to send through instead of the
+    built-in pool, e.g. for a proxy.
     """
 
     def __init__(
@@ -161,6 +164,7 @@ class Emitter:
         breaker_cooldown_s: float = 5.0,
         max_message_bytes: int | None = None,
         on_error: Callable[[DeliveryFailure], None] | None = None,
+        on_sent: Callable[[DeliveryReceipt], None] | None = None,
         group_id_fn: Callable[[Any], str] | None = None,
         dedup_id_fn: Callable[[Any], str] | None = None,
         content_based_dedup: bool = False,
@@ -194,6 +198,7 @@ class Emitter:
         self._discover_size = max_message_bytes is None
         self._max_message_bytes = max_message_bytes or SQS_MAX_BYTES
         self._on_error = on_error
+        self._on_sent = on_sent
         self._group_id_fn = group_id_fn
         self._dedup_id_fn = dedup_id_fn
         self._generate_dedup = self._fifo and not content_based_dedup
@@ -505,6 +510,21 @@ class Emitter:
             except Exception:
                 log.exception("emitter: on_error callback raised")
 
+    @staticmethod
+    def _acknowledge(
+        on_sent: Callable[[DeliveryReceipt], None], prepared: _Prepared, key: str, answer: Answer
+    ) -> None:
+        receipt = DeliveryReceipt(
+            prepared.event,
+            answer.message_ids.get(key, ""),
+            answer.sequence_numbers.get(key),
+            prepared.attempts + 1,
+        )
+        try:
+            on_sent(receipt)
+        except Exception:
+            log.exception("emitter: on_sent callback raised")
+
     def _log_drops(self, force: bool = False) -> None:
         dropped = self._dropped
         if dropped == self._logged_drops:
@@ -732,11 +752,14 @@ class Emitter:
         failures = {f.id: f for f in answer.failed}
         retry: list[_Prepared] = []
         rejected: dict[tuple[str | None, str], list[_Prepared]] = {}
+        on_sent = self._on_sent
         for index, prepared in enumerate(pending):
             key = str(index)
             failure = failures.get(key)
             if failure is None and key in answer.succeeded:
                 self._sent += 1
+                if on_sent is not None:
+                    self._acknowledge(on_sent, prepared, key, answer)
             elif failure is not None and failure.sender_fault:
                 rejected.setdefault((failure.code, failure.message), []).append(prepared)
             else:  # SenderFault false, or not acknowledged at all

@@ -27,6 +27,21 @@ class DeliveryFailure:
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    """One event SQS acknowledged, handed to ``on_sent``: what a caller needs to follow it.
+
+    ``message_id`` is SQS's id for the message (what consumers and DLQ tools show);
+    ``sequence_number`` is set on FIFO queues only; ``attempts`` counts requests, retries
+    included.
+    """
+
+    event: Any
+    message_id: str
+    sequence_number: str | None = None
+    attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class EmitterStats:
     """A snapshot of the emitter's counters; every event ends in sent, failed or dropped."""
 

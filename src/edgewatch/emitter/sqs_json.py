@@ -57,6 +57,8 @@ class Answer:
     payload: dict[str, Any] = field(default_factory=dict)
     failed: list[EntryFailure] = field(default_factory=list)
     succeeded: set[str] = field(default_factory=set)
+    message_ids: dict[str, str] = field(default_factory=dict)  # entry Id -> MessageId
+    sequence_numbers: dict[str, str] = field(default_factory=dict)  # FIFO queues only
     elapsed_s: float | None = None
     credentials_expired: bool = False
 
@@ -226,7 +228,12 @@ class SqsJsonClient:
         if answer.verdict != "ok":
             return answer
         payload = answer.payload
-        answer.succeeded = {str(item.get("Id")) for item in payload.get("Successful") or ()}
+        for item in payload.get("Successful") or ():
+            key = str(item.get("Id"))
+            answer.succeeded.add(key)
+            answer.message_ids[key] = str(item.get("MessageId") or "")
+            if item.get("SequenceNumber") is not None:
+                answer.sequence_numbers[key] = str(item["SequenceNumber"])
         for item in payload.get("Failed") or ():
             answer.failed.append(
                 EntryFailure(

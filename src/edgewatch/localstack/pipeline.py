@@ -2,8 +2,8 @@
 
 Three kinds of task share one event loop (the embedded stack runs it on its own thread):
 
-* **traffic** — seeded analytics events into the standard and FIFO queues via an
-  :class:`EventSink` (``SendMessageBatch`` today; the SigV4 emitter later), with bursts;
+* **traffic** — seeded analytics events into the standard and FIFO queues through an
+  :class:`EventSink`: the SigV4 :class:`~edgewatch.emitter.Emitter`, as at the edge, with bursts;
 * **consumers** — one per source queue: long poll, process, delete; poison is handed back
   (short visibility) until SQS's redrive moves it to the DLQ after ``maxReceiveCount`` receives;
   one JSON log line per attempt goes to CloudWatch Logs in batches;
@@ -11,7 +11,8 @@ Three kinds of task share one event loop (the embedded stack runs it on its own 
 
 Queues stay shallow (moto slows down as a queue deepens): traffic pauses for a queue deeper
 than ``max_queue_depth``, and poison stops while a DLQ holds ``dlq_poison_cap`` messages. Nothing
-here prints; every AWS error is counted in :class:`PipelineStats` and retried with backoff.
+here prints; every AWS error is counted in :class:`PipelineStats` and retried with backoff (the
+emitter retries its own requests; its counters are part of :meth:`Pipeline.snapshot`).
 """
 
 from __future__ import annotations
@@ -22,19 +23,21 @@ import json
 import math
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from edgewatch.aws import AwsClients
-from edgewatch.localstack.events import EdgeEvent, EventFactory
 from edgewatch.localstack.logship import LogShipper
 from edgewatch.localstack.publisher import MetricsPublisher
 from edgewatch.localstack.resources import QueueRef, StackResources
 from edgewatch.localstack.simstate import Backoff, PipelineConfig, PipelineState, PipelineStats
+from edgewatch.localstack.traffic import EmitterSink, EventSink, TrafficGenerator
 
 __all__ = [
     "Consumer",
+    "EmitterSink",
     "EventSink",
     "LogShipper",
     "MetricsPublisher",
@@ -42,126 +45,12 @@ __all__ = [
     "PipelineConfig",
     "PipelineState",
     "PipelineStats",
-    "SqsBatchSink",
     "TrafficGenerator",
 ]
 
 
-class EventSink(Protocol):
-    """The one step that the SigV4 emitter will take over: put a batch of events on a queue."""
-
-    async def send(self, queue: QueueRef, events: Sequence[EdgeEvent]) -> int:
-        """Send ≤10 events; return how many the queue accepted. May raise on transport errors."""
-        ...
-
-
-class SqsBatchSink:
-    """``SendMessageBatch`` through the shared aiobotocore client (FIFO: group = session)."""
-
-    def __init__(self, clients: AwsClients) -> None:
-        self._clients = clients
-
-    async def send(self, queue: QueueRef, events: Sequence[EdgeEvent]) -> int:
-        entries: list[dict[str, Any]] = []
-        for i, event in enumerate(events):
-            entry: dict[str, Any] = {"Id": str(i), "MessageBody": event.body}
-            if queue.fifo:
-                entry["MessageGroupId"] = event.session_id
-                entry["MessageDeduplicationId"] = event.request_id
-            entries.append(entry)
-        sqs = await self._clients.sqs()
-        response = await sqs.send_message_batch(QueueUrl=queue.url, Entries=entries)
-        return len(response.get("Successful", []))
-
-
 def _now_ms() -> int:
     return int(time.time() * 1000)
-
-
-class TrafficGenerator:
-    """Seeded events on a steady tick, with occasional bursts, into every source queue."""
-
-    def __init__(
-        self,
-        sink: EventSink,
-        resources: StackResources,
-        config: PipelineConfig,
-        state: PipelineState,
-        seed: int,
-    ) -> None:
-        self._sink, self._config, self._state = sink, config, state
-        forced = () if config.first_poison_index is None else (config.first_poison_index,)
-        self._streams = [
-            (
-                queue,
-                rate,
-                EventFactory(seed, stream, poison_rate=config.poison_rate, forced_poison=forced),
-            )
-            for queue, rate, stream in (
-                (resources.queue, config.rate_per_s, "standard"),
-                (resources.fifo_queue, config.fifo_rate_per_s, "fifo"),
-            )
-        ]
-        self._timing = random.Random(f"{seed}:timing")
-        self._carry = {queue.name: 0.0 for queue, _, _ in self._streams}
-        self._backoff = {queue.name: Backoff() for queue, _, _ in self._streams}
-        self._blocked_until = {queue.name: 0.0 for queue, _, _ in self._streams}
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        cfg = self._config
-        next_burst = loop.time() + self._timing.uniform(*cfg.burst_gap_s)
-        burst_until = 0.0
-        next_tick = loop.time()
-        while True:
-            now = loop.time()
-            if now >= next_burst:
-                burst_until = now + cfg.burst_duration_s
-                next_burst = now + self._timing.uniform(*cfg.burst_gap_s)
-            factor = cfg.burst_factor if now < burst_until else 1.0
-            sends = [
-                self._tick(queue, factory, rate * factor * cfg.tick_s, now)
-                for queue, rate, factory in self._streams
-            ]
-            await asyncio.gather(*sends)
-            next_tick += cfg.tick_s
-            delay = next_tick - loop.time()
-            if delay < -cfg.tick_s:  # fell behind (slow endpoint): do not try to catch up
-                next_tick, delay = loop.time(), 0.0
-            await asyncio.sleep(max(0.0, delay))
-
-    async def _tick(self, queue: QueueRef, factory: EventFactory, due: float, now: float) -> None:
-        stats = self._state.stats
-        carry = self._carry[queue.name] + due
-        count = int(carry)
-        self._carry[queue.name] = carry - count
-        if count == 0:
-            return
-        depth = self._state.depth(queue)
-        if now < self._blocked_until[queue.name] or (
-            depth is not None and depth > self._config.max_queue_depth
-        ):
-            stats.shed += count
-            return
-        dlq_depth = None if queue.dlq is None else self._state.depth(queue.dlq)
-        allow_poison = dlq_depth is None or dlq_depth < self._config.dlq_poison_cap
-        emitted = _now_ms()
-        events = [factory.next(emitted, allow_poison=allow_poison) for _ in range(count)]
-        stats.poison_suppressed += sum(1 for e in events if e.poison_suppressed)
-        for start in range(0, len(events), 10):
-            batch = events[start : start + 10]
-            try:
-                accepted = await self._sink.send(queue, batch)
-            except Exception as exc:
-                self._state.error(f"send {queue.name}", exc)
-                stats.send_failed += len(batch)
-                self._blocked_until[queue.name] = now + self._backoff[queue.name].next_delay()
-                return
-            self._backoff[queue.name].reset()
-            stats.sent += accepted
-            stats.send_failed += len(batch) - accepted
-            if accepted == len(batch):
-                stats.poison += sum(1 for e in batch if e.poison)
 
 
 def _work_ms(key: str) -> float:
@@ -323,9 +212,8 @@ class Pipeline:
             clients, resources.log_group, resources.log_stream, self.config, self._state
         )
         self.metrics = MetricsPublisher(clients, resources, self.config, self._state)
-        self.traffic = TrafficGenerator(
-            sink or SqsBatchSink(clients), resources, self.config, self._state, seed
-        )
+        self.sink = sink or EmitterSink(clients, self.config, self._state)
+        self.traffic = TrafficGenerator(self.sink, resources, self.config, self._state, seed)
         self.consumers = [
             Consumer(clients, queue, self.shipper, self.config, self._state)
             for queue in resources.sources
@@ -357,15 +245,22 @@ class Pipeline:
                 self._state.error(name, exc)
                 await asyncio.sleep(1.0)
 
-    async def aclose(self, flush_timeout: float = 0.5) -> None:
-        """Cancel every task, in-flight long polls included; ship the buffered log lines.
+    def snapshot(self) -> PipelineStats:
+        """A copy of the counters with the emitters' own (callable from any thread)."""
+        return replace(self.stats.copy(), emitters=self.sink.stats())
 
-        The final flush is bounded by ``flush_timeout`` (the endpoint may be gone).
+    async def aclose(self, flush_timeout: float = 0.5) -> None:
+        """Cancel every task, in-flight long polls included; deliver the emitters' buffers and
+        ship the buffered log lines.
+
+        Each final flush is bounded by ``flush_timeout`` (the endpoint may be gone).
         """
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self.sink.aclose(flush_timeout)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.shipper.flush(), flush_timeout)

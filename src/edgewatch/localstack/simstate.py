@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from edgewatch.aws import describe_error
+from edgewatch.emitter import EmitterStats
 from edgewatch.localstack.moto_state import QueueSnapshot
 from edgewatch.localstack.resources import QueueRef
 
@@ -23,7 +24,8 @@ class PipelineConfig:
 
     rate_per_s: float = 8.0  # standard queue, outside bursts
     fifo_rate_per_s: float = 2.0
-    tick_s: float = 1.0  # one SendMessageBatch per queue per tick, like an emitter's linger
+    tick_s: float = 1.0  # events are emitted once per tick: one batch per queue per tick
+    emit_buffer: int = 200  # the emitter's bound: an outage's backlog stays shallow
     burst_gap_s: tuple[float, float] = (45.0, 120.0)
     burst_duration_s: float = 5.0
     burst_factor: float = 5.0
@@ -51,8 +53,8 @@ class PipelineConfig:
 class PipelineStats:
     """Counters for tests and status lines; written by the pipeline's loop only."""
 
-    sent: int = 0  # events SQS accepted
-    send_failed: int = 0  # events lost to errors or per-entry failures
+    sent: int = 0  # events SQS acknowledged (the emitters' receipts)
+    send_failed: int = 0  # events the emitters gave up on (rejected, retries exhausted, closed)
     poison: int = 0  # poison events sent
     poison_suppressed: int = 0  # poison drawn but sent clean because a DLQ was full
     shed: int = 0  # events not generated because a queue was too deep or unreachable
@@ -63,9 +65,12 @@ class PipelineStats:
     metric_publishes: int = 0
     errors: int = 0  # AWS calls that failed (retried with backoff)
     last_error: str | None = None
+    # Per queue name, the traffic emitters' counters (buffered, retried, dropped, latency…);
+    # filled in by ``Pipeline.snapshot()``, empty on the live object.
+    emitters: dict[str, EmitterStats] = field(default_factory=dict)
 
     def copy(self) -> PipelineStats:
-        return replace(self)
+        return replace(self, emitters=dict(self.emitters))
 
 
 class Backoff:
@@ -94,8 +99,12 @@ class PipelineState:
         self.snapshots: dict[str, QueueSnapshot] = {}
 
     def error(self, where: str, exc: BaseException) -> None:
+        self.note(where, describe_error(exc))
+
+    def note(self, where: str, text: str) -> None:
+        """Count an AWS failure that has no exception (e.g. the emitter's ``on_error``)."""
         self.stats.errors += 1
-        self.stats.last_error = f"{where}: {describe_error(exc)}"
+        self.stats.last_error = f"{where}: {text}"
 
     def depth(self, queue: QueueRef) -> int | None:
         snap = self.snapshots.get(queue.name)

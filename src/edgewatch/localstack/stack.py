@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import logging
 import random
 import socket
 import threading
@@ -21,6 +22,7 @@ from edgewatch.localstack.resources import StackResources, create_resources
 from edgewatch.localstack.server import FAKE_CREDENTIALS, MotoServer, silence_loggers
 
 REGION = "us-east-1"
+THREAD_NAME = "edgewatch-stack"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0  # a bound for a wedged shutdown; a normal one takes ~0.1 s
 POLL_SLACK_S = 2.0  # beyond a long poll's wait, for moto's thread to answer (a loaded box)
@@ -31,6 +33,24 @@ def _ensure_free(port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
         sock.bind(("127.0.0.1", port))
+
+
+class _NotFromTheStack(logging.Filter):
+    """Drops the emitter's records logged on the stack's thread: its traffic failures are
+    counted in the stack's stats, and a warning on stderr would tear a TUI apart. Emitters
+    elsewhere in the process (``edgewatch send``, a library user) keep their logging."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != THREAD_NAME
+
+
+_QUIET = _NotFromTheStack()
+
+
+def _quiet_stack_emitters() -> None:
+    logger = logging.getLogger("edgewatch.emitter")
+    if _QUIET not in logger.filters:
+        logger.addFilter(_QUIET)
 
 
 def _serves_port(thread: threading.Thread, port: int) -> bool:
@@ -97,8 +117,9 @@ class EmbeddedStack:
 
     @property
     def stats(self) -> PipelineStats:
-        """A copy of the pipeline's counters (all zero without a pipeline)."""
-        return self._pipeline.stats.copy() if self._pipeline is not None else PipelineStats()
+        """A copy of the pipeline's counters, the traffic emitters' included (all zero without
+        a pipeline)."""
+        return self._pipeline.snapshot() if self._pipeline is not None else PipelineStats()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -110,6 +131,7 @@ class EmbeddedStack:
         if self._resources is not None:
             return self
         silence_loggers()
+        _quiet_stack_emitters()
         if self.server.port is None and self._port:
             _ensure_free(self._port)
         try:
@@ -120,7 +142,7 @@ class EmbeddedStack:
             loop = self._loop = asyncio.new_event_loop()
             loop.set_exception_handler(self._on_loop_error)
             self._thread = threading.Thread(
-                target=self._run_loop, args=(loop,), name="edgewatch-stack", daemon=True
+                target=self._run_loop, args=(loop,), name=THREAD_NAME, daemon=True
             )
             self._thread.start()
             future = asyncio.run_coroutine_threadsafe(self._bootstrap(), loop)

@@ -22,12 +22,17 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from edgewatch.runtime import Runtime
+from edgewatch.sources.log_search import LogQuery
 from edgewatch.sources.queue_models import ConnectionState, History, MetricsSnapshot
 from edgewatch.sources.queue_poller import QueuePoller
+from edgewatch.tui.log_service import LogBatchReady, LogService
 from edgewatch.tui.messages import SnapshotReady
 from edgewatch.tui.screens.dashboard import DashboardData, DashboardScreen
+from edgewatch.tui.screens.dlq import open_dlq
 from edgewatch.tui.screens.error import PollerErrorScreen
 from edgewatch.tui.screens.help import HelpScreen
+from edgewatch.tui.screens.logs import LogsScreen
+from edgewatch.tui.send_actions import SendActions
 from edgewatch.tui.themes import bundled_themes, resolve_theme
 from edgewatch.tui.widgets.status_bar import StatusView
 
@@ -35,7 +40,7 @@ POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
 
 
-class EdgewatchApp(App[None]):
+class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (issue 3)
     """Live SQS queue metrics for an on-call operator."""
 
     TITLE = "edgewatch"
@@ -46,7 +51,10 @@ class EdgewatchApp(App[None]):
         Binding("p", "pause", "Pause", id="pause"),
         Binding("p", "resume", "Resume", id="resume"),
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("s", "send", "Send", id="send"),  # action: send_actions.py
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("l", "logs", "Logs", id="logs"),
+        Binding("d", "dlq", "DLQ", id="dlq"),  # the DLQ screen (issue 5): screens/dlq.py
     ]
 
     def __init__(
@@ -72,6 +80,7 @@ class EdgewatchApp(App[None]):
         self._closed = False
         self._tick: Timer | None = None
         self._dashboard = DashboardScreen(embedded=runtime.embedded)
+        self.logs = LogService(self, runtime, clock=clock)  # one log tail for the whole app
         for theme in bundled_themes().values():
             self.register_theme(theme)
         name, self._theme_warning = resolve_theme(self.settings.theme, self.available_themes)
@@ -87,12 +96,15 @@ class EdgewatchApp(App[None]):
         if self.auto_poll:
             self.start_polling()
             self._tick = self.set_interval(TICK_S, self._render, name="status-tick")
+            self.logs.start()
 
     @on(DashboardScreen.Ready)
     def _dashboard_ready(self) -> None:
         if self._theme_warning:  # once a screen exists to show the toast on
             self.notify(self._theme_warning, severity="warning", title="Theme", markup=False)
             self._theme_warning = None
+        self.logs.ticked.subscribe(self, self._show_latency, immediate=True)
+        self._show_latency()
         self._render()
 
     async def on_unmount(self) -> None:
@@ -127,6 +139,7 @@ class EdgewatchApp(App[None]):
         for worker in self.workers.cancel_group(self, POLL_GROUP):
             with contextlib.suppress(Exception):
                 await worker.wait()
+        await self.logs.aclose()
         await self.poller.aclose()
         await self.runtime.aclose()
 
@@ -176,7 +189,7 @@ class EdgewatchApp(App[None]):
         return self.snapshot.connection
 
     def _render(self) -> None:
-        if not self._dashboard.ready:
+        if not self._dashboard.ready or not self.is_running:  # closing: its widgets are going
             return
         status = StatusView(
             endpoint=self.runtime.endpoint_label,
@@ -222,7 +235,11 @@ class EdgewatchApp(App[None]):
             return self.poller.paused
         if action == "refresh" and self.poller.paused:
             return None
-        return True
+        if action == "logs":
+            return not isinstance(self.screen, LogsScreen)
+        if action == "dlq":  # the highlighted dashboard row's DLQ
+            return self.screen is self._dashboard
+        return super().check_action(action, parameters)  # "send": SendActions
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -267,8 +284,17 @@ class EdgewatchApp(App[None]):
 
     def key_help(self) -> list[tuple[str, str]]:
         """The bindings as the help screen lists them (keys follow any keymap override)."""
-        order = {"help": 0, "pause": 1, "resume": 1, "refresh": 2, "quit": 3}
-        labels = {"pause": "Pause / resume polling", "resume": "Pause / resume polling"}
+        order = {
+            "help": 0, "pause": 1, "resume": 1, "refresh": 2, "logs": 3, "send": 4, "dlq": 5,
+            "quit": 9,
+        }  # fmt: skip
+        labels = {
+            "pause": "Pause / resume polling",
+            "resume": "Pause / resume polling",
+            "logs": "Worker logs (live tail, / filter, enter details)",
+            "send": "Send test events (through the SigV4 emitter)",
+            "dlq": "DLQ of the highlighted queue: browse, logs of a message, replay",
+        }
         found = sorted(
             (order[b.binding.id], self.get_key_display(b.binding), b.binding)
             for b in self._dashboard.active_bindings.values()
@@ -291,4 +317,45 @@ class EdgewatchApp(App[None]):
         )
         yield SystemCommand("Refresh now", "Poll every queue immediately (r)", self.action_refresh)
         yield SystemCommand("Help", "Keys, colours and thresholds (?)", self.action_help)
+        yield SystemCommand("Logs", "Live worker logs, filter, details (l)", self.action_logs)
+        yield SystemCommand(
+            "DLQ", "Browse and replay the highlighted queue's DLQ (d)", self.action_dlq
+        )
         yield from super().get_system_commands(screen)
+
+    # -- worker logs and latency (issue 4): one tail for the app, see LogService ---------------
+
+    @on(LogBatchReady)
+    def _log_batch_ready(self, message: LogBatchReady) -> None:
+        self.logs.handle(message)
+
+    def _show_latency(self, _: object = None) -> None:
+        if self._dashboard.ready and self.is_running:
+            self._dashboard.show_latency(self.logs.chart_data())
+
+    def action_logs(self) -> None:
+        """Open the Logs screen (from the dashboard or any screen without one on top)."""
+        if not isinstance(self.screen, LogsScreen):
+            self.push_screen(LogsScreen(self.logs))
+
+    def show_request(self, request_id: str) -> None:
+        """Cross-navigation: the Logs screen filtered to exactly this request's lines.
+
+        For any screen that shows a request ID (a sent test event, a DLQ message). Esc returns
+        to that screen. Older lines than the live buffer are searched for as well.
+        """
+        try:
+            query = LogQuery(request_id=request_id.strip())
+        except ValueError:
+            self.notify("There is no request ID to show.", title="Logs", markup=False)
+            return
+        if isinstance(self.screen, LogsScreen):
+            self.screen.set_query(query)
+        else:
+            self.push_screen(LogsScreen(self.logs, query=query))
+
+    # -- DLQ browse and replay (issue 5): the screen and its workers live in screens/dlq.py ----
+
+    def action_dlq(self) -> None:
+        """Open the DLQ of the highlighted queue (or the highlighted DLQ itself)."""
+        open_dlq(self, self._dashboard.highlighted() if self._dashboard.ready else None)

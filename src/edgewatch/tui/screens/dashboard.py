@@ -15,11 +15,13 @@ from textual.widgets import DataTable, Footer, Static
 from edgewatch.config import Thresholds
 from edgewatch.sources.queue_models import History, MetricsSnapshot, QueueStatus
 from edgewatch.tui.palette import Palette
+from edgewatch.tui.widgets.latency_chart import ChartData, LatencyChart
 from edgewatch.tui.widgets.queue_detail import DetailContext, QueueDetail
 from edgewatch.tui.widgets.queue_table import COMPACT, COMPACT_BELOW, WIDE, QueueTable, row_key
 from edgewatch.tui.widgets.status_bar import StatusBar, StatusView
 from edgewatch.tui.widgets.text_static import TextStatic
 
+CHART_MIN_HEIGHT = 30  # below this many rows the queue table needs them all (80x24)
 EMBEDDED_BANNER = "EMBEDDED LOCAL STACK — simulated data (configure aws.* or queues to watch AWS)"
 
 
@@ -77,6 +79,7 @@ class DashboardScreen(Screen[None]):
         yield TextStatic(id="alert-banner")
         yield QueueTable(id="queues")
         yield TextStatic(id="empty")
+        yield LatencyChart(id="latency")
         yield QueueDetail(id="detail")
         yield Footer()
 
@@ -85,11 +88,20 @@ class DashboardScreen(Screen[None]):
         self.query_one("#alert-banner").display = False
         self.query_one(QueueTable).focus()
         self._apply_layout(self.app.size.width)
+        _set_display(self.query_one(LatencyChart), self.app.size.height >= CHART_MIN_HEIGHT)
         self.ready = True
         self.post_message(self.Ready())
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width)
+        _set_display(self.query_one(LatencyChart), event.size.height >= CHART_MIN_HEIGHT)
+
+    def on_screen_resume(self) -> None:
+        self.query_one(LatencyChart).catch_up()  # it is not redrawn while another screen shows
+
+    def show_latency(self, data: ChartData) -> None:
+        """The latency chart's frame (once a second at most, from the app's log service)."""
+        self.query_one(LatencyChart).show(data)
 
     def _apply_layout(self, width: int) -> None:
         self.query_one(QueueTable).set_layout(COMPACT if width < COMPACT_BELOW else WIDE)
@@ -121,6 +133,7 @@ class DashboardScreen(Screen[None]):
     def restyle(self) -> None:
         """Re-resolve colours after a theme change."""
         self.table.restyle(Palette.from_app(self.app))
+        self.query_one(LatencyChart).restyle()
         if self._data is not None:
             self.show(self._data)
 

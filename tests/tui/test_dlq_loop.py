@@ -1,0 +1,147 @@
+"""The operator's whole loop on the embedded stack, through the console (DESIGN.md §1).
+
+A poison test event is sent with the Send screen's engine → the stack's consumer fails it
+``maxReceiveCount`` times → it is in the DLQ → browsed on the DLQ screen → ``l`` shows its worker
+log lines (the failures) → ``R`` replays it (confirmed) → it has left the DLQ and reached the
+source queue. Every wait is a bounded condition; nothing sleeps and hopes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from edgewatch.aws import AwsClients
+from edgewatch.config import Settings
+from edgewatch.localstack.pipeline import PipelineConfig
+from edgewatch.localstack.server import FAKE_CREDENTIALS, MotoServer
+from edgewatch.localstack.stack import EmbeddedStack
+from edgewatch.runtime import Runtime
+from edgewatch.sendtest import SendOptions, TemplateEvents, resolve_queue, send_events
+from edgewatch.tui import EdgewatchApp
+from edgewatch.tui.screens.dlq import DlqScreen
+from edgewatch.tui.screens.logs import LogsScreen
+from edgewatch.tui.screens.replay_confirm import ReplayConfirmScreen
+from tests.tui.dlq_support import SIZE
+from tests.tui.tui_support import THRESHOLDS, wait_for
+
+pytestmark = pytest.mark.slow
+
+# Steady, slow traffic and no poison of the stack's own: the DLQ holds only the test's event.
+QUIET = PipelineConfig(
+    rate_per_s=1.0,
+    fifo_rate_per_s=0.5,
+    poison_rate=0.0,
+    first_poison_index=None,
+    metrics_interval_s=1.0,
+    log_flush_s=0.2,
+)
+
+
+@pytest.fixture
+def stack(moto_server: MotoServer) -> Iterator[EmbeddedStack]:
+    """An embedded stack on its own port (moto's state was just reset by ``moto_server``)."""
+    with EmbeddedStack(seed=5, config=QUIET) as running:
+        yield running
+
+
+def dlq_ids(sqs: Any, url: str) -> set[str]:
+    """Message ids in the DLQ, read without hiding them (visibility timeout 0)."""
+    ids: set[str] = set()
+    for _ in range(3):
+        resp = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0
+        )
+        ids |= {m["MessageId"] for m in resp.get("Messages", [])}
+    return ids
+
+
+async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> None:
+    res = stack.resources
+    sqs = boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=stack.endpoint_url,
+        aws_access_key_id=FAKE_CREDENTIALS[0],
+        aws_secret_access_key=FAKE_CREDENTIALS[1],
+    )
+    settings = Settings(poll_interval=0.5, thresholds=THRESHOLDS)
+    runtime = Runtime(settings, stack.target, stack=stack)
+    app = EdgewatchApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        # 1. A poison test event through the Send screen's engine (the edge's SigV4 path).
+        clients = AwsClients(stack.target)
+        try:
+            queue = await resolve_queue(clients, res.queue.url)
+            sent = await send_events(
+                clients, queue, TemplateEvents("query", poison=True, seed=9), SendOptions(count=1)
+            )
+        finally:
+            await clients.aclose()
+        assert sent.sent == 1, sent
+        rid = sent.outcomes[0].request_id
+        assert rid
+
+        # 2. The consumer fails it maxReceiveCount times: it lands in the DLQ.
+        await wait_for(pilot, lambda: bool(dlq_ids(sqs, res.dlq.url)), timeout=60, what="DLQ")
+
+        # 3. d on the source queue's row opens its DLQ; the event is listed.
+        await wait_for(
+            pilot,
+            lambda: app.snapshot is not None and res.queue.url in app._dashboard.table.keys,
+            what="the source queue on the dashboard",
+        )
+        row = app._dashboard.table.keys.index(res.queue.url)
+        app._dashboard.table.move_cursor(row=row)
+        await pilot.pause()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DlqScreen), what="the DLQ screen")
+        screen = app.screen
+        assert isinstance(screen, DlqScreen) and screen.target.url == res.dlq.url
+
+        def poison_row() -> str | None:
+            return next(
+                (m.message_id for m in screen.messages.values() if m.request_id == rid), None
+            )
+
+        await wait_for(pilot, lambda: poison_row() is not None, what="the poison event listed")
+        original = poison_row()
+        assert original is not None
+        screen.table.move_cursor(row=screen.table.get_row_index(original))
+        await pilot.pause()
+        assert screen.highlighted() is not None and screen.highlighted().request_id == rid  # type: ignore[union-attr]
+
+        # 4. l: the worker logs of that request show its failures.
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen), what="the Logs screen")
+        logs = app.screen
+        assert isinstance(logs, LogsScreen)
+        await wait_for(
+            pilot,
+            lambda: any(line.request_id == rid for line in logs.view.lines),
+            timeout=30,
+            what="the request's log lines",
+        )
+        assert all(line.request_id == rid for line in logs.view.lines)
+        assert any("poison" in line.message for line in logs.view.lines)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is screen, what="back to the DLQ screen")
+
+        # 5. Select it, R, confirm: it is replayed to its source queue.
+        await pilot.press("space", "R")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, ReplayConfirmScreen), what="the confirmation"
+        )
+        assert "Dry run: would move 1" in str(app.screen.query_one("#confirm-text").render())
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.result is not None, timeout=30, what="the replay")
+        result = screen.result
+        assert result is not None and result.ok and result.moved == 1
+        assert result.outcomes[original].status == "moved"
+
+        # 6. It has left the DLQ (a replayed copy that fails again comes back with a new id).
+        assert original not in dlq_ids(sqs, res.dlq.url)
+        await pilot.press("escape")

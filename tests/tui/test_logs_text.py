@@ -1,0 +1,87 @@
+"""What a log line looks like on screen: literal text, level colours, the filter's grammar."""
+
+from __future__ import annotations
+
+import pytest
+
+from edgewatch import format as fmt
+from edgewatch.sources.log_search import LogQuery
+from edgewatch.tui import log_text
+from edgewatch.tui.palette import Palette
+from edgewatch.tui.widgets.log_detail import detail_text
+from edgewatch.tui.widgets.log_view import row_text
+from tests.tui.logs_support import ANSI, MARKUP, RID, log_line, text_line
+
+PALETTE = Palette(ok="#00ff00", warn="#ffff00", crit="#ff0000", accent="#00ffff")
+
+
+def test_escape_control_shows_escapes_and_keeps_tabs() -> None:
+    assert fmt.escape_control(f"a{ANSI}\nb\tc\x9b\x7f\r") == (
+        "a\\x1b[31mred\\x1b[0m\\nb\tc\\x9b\\x7f\\r"
+    )
+
+
+def test_markup_and_ansi_in_a_line_stay_characters() -> None:
+    line = text_line(0, f"worker said {MARKUP} and {ANSI}")
+    text = row_text(line, PALETTE, 200)
+    assert f"worker said {MARKUP} and \\x1b[31mred\\x1b[0m" in text.plain
+    assert "\x1b" not in text.plain
+    body = detail_text(line, PALETTE).plain
+    assert f"{MARKUP} and \\x1b[31mred\\x1b[0m" in body and "\x1b" not in body
+
+    json_line = log_line(1, rid=f"{MARKUP}\x1b[2J", level="ERROR", error=f"{MARKUP} {ANSI}")
+    row = row_text(json_line, PALETTE, 300).plain
+    assert f"error={MARKUP} \\x1b[31mred\\x1b[0m" in row and "\x1b" not in row
+    body = detail_text(json_line, PALETTE).plain
+    assert '"error": "[bold red]x[/] \\u001b[31mred\\u001b[0m"' in body  # JSON's own escape
+    assert f"request  {MARKUP}\\x1b[2J" in body and "\x1b" not in body
+
+
+def test_c1_controls_in_json_strings_are_escaped_in_the_panel() -> None:
+    line = log_line(0, rid=RID, note="csi\x9b31m")
+    assert '"note": "csi\\x9b31m"' in detail_text(line, PALETTE).plain
+
+
+@pytest.mark.parametrize(
+    ("level", "level_style", "body_style"),
+    [
+        ("ERROR", "bold #ff0000", "#ff0000"),
+        ("CRITICAL", "bold #ff0000", "#ff0000"),
+        ("WARNING", "bold #ffff00", ""),
+        ("INFO", "#00ff00", ""),
+        ("DEBUG", "dim", "dim"),
+    ],
+)
+def test_levels_are_coloured(level: str, level_style: str, body_style: str) -> None:
+    text = row_text(log_line(0, rid=RID, level=level), PALETTE, 200)
+    styles = {text.plain[s.start : s.end].strip(): str(s.style) for s in text.spans}
+    assert styles[log_text.level_label(level)] == level_style
+    body = [str(s.style) for s in text.spans if text.plain[s.start :].startswith("event")]
+    assert body == ([body_style] if body_style else [])
+
+
+def test_row_columns_and_summary() -> None:
+    line = log_line(0, rid=RID, level="WARNING", error=None, receive_count=2)
+    row = row_text(line, PALETTE, 300).plain.rstrip()
+    assert row.startswith("07:50:00.000 WARN  6f1c2a9b-3de… event processed queue=edge-analytics")
+    assert "receive_count=2" in row and "error=" not in row  # nulls left out
+    assert "request_id" not in row and "timestamp" not in row  # already in a column
+    assert row_text(line, PALETTE, 40).plain == "07:50:00.000 WARN  6f1c2a9b-3de… event …"
+
+
+@pytest.mark.parametrize(
+    ("typed", "query"),
+    [
+        ("", None),
+        ("   ", None),
+        (RID, LogQuery(request_id=RID)),
+        (f"  {RID}  ", LogQuery(request_id=RID)),
+        ("id:req-42", LogQuery(request_id="req-42")),
+        ("ID: req 42", LogQuery(request_id="req 42")),
+        ("id:", None),
+        ("timeout", LogQuery(text="timeout")),
+        ("6f1c2a9b", LogQuery(text="6f1c2a9b")),  # a prefix is text, not an exact ID
+    ],
+)
+def test_filter_grammar(typed: str, query: LogQuery | None) -> None:
+    assert log_text.parse_filter(typed) == query
