@@ -49,7 +49,7 @@ def test_thinning_keeps_spikes_and_moves_only_when_a_span_closes() -> None:
     assert picture(104) == [([-12, -9, -6, -3, 0], [1.0, 50.0, 1.0, 1.0, 1.0])]  # it closed
     # a span cut by the start of the history is left out (it would change every second)
     assert next(iter(segments(points[1:], "p99", 104, 3)))[0][0] == -9
-    assert bucket_seconds(300, 50) == 3 and bucket_seconds(300, 1000) == 1
+    assert bucket_seconds(300, 20) == 8 and bucket_seconds(300, 1000) == 5
 
 
 def test_axes() -> None:

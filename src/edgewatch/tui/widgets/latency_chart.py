@@ -25,6 +25,7 @@ from edgewatch.tui.widgets.text_static import TextStatic
 PERCENTILES = ("p50", "p95", "p99")
 TICK_EVERY_S = 60
 Y_TICKS = 4
+MIN_SPAN_S = 5  # the plot moves every 5 s at most; the legend's numbers every second
 Y_AXIS_COLUMNS = 6  # the tick labels and the frame take these from the plot's width
 HEADROOM = 1.1
 
@@ -111,8 +112,10 @@ def span_end(t: int, bucket_s: int) -> int:
 
 
 def bucket_seconds(history_s: int, columns: int) -> int:
-    """Seconds per plotted point: two per column (the ``hd`` marker's resolution)."""
-    return max(1, math.ceil(history_s / max(1, 2 * columns)))
+    """Seconds per plotted point: two per column (the ``hd`` marker's resolution), and at least
+    ``MIN_SPAN_S``: percentiles over a sliding minute move little in a few seconds, and each
+    redraw of the plot costs more CPU than everything else the chart does (idle budget)."""
+    return max(MIN_SPAN_S, math.ceil(history_s / max(1, 2 * columns)))
 
 
 def _style(rgb: tuple[int, int, int]) -> str:
