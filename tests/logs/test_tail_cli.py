@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from edgewatch.cli import main
-from edgewatch.commands.tail import escape, format_line
+from edgewatch.commands.tail import format_line
+from edgewatch.format import escape_control as escape
 from edgewatch.sources.latency import LatencyStats
 from edgewatch.sources.log_models import make_line
 from tests.logs.helpers import now_ms, record

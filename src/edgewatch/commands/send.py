@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.commands.tail import escape
+from edgewatch.format import escape_control
 from edgewatch.runtime import Runtime
 from edgewatch.sendtest import (
     MAX_COUNT,
@@ -246,7 +246,7 @@ def _summary(result: SendResult) -> None:
     """Plain text; anything from AWS or the operator is escaped (it cannot drive the terminal)."""
     out: list[str] = []
     head = (
-        f"sent {result.sent} of {result.requested} to {escape(result.queue.name)}"
+        f"sent {result.sent} of {result.requested} to {escape_control(result.queue.name)}"
         f" in {result.elapsed_s:.2f} s · failed {result.failed} · dropped {result.dropped}"
     )
     if result.not_sent:
@@ -262,13 +262,15 @@ def _summary(result: SendResult) -> None:
     if sent:
         out.append(f"{'request id':<36}  message id")
         for o in sent[:SHOWN_EVENTS]:
-            out.append(f"{escape(o.request_id or '-'):<36}  {escape(o.message_id or '')}")
+            out.append(
+                f"{escape_control(o.request_id or '-'):<36}  {escape_control(o.message_id or '')}"
+            )
         if len(sent) > SHOWN_EVENTS:
             out.append(f"… {len(sent) - SHOWN_EVENTS} more (--json lists every event)")
     problems = [o for o in result.outcomes if o.status != "sent"]
     for o in problems[:SHOWN_ERRORS]:
         who = o.request_id or f"event {o.index + 1}"
-        out.append(f"{o.status}: {escape(who)}: {escape(o.error or '')}")
+        out.append(f"{o.status}: {escape_control(who)}: {escape_control(o.error or '')}")
     if len(problems) > SHOWN_ERRORS:
         out.append(f"… {len(problems) - SHOWN_ERRORS} more not sent (--json lists them)")
     sys.stdout.write("\n".join(out) + "\n")

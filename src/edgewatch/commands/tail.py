@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import signal
 import sys
 import time
@@ -22,6 +21,7 @@ from collections.abc import Coroutine
 from typing import Any, TextIO
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.format import escape_control
 from edgewatch.runtime import Runtime
 from edgewatch.sources.log_models import LogLine, SourceNotice
 from edgewatch.sources.log_search import LogQuery, parse_since
@@ -34,8 +34,6 @@ from edgewatch.sources.log_tail import (
 )
 
 SHORT_STREAM = 24
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_ESCAPES = {"\n": "\\n", "\r": "\\r"}
 TROUBLE = frozenset({"throttled", "retrying", "waiting"})
 
 
@@ -199,12 +197,7 @@ def format_line(line: LogLine) -> str:
         group = line.log_group.rstrip("/").rsplit("/", 1)[-1] or line.log_group
         stream = line.stream.rsplit("/", 1)[-1][:SHORT_STREAM]
         where = f"{group}/{stream}"
-    return f"{line.iso_time} {where} {escape(line.message.rstrip(chr(10)))}"
-
-
-def escape(text: str) -> str:
-    """Make text safe for a terminal: newlines as ``\\n``, other controls as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return f"{line.iso_time} {where} {escape_control(line.message.rstrip(chr(10)))}"
 
 
 def _silence_stdout() -> None:
