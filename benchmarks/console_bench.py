@@ -109,6 +109,21 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError("no VmRSS")
 
 
+def measure_console(idle_seconds: float) -> tuple[float, float]:
+    """CPU (% of one core) over ``idle_seconds`` and RSS (MB) of the console in the pane."""
+    pid = console_pid()
+    time.sleep(5)  # past start-up work
+    c0, t0 = cpu_seconds(pid), time.perf_counter()
+    time.sleep(idle_seconds)
+    c1, t1 = cpu_seconds(pid), time.perf_counter()
+    return 100 * (c1 - c0) / (t1 - t0), rss_mb(pid)
+
+
+def quit_console() -> None:
+    tmux("send-keys", "-t", SESSION, "q")
+    time.sleep(1.0)
+
+
 def bench_startup(runs: int) -> list[float]:
     times = []
     warm_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -167,16 +182,10 @@ def bench_idle(idle_seconds: float, *, live: bool) -> tuple[float, float, int]:
             f"uv run edgewatch --endpoint-url {endpoint} --region us-east-1 --poll-interval 1", env
         )
         wait_for(FIRST_NUMBERS, timeout=30)
-        pid = console_pid()
-        time.sleep(5)  # past start-up work
-        c0, t0 = cpu_seconds(pid), time.perf_counter()
-        time.sleep(idle_seconds)
-        c1, t1 = cpu_seconds(pid), time.perf_counter()
-        rss = rss_mb(pid)
+        cpu, rss = measure_console(idle_seconds)
         queues = len(sqs.list_queues().get("QueueUrls", []))
-        tmux("send-keys", "-t", SESSION, "q")
-        time.sleep(1.0)
-        return 100 * (c1 - c0) / (t1 - t0), rss, queues
+        quit_console()
+        return cpu, rss, queues
     finally:
         kill_session()
         server.terminate()

@@ -207,7 +207,7 @@ def bench_idle_cpu(idle_seconds: float, *, logs: bool = True) -> tuple[float, fl
     ``logs=False``: the same without a log source (the baseline: the chart says so, no tail).
     """
     import boto3
-    from console_bench import console_pid, cpu_seconds, kill_session, rss_mb, screen, start, tmux
+    from console_bench import kill_session, measure_console, quit_console, screen, start
 
     port = 4900 + os.getpid() % 90
     demo = subprocess.Popen(
@@ -249,17 +249,11 @@ def bench_idle_cpu(idle_seconds: float, *, logs: bool = True) -> tuple[float, fl
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no latency on the chart:\n{screen()}")
             time.sleep(0.2)
-        pid = console_pid()
-        time.sleep(5)  # past start-up work
-        c0, t0 = cpu_seconds(pid), time.perf_counter()
-        time.sleep(idle_seconds)
-        c1, t1 = cpu_seconds(pid), time.perf_counter()
-        rss = rss_mb(pid)
+        cpu, rss = measure_console(idle_seconds)
         shown = screen()
         queues = len(sqs.list_queues().get("QueueUrls", []))
-        tmux("send-keys", "-t", "edgewatch-bench", "q")
-        time.sleep(1.0)
-        return 100 * (c1 - c0) / (t1 - t0), rss, queues, shown
+        quit_console()
+        return cpu, rss, queues, shown
     finally:
         kill_session()
         demo.terminate()
