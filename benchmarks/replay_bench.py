@@ -3,15 +3,14 @@
 Budget (DESIGN.md §6): the engine moves messages ≥ 5× faster than a loop that receives one
 message, sends it, deletes it. Both run in the same invocation, against the same moto server,
 from identical DLQs (same bodies, same attributes, same depth), each into its own empty target,
-through the same client stack (aiobotocore, edgewatch's AwsClients).
+through the same client stack (aiobotocore, edgewatch's AwsClients). Each depth is measured
+``--repeats`` times (loop and engine alternately); the table gives the medians.
 
-    uv run python benchmarks/replay_bench.py [--depths 10,25,100,300] [--in-process]
+    uv run python benchmarks/replay_bench.py [--depths 25,100,300,1000] [--repeats 3] [--in-process]
 
-moto rescans the whole queue for *every message it returns* from ReceiveMessage (its retention
-check reads every queue attribute, three passes over the queue), so its cost per message grows
-with the DLQ's depth whatever the batch size (DESIGN.md §8). Batching and pipelining save the
-fixed cost per call; once moto's per-message scan dominates, both loops converge. The sweep shows
-where: the budget is met on shallow DLQs (what the embedded stack keeps) and not on deep ones.
+The server is the embedded stack's (``MotoServer``), with its fixes to moto's per-message queue
+scans (``edgewatch.localstack.moto_fixes``); ``--stock-moto`` measures moto as released, whose
+ReceiveMessage cost per message grows with the DLQ's depth whatever the batch size (DESIGN.md §8).
 Both loops poll with WaitTimeSeconds=0 (moto's short poll is exact; against AWS the engine's final
 1 s long poll is paid once per run). By default moto runs in its own process (as `edgewatch demo`
 serves it); ``--in-process`` shares this process's GIL, as the console's embedded stack does.
@@ -22,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -32,7 +32,8 @@ from edgewatch.localstack.server import FAKE_CREDENTIALS
 from edgewatch.replay import ReplayEngine, ReplayOptions, plan_replay
 
 SERVER = (
-    "import sys; from edgewatch.localstack.server import MotoServer; s = MotoServer(); "
+    "import sys; from edgewatch.localstack.server import MotoServer; "
+    "s = MotoServer(moto_fixes=sys.argv[1] == 'fixed'); "
     "s.start(); print(s.endpoint_url, flush=True); sys.stdin.read()"
 )
 
@@ -80,6 +81,7 @@ async def one_by_one(sqs: Any, dlq: str, target: str) -> int:
 
 
 async def bench(endpoint: str, n: int, tag: str) -> tuple[float, float]:
+    """One measurement at depth ``n``: (loop msg/s, engine msg/s)."""
     clients = AwsClients(
         AwsTarget(region="us-east-1", endpoint_url=endpoint, credentials=FAKE_CREDENTIALS)
     )
@@ -100,6 +102,8 @@ async def bench(endpoint: str, n: int, tag: str) -> tuple[float, float]:
         result = await ReplayEngine(clients, plan).run()
         engine_s = time.perf_counter() - start
         assert result.ok and result.moved == n, (result.counts, result.error)
+        for url in (loop_dlq, loop_target, engine_dlq, engine_target):
+            await sqs.delete_queue(QueueUrl=url)  # the next run meets the same, empty server
         return n / loop_s, n / engine_s
     finally:
         await clients.aclose()
@@ -108,9 +112,13 @@ async def bench(endpoint: str, n: int, tag: str) -> tuple[float, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument(
-        "--depths", default="10,25,100,300", help="DLQ depths to measure (messages per DLQ)"
+        "--depths", default="25,100,300,1000", help="DLQ depths to measure (messages per DLQ)"
     )
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per depth (median)")
     parser.add_argument("--in-process", action="store_true", help="moto in this process")
+    parser.add_argument(
+        "--stock-moto", action="store_true", help="moto without the embedded stack's fixes"
+    )
     args = parser.parse_args()
     depths = [int(d) for d in args.depths.split(",")]
 
@@ -119,18 +127,26 @@ def main() -> int:
     if args.in_process:
         from edgewatch.localstack.server import MotoServer
 
-        server = MotoServer()
+        server = MotoServer(moto_fixes=not args.stock_moto)
         endpoint = server.start()
     else:
         proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", SERVER, "stock" if args.stock_moto else "fixed"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None
         endpoint = proc.stdout.readline().strip()
     results = []
     try:
         for depth in depths:
-            results.append((depth, *asyncio.run(bench(endpoint, depth, str(depth)))))
+            runs = [
+                asyncio.run(bench(endpoint, depth, f"{depth}-{i}")) for i in range(args.repeats)
+            ]
+            loop_rate = statistics.median(r[0] for r in runs)
+            engine_rate = statistics.median(r[1] for r in runs)
+            results.append((depth, loop_rate, engine_rate))
     finally:
         if server is not None:
             server.stop()
@@ -138,7 +154,9 @@ def main() -> int:
             proc.kill()
             proc.wait()
     where = "in this process" if args.in_process else "in its own process"
-    print(f"replay throughput, moto {where} (budget: engine >= 5x the one-message loop)")
+    moto = "stock moto" if args.stock_moto else "moto with the embedded stack's fixes"
+    print(f"replay throughput, {moto}, {where}, median of {args.repeats}")
+    print("(budget: engine >= 5x the one-message loop)")
     print(f"{'DLQ depth':>9}  {'1-msg loop':>12}  {'engine':>12}  {'ratio':>6}")
     for depth, loop_rate, engine_rate in results:
         ratio = engine_rate / loop_rate

@@ -11,6 +11,8 @@ import socket
 import threading
 import urllib.request
 
+from edgewatch.localstack.moto_fixes import apply_moto_fixes
+
 FAKE_CREDENTIALS = ("testing", "testing")  # moto accepts any key; never real secrets
 NOISY_LOGGERS = ("werkzeug", "moto", "botocore", "aiobotocore", "flask_cors", "urllib3")
 
@@ -37,8 +39,9 @@ class MotoServer:
     moto keeps its state per process, so a restart keeps the queues (like an endpoint outage).
     """
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, moto_fixes: bool = True) -> None:
         self._requested_port = port
+        self._moto_fixes = moto_fixes  # False only to measure moto as released (benchmarks)
         self._server = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
@@ -58,6 +61,8 @@ class MotoServer:
         if self._server is not None:
             return self.endpoint_url
         silence_loggers()
+        if self._moto_fixes:
+            apply_moto_fixes()
         from moto.moto_server.threaded_moto_server import MotoRequestHandler
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server

@@ -100,6 +100,9 @@ class ReplayEngine:
         self._keeper: LeaseKeeper | None = None
         self._limiter: RateLimiter | None = None
         self._native_remaining: int | None = None
+        # Set by the first pipeline whose receive comes back empty: the others finish the batch
+        # they hold and stop, instead of each spending one more (long-polled) receive to learn it.
+        self._drained = False
 
     # -- control -------------------------------------------------------------------------------
 
@@ -290,7 +293,7 @@ class ReplayEngine:
 
     async def _pipeline(self) -> None:
         try:
-            while not self._stopping:
+            while not self._stopping and not self._drained:
                 want = self._want()
                 if want <= 0:
                     return
@@ -305,7 +308,10 @@ class ReplayEngine:
                     ),
                     what=f"receive from {self.plan.dlq.name}",
                 )
-                if msgs is None or not msgs:
+                if msgs is None:
+                    return
+                if not msgs:
+                    self._drained = True
                     return
                 await self._process(msgs, received_at=received_at)
                 await self._emit(self.progress())

@@ -1,0 +1,66 @@
+"""Two fixes to moto's SQS that keep the embedded stack's cost per message flat.
+
+moto 5.2 answers SQS calls with work that grows with the queue's depth for *every message*:
+
+- ``ReceiveMessage`` checks each message it returns against the retention period through
+  ``get_queue_attributes``, which builds the queue's whole attribute dict three times, and each
+  build counts visible, in-flight and delayed messages: nine passes over the queue per message.
+  (``SendMessage`` builds the dict once per message too, to read ``ContentBasedDeduplication``.)
+- Each of those passes asks every message "visible? delayed?", and each question reads the clock
+  through ``datetime`` arithmetic (about 1.5 µs), not ``time.time()``.
+
+On the embedded stack moto shares the console's process, so a DLQ a few hundred deep made every
+browse and replay spend most of its CPU there (DESIGN.md §8). The fixes read the one attribute the
+retention check needs, and read the clock with ``time.time()`` (the same instant, as a float of
+seconds since the epoch); moto's answers are unchanged. They are applied once, when the embedded
+server starts, and only where moto still has what they replace; otherwise moto is left as is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+_applied = False
+
+
+def retention_check(backend: Any, queue_name: str, message: Any) -> bool:
+    """moto's "is this message still within the queue's retention period", without the scans."""
+    queue = backend.get_queue(queue_name)
+    retain_until = int(queue.message_retention_period) + message.sent_timestamp / 1000
+    return bool(retain_until > time.time())
+
+
+def fast_clock(original: Callable[..., float], scale: float) -> Callable[..., float]:
+    """``original()`` for "now" read from ``time.time()``; any explicit datetime goes to moto."""
+
+    def clock(dt: Any = None) -> float:
+        if dt is not None:
+            return original(dt)
+        return time.time() * scale
+
+    clock.__wrapped__ = original  # type: ignore[attr-defined]
+    return clock
+
+
+def apply_moto_fixes() -> bool:
+    """Install the fixes (idempotent). Returns whether moto now runs with both."""
+    global _applied
+    if _applied:
+        return True
+    from moto.sqs import models
+
+    backend = models.SQSBackend
+    if not (
+        callable(getattr(backend, "is_message_valid_based_on_retention_period", None))
+        and callable(getattr(models, "unix_time", None))
+        and callable(getattr(models, "unix_time_millis", None))
+    ):
+        return False
+
+    backend.is_message_valid_based_on_retention_period = retention_check  # type: ignore[method-assign]
+    models.unix_time = fast_clock(models.unix_time, 1.0)  # type: ignore[assignment]
+    models.unix_time_millis = fast_clock(models.unix_time_millis, 1000.0)  # type: ignore[assignment]
+    _applied = True
+    return True
