@@ -93,7 +93,7 @@ async def test_only_changed_cells_are_updated(scene: Scene) -> None:
         app.apply_snapshot(scene.snapshot(), scene.history)
         await pilot.pause()
         t = table(app)
-        updates, adds, removes = Spy(t, "update_cell"), Spy(t, "add_row"), Spy(t, "remove_row")
+        updates, adds, removes = Spy(t, "_write_row"), Spy(t, "add_row"), Spy(t, "remove_row")
         clears = Spy(t, "clear")
 
         app.apply_snapshot(scene.snapshot(), scene.history)  # nothing changed
@@ -101,8 +101,8 @@ async def test_only_changed_cells_are_updated(scene: Scene) -> None:
 
         changed = tuple(replace(q, in_flight=15) if q.name == "orders" else q for q in scene.queues)
         app.apply_snapshot(scene.snapshot(queues=changed), scene.history)
-        assert [(str(k), str(c)) for k, c, *_ in updates.calls] == [
-            (queue_url("orders"), "in_flight")
+        assert [(k, list(texts)) for k, texts in updates.calls] == [
+            (queue_url("orders"), ["in_flight"])
         ]
         assert cell(app, "orders", "in_flight").plain == "15"
 
@@ -116,6 +116,29 @@ async def test_only_changed_cells_are_updated(scene: Scene) -> None:
         assert len(adds.calls) == 1 and clears.calls == []
         assert t.keys[-1] == queue_url("zz-new")
         assert t.highlighted_key == queue_url("payments")  # the cursor stayed on its queue
+
+
+async def test_a_changed_row_is_rendered_again_and_only_it(scene: Scene) -> None:
+    """DataTable's update_cell would re-render every row; the table re-renders the changed one."""
+    app = fixed_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.apply_snapshot(scene.snapshot(), scene.history)
+        await pilot.pause()
+        t = table(app)
+        assert t.row_scoped_updates  # Textual's caches are where the table expects them
+        rendered = Spy(t, "_render_cell")
+        orders = t.keys.index(queue_url("orders"))
+        line = 1 + orders  # under the header row
+
+        changed = tuple(
+            replace(q, in_flight=4321) if q.name == "orders" else q for q in scene.queues
+        )
+        app.apply_snapshot(scene.snapshot(queues=changed), scene.history)
+        await pilot.pause()
+        assert {args[0] for args in rendered.calls} == {orders}
+        assert "4,321" in t.render_line(line).text
+        other = 1 + t.keys.index(queue_url("payments"))
+        assert "4,321" not in t.render_line(other).text
 
 
 async def test_reordered_queues_rebuild_keeping_the_cursor(scene: Scene) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -45,6 +46,17 @@ def describe_thresholds(t: Thresholds) -> str:
             _limit("DLQ", t.dlq_depth),
         ]
     )
+
+
+def spark_key(points: Sequence[float]) -> tuple[float, ...] | str:
+    """What a ``Sparkline`` draws from ``points``: a flat series looks the same at any length.
+
+    An idle queue's history grows by one equal point per poll; comparing the data itself would
+    repaint its sparklines every second for nothing.
+    """
+    if len(points) >= 2 and min(points) == max(points):
+        return "flat"
+    return tuple(points)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +116,7 @@ class QueueDetail(Vertical):
         for metric, _ in SERIES:
             points = [v for v in history.series(key, metric) if v is not None]
             spark = self.query_one(f"#spark-{metric}", Sparkline)
-            if spark.data != points:
+            if spark_key(spark.data or []) != spark_key(points):
                 spark.data = points
             value = current[metric]
             if metric == "dlq_visible" and q.dlq is None:

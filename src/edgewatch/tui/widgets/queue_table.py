@@ -1,19 +1,27 @@
 """The queue table: one row per queue URL, updated in place where a value changed.
 
 Following dolphie, a poll does not rebuild the table: each cell's (text, style) is compared with
-what is on screen and only differing cells get ``update_cell``, inside one ``batch_update``.
-That keeps the cursor, the scroll position and the terminal traffic steady all day.
+what is on screen and only differing cells are written, inside one ``batch_update``. That keeps
+the cursor, the scroll position and the terminal traffic steady all day.
+
+``DataTable.update_cell`` bumps a table-wide counter that is part of every render cache key, so
+one changed cell re-renders every visible row; with live traffic some cell changes on every poll,
+and that was most of the console's idle CPU. The table writes a changed row's cells itself and
+drops only that row's cached renders (:meth:`QueueTable._write_row`). That uses DataTable's
+private caches; if a Textual release renames them, it falls back to ``update_cell``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from rich.text import Text
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from edgewatch import format as fmt
 from edgewatch.sources.queue_models import History, QueueStatus
@@ -75,7 +83,23 @@ COMPACT = Layout(
     ),
 )
 COMPACT_BELOW = 100
+# DataTable's private render caches that _write_row invalidates row by row.
+_ROW_CACHES = (
+    "_data",
+    "_row_locations",
+    "_cell_render_cache",
+    "_row_render_cache",
+    "_row_renderable_cache",
+    "_line_cache",
+    "_get_offsets",
+)
 DLQ_TAG = " DLQ"
+
+
+def _discard(cache: LRUCache[Any, Any], stale: Callable[[Any], bool]) -> None:
+    for key in list(cache.keys()):
+        if stale(key):
+            cache.discard(key)
 
 
 def row_key(status: QueueStatus) -> str:
@@ -165,6 +189,7 @@ class QueueTable(DataTable[Text]):
         self._cells: dict[str, dict[str, Cell]] = {}
         self._justify: dict[str, Justify] = {}
         self._source: tuple[Sequence[QueueStatus], History, Palette] | None = None
+        self.row_scoped_updates = all(hasattr(self, name) for name in _ROW_CACHES)
 
     @property
     def highlighted_key(self) -> str | None:
@@ -212,10 +237,10 @@ class QueueTable(DataTable[Text]):
                     self.add_row(*self._texts(cells), key=key)
                     self._cells[key] = cells
                     continue
-                for column, cell in cells.items():
-                    if current.get(column) != cell:
-                        self.update_cell(key, column, self._text(column, cell))
-                        current[column] = cell
+                changed = {c: cell for c, cell in cells.items() if current.get(c) != cell}
+                if changed:
+                    self._write_row(key, {c: self._text(c, cell) for c, cell in changed.items()})
+                    current.update(changed)
             # The cursor follows its queue, not its row index, when rows above it go away.
             if highlighted in self._cells and self.highlighted_key != highlighted:
                 self.move_cursor(row=list(self._cells).index(highlighted), animate=False)
@@ -252,6 +277,33 @@ class QueueTable(DataTable[Text]):
                 self._cells[key] = dict(cells)
             if highlighted in self._cells:
                 self.move_cursor(row=list(self._cells).index(highlighted), animate=False)
+
+    def _write_row(self, key: str, texts: dict[str, Text]) -> None:
+        """Set cells of one row and re-render that row only (see the module docstring)."""
+        if not self.row_scoped_updates:
+            for column, text in texts.items():
+                self.update_cell(key, column, text)
+            return
+        row_key = RowKey(key)
+        row_data = self._data[row_key]
+        for column, text in texts.items():
+            row_data[ColumnKey(column)] = text
+        row_index = self._row_locations.get(row_key)
+        # Cache keys: cells and rendered rows start with the row key; row renderables are
+        # (update count, row index); lines are keyed by y, which maps to a row.
+        _discard(self._cell_render_cache, lambda k: k[0] == row_key)
+        _discard(self._row_render_cache, lambda k: k[0] == row_key)
+        _discard(self._row_renderable_cache, lambda k: k[1] == row_index)
+
+        def line_in_row(cache_key: tuple[int, ...]) -> bool:
+            try:
+                return bool(self._get_offsets(cache_key[0])[0] == row_key)
+            except LookupError:
+                return True  # a line no longer in the table: drop it too
+
+        _discard(self._line_cache, line_in_row)
+        if row_index is not None:
+            self.refresh_row(row_index)
 
     def _texts(self, cells: dict[str, Cell]) -> list[Text]:
         return [self._text(column, cell) for column, cell in cells.items()]
