@@ -62,6 +62,31 @@ def test_percentiles_match_the_references_on_seeded_data(seed):
         assert (point.p50, point.p95, point.p99) == pytest.approx((cuts[49], cuts[94], cuts[98]))
 
 
+def test_late_samples_into_closed_seconds_keep_the_points_exact():
+    """Seconds are sorted once when first used; late samples land in them afterwards."""
+    rng = random.Random(9)
+    stats = LatencyStats(window_s=10, history=50)
+    kept: list[tuple[int, float]] = []
+    for second in range(T0, T0 + 20):
+        for _ in range(50):
+            value = rng.uniform(0, 500)
+            stats.add(line(second + 0.5, latency_ms=value))
+            kept.append((second, value))
+        # Late samples for seconds already closed (and sorted) but still in the window,
+        # including values below and above everything there.
+        if second >= T0 + 3:
+            for late in (second - 2, second - 1):
+                for value in (rng.uniform(0, 500), -1.0 - second, 1000.0 + second):
+                    stats.add(line(late + 0.25, latency_ms=value))
+                    kept.append((late, value))
+        stats.tick(second + 0.999)
+        window = [v for s, v in kept if second - 10 < s <= second]
+        point = stats.series().latency[-1]
+        assert point.count == len(window)
+        for q, got in ((0.50, point.p50), (0.95, point.p95), (0.99, point.p99)):
+            assert got == pytest.approx(reference(window, q), rel=1e-12)
+
+
 def test_percentile_edge_cases():
     assert percentile([5.0], 0.99) == 5.0
     assert percentile([1.0, 2.0], 0.5) == 1.5

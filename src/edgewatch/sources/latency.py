@@ -7,9 +7,11 @@ read. ``tick(now)`` closes whole seconds: each yields one point, the p50/p95/p99
 ``(second - window_s, second]``.
 
 Percentiles are exact over the window (linear interpolation between closest ranks, numpy's
-default and ``statistics.quantiles(method="inclusive")``): samples are kept per second, sorted
-once per point. Memory is bounded three ways: seconds older than the window are evicted, a
-hard sample cap drops the oldest seconds first, and the history of points is a fixed-size deque.
+default and ``statistics.quantiles(method="inclusive")``): samples are kept per second, each
+second sorted once (again only if a late sample lands in it), and a point sorts the
+concatenation of those sorted runs, which Timsort merges in about half the time of a full sort.
+Memory is bounded three ways: seconds older than the window are evicted, a hard sample cap
+drops the oldest seconds first, and the history of points is a fixed-size deque.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class _Window:
     def __init__(self, max_samples: int) -> None:
         self.max_samples = max_samples
         self.buckets: dict[int, list[float]] = {}
+        self.unsorted: set[int] = set()  # seconds whose bucket got samples since its last sort
         self.count = 0
         self.dropped = 0
 
@@ -75,21 +78,32 @@ class _Window:
         if bucket is None:
             bucket = self.buckets[second] = []
         bucket.append(value)
+        self.unsorted.add(second)
         self.count += 1
         while self.count > self.max_samples:
             oldest = min(self.buckets)
             self.count -= len(self.buckets[oldest])
             self.dropped += len(self.buckets.pop(oldest))
+            self.unsorted.discard(oldest)
 
     def evict_through(self, second: int) -> None:
         for key in [k for k in self.buckets if k <= second]:
             self.count -= len(self.buckets.pop(key))
+            self.unsorted.discard(key)
+
+    def clear(self) -> None:
+        self.buckets.clear()
+        self.unsorted.clear()
+        self.count = 0
 
     def point(self, second: int, window_s: float) -> LatencyPoint:
         low = second - window_s
         values: list[float] = []
         for key, bucket in self.buckets.items():
             if low < key <= second:
+                if key in self.unsorted:
+                    bucket.sort()
+                    self.unsorted.discard(key)
                 values.extend(bucket)
         if not values:
             return LatencyPoint(second, 0, None, None, None)
@@ -201,8 +215,7 @@ class LatencyStats:
     def reset(self) -> None:
         """Forget samples and points (a new source, a cleared view)."""
         for window in self._windows.values():
-            window.buckets.clear()
-            window.count = 0
+            window.clear()
         for points in self._points.values():
             points.clear()
         self._last_tick = None
