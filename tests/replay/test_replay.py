@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -307,6 +308,26 @@ async def test_cancel_stops_after_the_batch_in_flight_and_loses_nothing(
     assert result.cancelled and 10 <= result.moved < 60
     assert depth(boto3_sqs, pair.dlq_url) == (60 - result.moved, 0)  # nothing left invisible
     assert len(drain(boto3_sqs, pair.source_url)) == result.moved
+
+
+async def test_cancel_does_not_wait_out_the_rate_limit(aws_clients, boto3_sqs, pair):
+    """With the clock frozen the limiter never refills: only the cancel can end the run."""
+    fill(boto3_sqs, pair.dlq_url, ({"MessageBody": f"m{i}"} for i in range(30)))
+    options = ReplayOptions(rate=5, visibility_timeout_s=30, concurrency=2, wait_time_s=0)
+    plan = await plan_replay(aws_clients, "orders-dlq", options=options)
+    engine = ReplayEngine(aws_clients, plan, clock=lambda: 0.0)
+
+    async def cancel_after_the_burst() -> None:
+        while engine.result.counts["moved"] < 5:
+            await asyncio.sleep(0.01)
+        engine.cancel()  # the next batches wait for tokens that never come
+
+    canceller = asyncio.create_task(cancel_after_the_burst())
+    result = await asyncio.wait_for(engine.run(), timeout=60)  # a hang guard, not a timing check
+    await canceller
+    assert result.cancelled and result.moved == 5  # the burst: one batch of rate-sized entries
+    assert depth(boto3_sqs, pair.dlq_url) == (25, 0)  # the rest released, visible at once
+    assert len(drain(boto3_sqs, pair.source_url)) == 5
 
 
 async def test_unconfirmed_delete_is_possibly_duplicated_never_lost(

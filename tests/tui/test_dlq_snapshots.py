@@ -11,8 +11,15 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from edgewatch.replay import QueueInfo, ReplayOptions, ReplayPlan, Selection
-from edgewatch.tui.dlq_preview import preview_held
+from edgewatch.replay import (
+    NativeSupport,
+    QueueInfo,
+    ReplayOptions,
+    ReplayPlan,
+    Selection,
+    offer_native,
+    preview_held,
+)
 from edgewatch.tui.screens.dlq import DlqScreen, DlqTarget
 from edgewatch.tui.screens.replay_confirm import ReplayConfirmScreen
 from tests.tui.dlq_support import SIZE, fixed_messages
@@ -75,9 +82,8 @@ def fixed_plan() -> ReplayPlan:
     )
 
 
-def test_replay_confirmation(snap_compare: Any, scene: Scene) -> None:
-    """Count, target, mode, rate, notes, and the dry run: two would move, one held back (it was
-    replayed 3 times already)."""
+def held_back_preview(plan: ReplayPlan) -> Any:
+    """The dry run of the fixed messages, the third one replayed 3 times already (held back)."""
     from dataclasses import replace
 
     from edgewatch.replay import MessageAttribute
@@ -88,12 +94,39 @@ def test_replay_confirmation(snap_compare: Any, scene: Scene) -> None:
         string_value='{"count":3,"dlq":"orders-dlq","at":"x","message_id":"m","original_message_id":"m"}',
     )
     msgs[2] = replace(msgs[2], attributes={"edgewatch.replay": record})
+    return preview_held(plan, msgs)
+
+
+def test_replay_confirmation(snap_compare: Any, scene: Scene) -> None:
+    """Count, target, mode, rate, notes, and the dry run: two would move, one held back (it was
+    replayed 3 times already); a selection is not offered SQS's move task (one line says why)."""
     plan = fixed_plan()
-    preview = preview_held(plan, msgs)
+    preview = held_back_preview(plan)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await dlq_screen(scene)(pilot)
-        await pilot.app.push_screen(ReplayConfirmScreen(plan, preview))
+        native = await offer_native(pilot.app.runtime.clients, plan)  # type: ignore[attr-defined]
+        await pilot.app.push_screen(ReplayConfirmScreen(plan, preview, native))
+        await pilot.pause()
+
+    assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_replay_confirmation_with_the_move_task_chosen(snap_compare: Any, scene: Scene) -> None:
+    """ "All" on an endpoint with StartMessageMoveTask, ticked with ``t``: the native plan's mode
+    and notes, the title "Move all", and the warning that the held-back one moves too."""
+    from dataclasses import replace
+
+    support = NativeSupport(True, "StartMessageMoveTask is available")
+    plan = replace(fixed_plan(), selection=Selection(), native=support)  # detected: no I/O
+    preview = held_back_preview(plan)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await dlq_screen(scene)(pilot)
+        native = await offer_native(pilot.app.runtime.clients, plan)  # type: ignore[attr-defined]
+        await pilot.app.push_screen(ReplayConfirmScreen(plan, preview, native))
+        await pilot.pause()
+        await pilot.press("t")
         await pilot.pause()
 
     assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=run_before)

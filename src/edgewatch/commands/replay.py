@@ -35,6 +35,7 @@ from edgewatch.replay import (
     ReplayResult,
     Selection,
     plan_replay,
+    replay_options,
 )
 from edgewatch.runtime import Runtime
 
@@ -95,14 +96,13 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.rate is not None and args.rate <= 0:
         error("--rate must be positive")
         return EXIT_USAGE
-    defaults = settings.replay
-    options = ReplayOptions(
-        rate=args.rate if args.rate is not None else defaults.rate,
-        max_replays=defaults.max_replays,
-        force=args.force,
-        visibility_timeout_s=args.visibility_timeout or defaults.visibility_timeout_s,
-        concurrency=args.concurrency or defaults.concurrency,
+    options = replay_options(
+        settings.replay,
         read_only=settings.read_only,
+        rate=args.rate,
+        force=args.force,
+        visibility_timeout_s=args.visibility_timeout,
+        concurrency=args.concurrency,
     )
     runtime = Runtime.start(settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
     try:

@@ -26,10 +26,12 @@ from edgewatch.replay.models import (
     MessageAttribute,
     QueueInfo,
     ReplayRecord,
+    request_id_of,
     safe_text,
 )
 from edgewatch.replay.native import NativeSupport, detect_native
-from edgewatch.replay.plan import plan_replay
+from edgewatch.replay.plan import NativeOffer, offer_native, plan_replay, replay_options
+from edgewatch.replay.preview import preview_held
 from edgewatch.replay.queues import ReplayError
 from edgewatch.replay.selection import FilterError, MessageFilter, Selection
 
@@ -45,6 +47,7 @@ __all__ = [
     "MessageAttribute",
     "MessageFilter",
     "MessageOutcome",
+    "NativeOffer",
     "NativeSupport",
     "QueueInfo",
     "ReplayEngine",
@@ -58,6 +61,10 @@ __all__ = [
     "ReplayResult",
     "Selection",
     "detect_native",
+    "offer_native",
     "plan_replay",
+    "preview_held",
+    "replay_options",
+    "request_id_of",
     "safe_text",
 ]

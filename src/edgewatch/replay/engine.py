@@ -400,13 +400,27 @@ class ReplayEngine:
             if ready:
                 await self._send(ready)
 
+    async def _wait_for_rate(self, n: int) -> bool:
+        """The rate limiter's turn for ``n`` messages, or ``False`` once the run is stopping.
+
+        A cancel must not wait out the rate (at 1 msg/s, minutes for a few pipelines' batches):
+        the wait ends with the cancel, and the batch stays in the DLQ, released at the end.
+        """
+        assert self._limiter is not None
+        turn = asyncio.ensure_future(self._limiter.acquire(n))
+        cancelled = asyncio.ensure_future(self._cancel.wait())
+        try:
+            await asyncio.wait((turn, cancelled), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in (turn, cancelled):
+                waiting.cancel()
+        return turn.done() and not turn.cancelled() and not self._stopping
+
     async def _send(self, batch: list[Outgoing], *, limited: bool = True) -> None:
         """SendMessageBatch with per-entry results; then delete exactly what was acknowledged."""
         assert self._limiter is not None
-        if limited:
-            await self._limiter.acquire(len(batch))
-            if self._stopping:
-                return  # cancelled while waiting for the rate: not sent, released at the end
+        if limited and not await self._wait_for_rate(len(batch)):
+            return  # cancelled while waiting for the rate: not sent, released at the end
         sqs = await self.clients.sqs()
         pending = {f"m{i}": out for i, out in enumerate(batch)}
         first_round: set[str] = set()

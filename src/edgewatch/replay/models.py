@@ -309,6 +309,23 @@ class DlqMessage:
         }
 
 
+# A cut-off JSON body (a classic poison message) still names its request: find it as text.
+_REQUEST_ID_TEXT = re.compile(
+    '"(?:' + "|".join(map(re.escape, REQUEST_ID_KEYS)) + r')"\s*:\s*"([^"\\]{1,200})"'
+)
+
+
+def request_id_of(msg: DlqMessage) -> str | None:
+    """The message's request ID: from its JSON, else from the text of a malformed body.
+
+    Following a dead-lettered request to its logs matters most for bodies that did not parse.
+    """
+    if msg.request_id:
+        return msg.request_id
+    found = _REQUEST_ID_TEXT.search(msg.body)
+    return found.group(1) if found else None
+
+
 @dataclass(frozen=True, slots=True)
 class QueueInfo:
     """What replay needs to know about a queue, read once with GetQueueAttributes."""

@@ -8,10 +8,11 @@ latest snapshot, the poller's history and the injected clock, so a test can driv
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Iterable
-from typing import ClassVar
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -28,7 +29,7 @@ from edgewatch.sources.queue_poller import QueuePoller
 from edgewatch.tui.log_service import LogBatchReady, LogService
 from edgewatch.tui.messages import SnapshotReady
 from edgewatch.tui.screens.dashboard import DashboardData, DashboardScreen
-from edgewatch.tui.screens.dlq import open_dlq
+from edgewatch.tui.screens.dlq import DlqScreen, open_dlq
 from edgewatch.tui.screens.error import PollerErrorScreen
 from edgewatch.tui.screens.help import HelpScreen
 from edgewatch.tui.screens.logs import LogsScreen
@@ -38,6 +39,7 @@ from edgewatch.tui.widgets.status_bar import StatusView
 
 POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
+EXIT_DEADLINE_S = 5.0  # giving SQS back what screens hold, at exit: a dead endpoint cannot hang it
 
 
 class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (issue 3)
@@ -77,8 +79,12 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         self.poller_error: str | None = None
         self._history: History = self.poller.history
         self._was_down = False
-        self._closed = False
+        # Not ``_closing`` / ``_closed``: Textual's message pump owns those names.
+        self._shutting_down = False
+        self._clients_closed = False
         self._tick: Timer | None = None
+        self.exit_deadline_s = EXIT_DEADLINE_S
+        self._before_exit: set[asyncio.Task[None]] = set()
         self._dashboard = DashboardScreen(embedded=runtime.embedded)
         self.logs = LogService(self, runtime, clock=clock)  # one log tail for the whole app
         for theme in bundled_themes().values():
@@ -129,11 +135,47 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         self._latest_posted = snapshot
         self.post_message(SnapshotReady(snapshot))
 
-    async def shutdown(self) -> None:
-        """Cancel the poll worker (the poller cancels its in-flight requests), close clients."""
-        if self._closed:
+    def finish_before_exit(self, work: Coroutine[Any, Any, None], *, name: str) -> None:
+        """Run ``work`` now; :meth:`shutdown` waits for it (at most ``exit_deadline_s``) before
+        it closes the clients. For giving back what SQS holds for a screen (browsed DLQ messages,
+        a replay's batches in flight), which must outlive the screen and even a quit."""
+        if self._clients_closed:  # too late
+            work.close()
             return
-        self._closed = True
+        task = asyncio.create_task(work, name=name)
+        self._before_exit.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._before_exit.discard(task)
+        if not task.cancelled():
+            task.exception()  # seen: an exit must not end with "exception never retrieved"
+
+    async def _finish_pending(self) -> None:
+        """Let DLQ screens still on the stack let go, then wait, bounded, for that work.
+
+        Past the deadline the work is cancelled: what it still held comes back by itself at its
+        visibility timeout, and a cancelled engine leaves messages in the DLQ or the target.
+        """
+        for screen in self.screen_stack:  # a quit from the screen (or a dialog above it)
+            if isinstance(screen, DlqScreen):
+                screen.release_browsed()
+        pending = list(self._before_exit)
+        if not pending:
+            return
+        _, late = await asyncio.wait(pending, timeout=self.exit_deadline_s)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+
+    async def shutdown(self) -> None:
+        """Give back what screens hold (bounded), cancel the poll worker (the poller cancels its
+        in-flight requests), close clients."""
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        await self._finish_pending()
+        self._clients_closed = True
         if self._tick is not None:
             self._tick.stop()
         for worker in self.workers.cancel_group(self, POLL_GROUP):

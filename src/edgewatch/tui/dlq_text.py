@@ -9,7 +9,6 @@ never parsed as markup and never reaches the terminal with its control character
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -17,21 +16,18 @@ from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
 from edgewatch import format as fmt
-from edgewatch.replay import DlqMessage, MessageOutcome, ReplayProgress, ReplayResult, safe_text
+from edgewatch.replay import (
+    DlqMessage,
+    MessageOutcome,
+    ReplayProgress,
+    ReplayResult,
+    request_id_of,
+    safe_text,
+)
 from edgewatch.tui.palette import Palette
 
 HEX_BYTES = 256  # of a binary-looking body, shown as a hex dump under the escaped text
 _JSON = JSONHighlighter()
-# A cut-off JSON body (a classic poison message) still names its request: find it as text.
-_REQUEST_ID = re.compile(r'"(?:request_id|requestId|request-id|RequestId)"\s*:\s*"([^"\\]{1,200})"')
-
-
-def request_id_of(msg: DlqMessage) -> str | None:
-    """The message's request ID: from its JSON, else from the text of a malformed body."""
-    if msg.request_id:
-        return msg.request_id
-    found = _REQUEST_ID.search(msg.body)
-    return found.group(1) if found else None
 
 
 def age_s(sent_at: datetime | None, now: float) -> float | None:

@@ -2,7 +2,9 @@
 
 SQS has no peek: browsing *receives*, so every message shown has its receive count raised and is
 held invisible until the operator leaves (then released) or replays it (then handed to the
-engine with its lease). The screen says so on its second line. All AWS work is the core's
+engine with its lease). The screen says so on its second line. Leaving includes quitting the
+app: the release (and the end of a running replay's batches in flight) is work the app finishes,
+within a deadline, before it closes its clients. All AWS work is the core's
 (:class:`~edgewatch.replay.DlqBrowser`, :func:`~edgewatch.replay.plan_replay`,
 :class:`~edgewatch.replay.ReplayEngine`), run in workers that post the typed messages below; an
 error becomes a notification, never a traceback. Message content is rendered as ``Text`` only.
@@ -11,9 +13,10 @@ error becomes a notification, never a traceback. Message content is rendered as 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -33,32 +36,30 @@ from edgewatch.replay import (
     DlqMessage,
     FilterError,
     MessageFilter,
+    NativeOffer,
     ReplayEngine,
     ReplayError,
+    ReplayEvent,
     ReplayFinished,
     ReplayOptions,
     ReplayPlan,
     ReplayProgress,
     ReplayResult,
     Selection,
+    offer_native,
     plan_replay,
+    preview_held,
+    replay_options,
+    request_id_of,
 )
 from edgewatch.sources.queue_models import QueueStatus
-from edgewatch.tui.dlq_preview import preview_held
-from edgewatch.tui.dlq_text import (
-    detail_text,
-    progress_text,
-    request_id_of,
-    row_cells,
-    summary_text,
-)
+from edgewatch.tui.dlq_text import detail_text, progress_text, row_cells, summary_text
 from edgewatch.tui.palette import Palette
 from edgewatch.tui.screens.replay_confirm import ReplayConfirmScreen
 from edgewatch.tui.widgets.text_static import TextStatic
 
 BROWSE_GROUP = "dlq-browse"
 REPLAY_GROUP = "dlq-replay"
-RELEASE_GROUP = "dlq-release"
 PAGE = 50
 FIXED_COLUMNS = 40  # sel, rcv, age, group, cell padding, scrollbar, borders: the rest is body
 FILTER_HELP = (
@@ -72,7 +73,8 @@ READ_ONLY_REFUSAL = (
 COLUMNS = (("", "sel"), ("Rcv", "rcv"), ("Age", "age"), ("Group", "group"), ("Body", "body"))
 
 
-def _retrieved(future: asyncio.Future[BrowsePage]) -> None:
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Mark an outcome seen: a task nobody awaits (the app quitting) must not log a traceback."""
     if not future.cancelled():
         future.exception()
 
@@ -148,11 +150,14 @@ class DlqScreen(Screen[None]):
             self.error = error
 
     class PreviewReady(Message):
-        def __init__(self, plan: ReplayPlan, preview: ReplayResult, ids: list[str]) -> None:
+        def __init__(
+            self, plan: ReplayPlan, preview: ReplayResult, ids: list[str], native: NativeOffer
+        ) -> None:
             super().__init__()
             self.plan = plan
             self.preview = preview
             self.ids = ids
+            self.native = native
 
     class Released(Message):
         """The browser let go of everything (an "all" dry run must see every message)."""
@@ -197,6 +202,7 @@ class DlqScreen(Screen[None]):
         self._total = 0
         self._let_go = False
         self._receiving: asyncio.Future[BrowsePage] | None = None
+        self._runs: dict[ReplayEngine, asyncio.Task[ReplayResult]] = {}  # dry runs and replays
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -441,14 +447,22 @@ class DlqScreen(Screen[None]):
         self._prepare(ids, self.filter.expression if self.filter and not ids else None)
 
     def _options(self) -> ReplayOptions:
-        s = self.replay_settings
-        return ReplayOptions(
-            rate=s.rate,
-            max_replays=s.max_replays,
-            visibility_timeout_s=s.visibility_timeout_s,
-            concurrency=s.concurrency,
-            read_only=self.read_only,
-        )
+        return replay_options(self.replay_settings, read_only=self.read_only)
+
+    async def _run_engine(
+        self, engine: ReplayEngine, on_event: Callable[[ReplayEvent], None] | None = None
+    ) -> ReplayResult:
+        """Run ``engine`` in a task of its own: a cancelled worker (the app quitting) cannot cut
+        a batch in half; :meth:`release_browsed` cancels it gracefully and waits for it."""
+        task = asyncio.ensure_future(engine.run(on_event))
+        self._runs[engine] = task
+
+        def ended(done: asyncio.Future[Any]) -> None:
+            self._runs.pop(engine, None)
+            _retrieved(done)
+
+        task.add_done_callback(ended)
+        return await asyncio.shield(task)
 
     @work(group=REPLAY_GROUP, exclusive=True, exit_on_error=False, name="dlq-replay-plan")
     async def _prepare(self, ids: list[str], expression: str | None) -> None:
@@ -468,18 +482,19 @@ class DlqScreen(Screen[None]):
                 options=self._options(),
                 mode="client",
             )
+            native = await offer_native(self.clients, plan)  # asks AWS only for "all"
             if ids:
                 held = [self.browser.messages[i] for i in ids if i in self.browser.messages]
                 preview = preview_held(plan, held)
             else:
-                preview = await ReplayEngine(self.clients, plan.with_dry_run()).run()
+                preview = await self._run_engine(ReplayEngine(self.clients, plan.with_dry_run()))
         except (ReplayError, FilterError) as exc:
             self.post_message(self.Failed("replay", str(exc)))
             return
         except Exception as exc:
             self.post_message(self.Failed("replay", describe_error(exc)))
             return
-        self.post_message(self.PreviewReady(plan, preview, ids))
+        self.post_message(self.PreviewReady(plan, preview, ids, native))
 
     @on(Released)
     def _released(self) -> None:
@@ -494,17 +509,19 @@ class DlqScreen(Screen[None]):
             self._failed_replay(message.preview.error)
             return
         self._show_status(Text("Waiting for confirmation…"))
+        dialog = ReplayConfirmScreen(message.plan, message.preview, message.native)
 
-        def decided(confirmed: bool | None) -> None:
-            if confirmed:
-                self.start_replay(message.plan, message.ids, message.preview.would_move)
+        def decided(plan: ReplayPlan | None) -> None:
+            """``plan``: the client-side one, or the native one the operator chose instead."""
+            if plan is not None:
+                self.start_replay(plan, message.ids, dialog.count)
             else:
                 self.busy = None
                 self._show_status(Text("Replay cancelled: nothing moved.", style="italic"))
                 if not self.messages:
                     self.load()
 
-        self.app.push_screen(ReplayConfirmScreen(message.plan, message.preview), decided)
+        self.app.push_screen(dialog, decided)
 
     def start_replay(self, plan: ReplayPlan, ids: list[str], expected: int) -> None:
         self.busy = "running"
@@ -522,11 +539,13 @@ class DlqScreen(Screen[None]):
             self.selected.discard(mid)
         engine = ReplayEngine(self.clients, plan, held=held)
         self.engine = engine
-        async for event in engine.events():
-            if isinstance(event, ReplayProgress):
-                self.post_message(self.Progressed(event))
-            elif isinstance(event, ReplayFinished):
-                self.post_message(self.Done(event.result))
+        await self._run_engine(engine, self._replay_event)
+
+    def _replay_event(self, event: ReplayEvent) -> None:
+        if isinstance(event, ReplayProgress):
+            self.post_message(self.Progressed(event))
+        elif isinstance(event, ReplayFinished):
+            self.post_message(self.Done(event.result))
 
     @on(Progressed)
     def _progressed(self, message: Progressed) -> None:
@@ -618,25 +637,48 @@ class DlqScreen(Screen[None]):
         self.release_browsed()
         self.app.pop_screen()
 
+    def on_unmount(self) -> None:
+        """However the screen goes (the app quitting with it on the stack), let go of the DLQ."""
+        self.release_browsed()
+
     def release_browsed(self) -> None:
-        """Give every browsed message back to the DLQ, from an app worker (outlives the screen)."""
+        """Give every browsed message back to the DLQ, and stop any replay gracefully.
+
+        Runs as work the app finishes before it closes its clients (it outlives the screen): a
+        running dry run or replay is cancelled and finishes its batches in flight (an
+        acknowledged send always gets its delete), a page being received is released too.
+        """
         if self._let_go:
             return
         self._let_go = True
-        browser, app, receiving = self.browser, self.app, self._receiving
+        workers = self.app.workers
+        for group in (BROWSE_GROUP, REPLAY_GROUP):  # nothing new starts; engines run on
+            workers.cancel_group(self, group)
+        runs = list(self._runs.values())
+        for engine in self._runs:
+            engine.cancel()
+        waits: list[asyncio.Future[Any]] = [*runs]
+        if self._receiving is not None:
+            waits.append(self._receiving)
+        browser, app = self.browser, self.app
 
         async def release() -> None:
             try:
-                if receiving is not None:
-                    await asyncio.wait([receiving])  # a page on its way: release it too
+                if waits:
+                    await asyncio.wait(waits)  # engines release what they hold as they end
                 await browser.aclose()
+            except asyncio.CancelledError:  # past the app's exit deadline: stop waiting
+                for waited in waits:
+                    waited.cancel()
+                raise
             except Exception as exc:
-                app.notify(
-                    f"Browsed messages could not be released now ({describe_error(exc)}); they "
-                    f"return by themselves within {browser.visibility_timeout} s.",
-                    title="DLQ",
-                    severity="warning",
-                    markup=False,
-                )
+                with contextlib.suppress(Exception):  # the app may be gone already
+                    app.notify(
+                        f"Browsed messages could not be released now ({describe_error(exc)}); "
+                        f"they return by themselves within {browser.visibility_timeout} s.",
+                        title="DLQ",
+                        severity="warning",
+                        markup=False,
+                    )
 
-        app.run_worker(release(), group=RELEASE_GROUP, exit_on_error=False, name="dlq-release")
+        app.finish_before_exit(release(), name="dlq-release")  # type: ignore[attr-defined]

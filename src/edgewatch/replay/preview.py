@@ -1,4 +1,4 @@
-"""The dry run of a replay of messages the DLQ screen already holds (no AWS calls).
+"""The dry run of a replay of messages a browser already holds (no AWS calls).
 
 The engine's own dry run receives what it previews; messages the browser holds are invisible to
 it, and releasing them for a preview would lose the operator's list. So for "replay the selected
@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from edgewatch.replay import DlqMessage, MessageOutcome, ReplayPlan, ReplayResult
 from edgewatch.replay.batching import Refusal, prepare
+from edgewatch.replay.events import MessageOutcome, ReplayPlan, ReplayResult
+from edgewatch.replay.models import DlqMessage
 
 
 def preview_held(
