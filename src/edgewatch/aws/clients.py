@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
+from botocore.loaders import Loader, create_loader
 
 from edgewatch.config import AwsSettings
 
@@ -41,6 +43,20 @@ class AwsTarget:
             return False
         host = urlsplit(self.endpoint_url).hostname or ""
         return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+_loader: Loader | None = None
+_loader_lock = threading.Lock()
+
+
+def _shared_loader() -> Loader:
+    """One botocore model loader per process: every session (the embedded stack's, the
+    console's, a replay's) parses the service JSON once, not once per session (~0.1 s each)."""
+    global _loader
+    with _loader_lock:
+        if _loader is None:
+            _loader = create_loader()
+        return _loader
 
 
 class AwsClients:
@@ -71,7 +87,10 @@ class AwsClients:
     @property
     def session(self) -> AioSession:
         if self._session is None:
-            self._session = AioSession(profile=self.target.profile)
+            session = AioSession(profile=self.target.profile)
+            if session.get_config_variable("data_path") is None:  # no custom botocore models
+                session.register_component("data_loader", _shared_loader())
+            self._session = session
         return self._session
 
     @property
@@ -97,6 +116,9 @@ class AwsClients:
                     "endpoint_url": self.target.endpoint_url,
                     "config": self._config,
                 }
+                if self.target.endpoint_url and self.target.endpoint_url.startswith("http://"):
+                    # No TLS to verify: skip loading the CA bundle (~30 ms per client).
+                    kwargs["verify"] = False
                 if self.target.credentials is not None:
                     kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = (
                         self.target.credentials
