@@ -15,6 +15,7 @@ from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.app import POLL_GROUP
 from edgewatch.tui.screens.error import PollerErrorScreen
 from edgewatch.tui.screens.help import HelpScreen
+from edgewatch.tui.screens.logs import LogsScreen
 from edgewatch.tui.widgets.queue_table import QueueTable
 from edgewatch.tui.widgets.status_bar import StatusBar
 from tests.tui.tui_support import LiveQueues, fixed_app, live_runtime, wait_for
@@ -74,6 +75,27 @@ async def test_help_key_opens_and_closes_the_help(moto_server: MotoServer) -> No
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="closed")
         await pilot.press("question_mark", "escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="escape")
+
+
+async def test_help_on_a_screen_lists_that_screens_keys_first(moto_server: MotoServer) -> None:
+    runtime, _ = live_runtime(moto_server)
+    app = EdgewatchApp(runtime, auto_poll=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen), what="logs")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        help_text = str(app.screen.query_one("#help-keys").render())
+        screen_part, _, everywhere = help_text.partition("Keys everywhere")
+        assert screen_part.startswith("Keys on this screen (Worker logs)")
+        for key, what in (("/", "Filter"), ("⏎", "Details"), ("c", "Copy ID"), ("f", "Follow")):
+            assert f"{key} " in screen_part and what in screen_part
+        assert "Focus Next" not in screen_part  # Textual's own keys are not this screen's
+        assert "Refresh" in everywhere and "ctrl+q" in everywhere
+        # p pauses the tail here, so the app's "pause polling" is not listed as working
+        assert "Pause / resume polling" not in everywhere and "Pause" in screen_part
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen), what="back to logs")
 
 
 async def test_pause_stops_api_calls_and_resume_restarts_them(

@@ -287,7 +287,30 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
-        self.push_screen(HelpScreen(self.key_help(), self.settings, self.runtime.config_source))
+        screen = self.screen
+        self.push_screen(
+            HelpScreen(
+                self.key_help(screen),
+                self.settings,
+                self.runtime.config_source,
+                screen_keys=self.screen_key_help(screen),
+                screen_name=getattr(screen, "HELP_NAME", None),
+            )
+        )
+
+    def screen_key_help(self, screen: Screen[object]) -> list[tuple[str, str]]:
+        """The keys a screen adds, greyed-out ones included (Textual's tab / shift+tab /
+        ctrl+c carry no id and are left out); keys sharing an action share a row."""
+        if getattr(screen, "HELP_NAME", None) is None:
+            return []
+        rows: dict[str, list[str]] = {}
+        for active in screen.active_bindings.values():
+            if active.node is screen and active.binding.id:
+                keys = rows.setdefault(active.binding.description, [])
+                key = self.get_key_display(active.binding)
+                if key not in keys:
+                    keys.append(key)
+        return [(" / ".join(keys), description) for description, keys in rows.items()]
 
     def action_pause(self) -> None:
         """Stop API calls (the poller stops polling, not just the screen redrawing)."""
@@ -324,8 +347,10 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         await self.shutdown()
         self.exit()
 
-    def key_help(self) -> list[tuple[str, str]]:
-        """The bindings as the help screen lists them (keys follow any keymap override)."""
+    def key_help(self, screen: Screen[object] | None = None) -> list[tuple[str, str]]:
+        """The app's keys that work on ``screen`` (the dashboard by default) as the help screen
+        lists them: a key the screen binds itself is its own (keys follow keymap overrides)."""
+        screen = screen or self._dashboard
         order = {
             "help": 0, "pause": 1, "resume": 1, "refresh": 2, "logs": 3, "send": 4, "dlq": 5,
             "quit": 9,
@@ -339,16 +364,16 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         }
         found = sorted(
             (order[b.binding.id], self.get_key_display(b.binding), b.binding)
-            for b in self._dashboard.active_bindings.values()
+            for b in screen.active_bindings.values()
             if b.node is self and b.binding.id in order
         )
         rows = [
             (key, labels.get(str(binding.id), binding.description)) for _, key, binding in found
         ]
-        rows += [
-            ("ctrl+p", "command palette (pause, refresh, help, theme, quit)"),
-            ("↑ ↓", "select a queue: its history and thresholds show below the table"),
-        ]
+        rows.append(("ctrl+p", "command palette (pause, refresh, help, theme, quit)"))
+        rows.append(("ctrl+q", "quit from any screen"))
+        if screen is self._dashboard:
+            rows.append(("↑ ↓", "select a queue: its history and thresholds show below the table"))
         return rows
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -123,6 +123,7 @@ class DlqScreen(Screen[None]):
     """One DLQ: the held messages, a detail panel, selection, filter and replay."""
 
     CSS_PATH = "dlq.tcss"
+    HELP_NAME: ClassVar[str] = "DLQ"  # the help screen lists this screen's keys
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back", id="dlq.back"),
         Binding("space", "toggle_select", "Select", id="dlq.select"),

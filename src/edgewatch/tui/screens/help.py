@@ -17,17 +17,26 @@ from edgewatch.tui.widgets.queue_detail import describe_thresholds
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal over the dashboard (polling goes on underneath)."""
+    """A modal over the current screen (polling goes on underneath): that screen's own keys
+    first, then the keys that work everywhere."""
 
     BINDINGS = [
         Binding("escape,question_mark,q", "dismiss", "Close help", id="help.close"),
     ]
 
     def __init__(
-        self, keys: Sequence[tuple[str, str]], settings: Settings, config_source: ConfigSource
+        self,
+        keys: Sequence[tuple[str, str]],
+        settings: Settings,
+        config_source: ConfigSource,
+        *,
+        screen_keys: Sequence[tuple[str, str]] = (),
+        screen_name: str | None = None,
     ) -> None:
         super().__init__(id="help")
         self.keys = list(keys)
+        self.screen_keys = list(screen_keys)
+        self.screen_name = screen_name
         self.settings = settings
         self.config_source = config_source
 
@@ -46,11 +55,20 @@ class HelpScreen(ModalScreen[None]):
         self.query_one("#help-thresholds", Static).update(self._thresholds_text(palette))
 
     def _keys_text(self) -> Text:
-        text = Text.assemble(("Keys\n", "bold underline"))
-        width = max(len(k) for k, _ in self.keys)
-        for key, description in self.keys:
-            text.append(f"  {key:<{width}}  ", style="bold")
-            text.append(f"{description}\n")
+        sections = [("Keys", self.keys)]
+        if self.screen_keys:
+            sections = [
+                (f"Keys on this screen ({self.screen_name})", self.screen_keys),
+                ("Keys everywhere", self.keys),
+            ]
+        width = max(len(k) for _, rows in sections for k, _ in rows)
+        text = Text()
+        for title, rows in sections:
+            text.append(f"{title}\n", style="bold underline")
+            for key, description in rows:
+                text.append(f"  {key:<{width}}  ", style="bold")
+                text.append(f"{description}\n")
+            text.append("\n")
         text.rstrip()
         return text
 

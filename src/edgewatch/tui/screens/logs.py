@@ -47,6 +47,7 @@ class NewLinesBar(TextStatic):
 class LogsScreen(Screen[None]):
     """Live worker logs; ``query`` starts it filtered (cross-navigation to a request)."""
 
+    HELP_NAME: ClassVar[str] = "Worker logs"  # the help screen lists this screen's keys
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back", id="logs.back"),
         Binding("slash", "filter", "Filter", id="logs.filter", key_display="/"),

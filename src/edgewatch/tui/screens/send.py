@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -97,6 +98,7 @@ class SendScreen(Screen[None]):
     """Send test events to a queue and follow them by request ID."""
 
     CSS_PATH = "send.tcss"
+    HELP_NAME: ClassVar[str] = "Send test events"  # the help screen lists this screen's keys
     BINDINGS = [
         Binding("escape", "back", "Back", id="send.back"),
         Binding("ctrl+s", "send", "Send", id="send.go"),
