@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -107,3 +108,35 @@ def test_sigkill_at_random_instants_never_loses_a_message(moto_server, boto3_sqs
         ]
         landed = [f.result() for f in futures]
     assert sum(landed) >= TRIALS // 2  # the instants did land inside runs
+
+
+def test_ctrl_c_stops_after_the_batches_in_flight_and_exits_130(boto3_sqs, moto_server, cli_env):
+    """A real SIGINT to a rate-limited replay: the first Ctrl-C cancels gracefully (no traceback,
+    exit 130), every message is in the DLQ or the target once, the DLQ's are visible again."""
+    pair = make_pair(boto3_sqs, "ctrlc")
+    bodies = {f"c-m{i:03d}" for i in range(60)}
+    fill(boto3_sqs, pair.dlq_url, ({"MessageBody": b} for b in sorted(bodies)))
+    cmd = [*replay_cmd(moto_server.endpoint_url, pair.dlq_url), "--rate", "10"]
+    proc = subprocess.Popen(cmd, env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_until(
+            lambda: proc.poll() is not None or depth(boto3_sqs, pair.source_url)[0] >= 10,
+            60,
+            "the replay to move its first messages",
+        )
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err.decode()
+    assert b"cancelling: finishing the batches in flight" in err
+    assert b"Traceback" not in err
+    summary = json.loads(out)
+    assert summary["cancelled"] is True and summary["failed"] == 0
+    assert depth(boto3_sqs, pair.dlq_url)[1] == 0  # released at once, not after the lease
+    in_dlq = [body_of(m) for m in drain(boto3_sqs, pair.dlq_url)]
+    in_target = [body_of(m) for m in drain(boto3_sqs, pair.source_url)]
+    assert sorted(in_dlq + in_target) == sorted(bodies)  # each exactly once
+    assert len(in_target) == summary["moved"] < 60

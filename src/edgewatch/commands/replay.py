@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import signal
 import sys
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
+from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.replay import (
     FilterError,
     ReplayEngine,
@@ -38,8 +36,6 @@ from edgewatch.replay import (
     replay_options,
 )
 from edgewatch.runtime import Runtime
-
-EXIT_CANCELLED = 130
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -139,15 +135,14 @@ async def _replay(
         result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
     finally:
         await runtime.aclose()
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2))
-    else:
-        _print_summary(result)
-    if result.error:
-        error(result.error)
-    if result.cancelled:
-        return EXIT_CANCELLED
-    return EXIT_OK if result.ok else EXIT_FAILURE
+    return finish(
+        as_json=args.json,
+        payload=result.to_json,
+        summary=lambda: _print_summary(result),
+        problem=result.error,
+        cancelled=result.cancelled,
+        ok=result.ok,
+    )
 
 
 async def _confirm(plan: ReplayPlan) -> bool:
@@ -167,32 +162,8 @@ async def _run_engine(
     runtime: Runtime, plan: ReplayPlan, err: Console, *, show_bar: bool
 ) -> ReplayResult:
     engine = ReplayEngine(runtime.clients, plan)
-    loop = asyncio.get_running_loop()
-    task = asyncio.current_task()
-    interrupts = 0
-
-    def on_sigint() -> None:
-        nonlocal interrupts
-        interrupts += 1
-        if interrupts == 1:
-            err.print(Text("cancelling: finishing the batches in flight (Ctrl-C again to stop)"))
-            engine.cancel()
-        elif task is not None:
-            task.cancel()
-
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not show_bar,
-    )
-    bar = progress.add_task(
-        "dry run" if plan.dry_run else "replay", total=plan.estimated or None, detail=""
-    )
+    progress = progress_bar(err, "dry run" if plan.dry_run else "replay", enabled=show_bar)
+    bar = progress.add_task("", total=plan.estimated or None, detail="")
 
     def on_event(event: ReplayEvent) -> None:
         if isinstance(event, ReplayProgress):
@@ -206,17 +177,9 @@ async def _run_engine(
                 detail=f"failed {event.failed} skipped {event.skipped} {event.rate:.0f} msg/s{eta}",
             )
 
-    with_signal = True
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-    except (NotImplementedError, RuntimeError):  # not the main thread (tests), or Windows
-        with_signal = False
-    try:
-        with progress:
-            return await engine.run(on_event)
-    finally:
-        if with_signal:
-            loop.remove_signal_handler(signal.SIGINT)
+    stopping = "cancelling: finishing the batches in flight (Ctrl-C again to stop)"
+    with two_stage_interrupt(err, engine.cancel, stopping), progress:
+        return await engine.run(on_event)
 
 
 def _print_summary(result: ReplayResult) -> None:

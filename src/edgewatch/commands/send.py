@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import signal
 import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
+from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.format import escape_control
 from edgewatch.runtime import Runtime
 from edgewatch.sendtest import (
@@ -40,7 +38,6 @@ from edgewatch.sendtest import (
     send_events,
 )
 
-EXIT_CANCELLED = 130
 SHOWN_EVENTS = 10  # request ids listed in the plain summary (--json lists all)
 SHOWN_ERRORS = 10
 
@@ -168,15 +165,14 @@ async def _send(
             result = await _run(runtime, queue, source, options, on_progress, err)
     finally:
         await runtime.aclose()
-    if args.json:
-        print(json.dumps(result.to_json(), indent=2))
-    else:
-        _summary(result)
-    if result.stopped:
-        error(result.stopped)
-    if result.cancelled:
-        return EXIT_CANCELLED
-    return EXIT_OK if result.ok else EXIT_FAILURE
+    return finish(
+        as_json=args.json,
+        payload=result.to_json,
+        summary=lambda: _summary(result),
+        problem=result.stopped,
+        cancelled=result.cancelled,
+        ok=result.ok,
+    )
 
 
 async def _run(
@@ -189,42 +185,16 @@ async def _run(
 ) -> SendResult:
     """The engine, with Ctrl-C: the first stops emitting, a second abandons what is in flight."""
     control = SendControl()
-    task = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-
-    def on_sigint() -> None:
-        if not control.cancelled:
-            err.print("cancelling: waiting for the events already emitted (Ctrl-C again to stop)")
-            control.cancel()
-        elif task is not None:
-            task.cancel()
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_sigint)
-        installed = True
-    except (NotImplementedError, RuntimeError):  # not the main thread (tests), or Windows
-        installed = False
-    try:
+    stopping = "cancelling: waiting for the events already emitted (Ctrl-C again to stop)"
+    with two_stage_interrupt(err, control.cancel, stopping):
         return await send_events(
             runtime.clients, queue, source, options, on_progress=on_progress, control=control
         )
-    finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGINT)
 
 
 @contextlib.contextmanager
 def _bar(err: Console, total: int, *, enabled: bool) -> Iterator[Callable[[SendProgress], None]]:
-    progress = Progress(
-        TextColumn("send"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[detail]}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not enabled,
-    )
+    progress = progress_bar(err, "send", enabled=enabled)
     bar = progress.add_task("send", total=total, detail="")
 
     def on_progress(p: SendProgress) -> None:
