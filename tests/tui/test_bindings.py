@@ -58,13 +58,18 @@ async def run_palette_command(pilot: Any, app: EdgewatchApp, query: str, title: 
     await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette), what="close")
 
 
+async def open_help(pilot: Any, app: EdgewatchApp) -> str:
+    """Press ? and return the help's keys section as plain text."""
+    await pilot.press("question_mark")
+    await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+    return str(app.screen.query_one("#help-keys").render())
+
+
 async def test_help_key_opens_and_closes_the_help(moto_server: MotoServer) -> None:
     runtime, _ = live_runtime(moto_server)
     app = EdgewatchApp(runtime, auto_poll=False)
     async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
-        help_text = str(app.screen.query_one("#help-keys").render())
+        help_text = await open_help(pilot, app)
         for key, what in (("?", "Help"), ("p", "Pause / resume"), ("r", "Refresh"), ("q", "Quit")):
             assert key in help_text and what in help_text
         thresholds = str(app.screen.query_one("#help-thresholds").render())
@@ -83,9 +88,7 @@ async def test_help_on_a_screen_lists_that_screens_keys_first(moto_server: MotoS
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen), what="logs")
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
-        help_text = str(app.screen.query_one("#help-keys").render())
+        help_text = await open_help(pilot, app)
         screen_part, _, everywhere = help_text.partition("Keys everywhere")
         assert screen_part.startswith("Keys on this screen (Worker logs)")
         for key, what in (("/", "Filter"), ("⏎", "Details"), ("c", "Copy ID"), ("f", "Follow")):

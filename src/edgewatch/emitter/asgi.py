@@ -109,6 +109,19 @@ class EmitterMiddleware:
         state = _Exchange()
         echo = (self._request_id_header, request_id.encode("latin-1"))
 
+        def emit() -> None:  # once: at the last body chunk, or when the app returns or raises
+            self._emit(
+                scope,
+                state,
+                started,
+                started_at,
+                request_id,
+                country,
+                user_agent,
+                fingerprint,
+                declared_length,
+            )
+
         async def receive_counting() -> Message:
             message = await receive()
             if message["type"] == "http.request":
@@ -136,17 +149,7 @@ class EmitterMiddleware:
                 state.disconnected = True
                 raise
             if state.finished and not state.emitted:
-                self._emit(
-                    scope,
-                    state,
-                    started,
-                    started_at,
-                    request_id,
-                    country,
-                    user_agent,
-                    fingerprint,
-                    declared_length,
-                )
+                emit()
 
         try:
             await self.app(scope, receive_counting, send_recording)
@@ -157,17 +160,7 @@ class EmitterMiddleware:
             raise
         finally:
             if not state.emitted:
-                self._emit(
-                    scope,
-                    state,
-                    started,
-                    started_at,
-                    request_id,
-                    country,
-                    user_agent,
-                    fingerprint,
-                    declared_length,
-                )
+                emit()
 
     def _emit(
         self,
