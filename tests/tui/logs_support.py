@@ -14,7 +14,6 @@ import random
 from typing import Any
 
 from textual import events
-from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from edgewatch.aws import AwsTarget
@@ -127,25 +126,6 @@ def wheel(widget: Any, *, up: bool) -> None:
     """One notch of the mouse wheel over ``widget`` (the event a terminal sends)."""
     kind = events.MouseScrollUp if up else events.MouseScrollDown
     widget.post_message(kind(widget, 2, 2, 0, -1 if up else 1, 0, False, False, False))
-
-
-async def run_palette_command(pilot: Pilot[Any], query: str, title: str) -> None:
-    """Open the palette, type ``query``, check the top hit is ``title``, run it."""
-    app = pilot.app
-    await pilot.press("ctrl+p")
-    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
-    await pilot.press(*query)
-    results = app.screen.query_one(CommandList)
-    await wait_for(
-        pilot,
-        lambda: (
-            results.option_count > 0
-            and str(results.get_option_at_index(0).prompt).startswith(title)
-        ),
-        what=f"palette hit {title!r}",
-    )
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette), what="close")
 
 
 class ScriptedSource:

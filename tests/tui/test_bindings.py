@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from textual.command import CommandList, CommandPalette
 from textual.worker import WorkerState
 
 from edgewatch.localstack.server import MotoServer
@@ -18,7 +17,13 @@ from edgewatch.tui.screens.help import HelpScreen
 from edgewatch.tui.screens.logs import LogsScreen
 from edgewatch.tui.widgets.queue_table import QueueTable
 from edgewatch.tui.widgets.status_bar import StatusBar
-from tests.tui.tui_support import LiveQueues, fixed_app, live_runtime, wait_for
+from tests.tui.tui_support import (
+    LiveQueues,
+    fixed_app,
+    live_runtime,
+    run_palette_command,
+    wait_for,
+)
 
 QUIET_WINDOW_S = 1.0  # five poll intervals at 0.2 s: a resumed poller would call many times
 
@@ -38,24 +43,6 @@ async def started(pilot: Any, app: EdgewatchApp, queues: LiveQueues) -> None:
         ),
         what="the first poll of the live queues",
     )
-
-
-async def run_palette_command(pilot: Any, app: EdgewatchApp, query: str, title: str) -> None:
-    """Open the palette, type ``query``, check the top hit is ``title``, run it."""
-    await pilot.press("ctrl+p")
-    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
-    await pilot.press(*query)
-    results = app.screen.query_one(CommandList)
-    await wait_for(
-        pilot,
-        lambda: (
-            results.option_count > 0
-            and str(results.get_option_at_index(0).prompt).startswith(title)
-        ),
-        what=f"palette hit {title!r}",
-    )
-    await pilot.press("enter")
-    await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette), what="close")
 
 
 async def open_help(pilot: Any, app: EdgewatchApp) -> str:
@@ -175,20 +162,20 @@ async def test_palette_pause_refresh_and_help(
     app = EdgewatchApp(runtime)
     async with app.run_test(size=(120, 36)) as pilot:
         await started(pilot, app, live_queues)
-        await run_palette_command(pilot, app, "paus", "Pause polling")
+        await run_palette_command(pilot, "paus", "Pause polling")
         assert app.poller.paused
-        await run_palette_command(pilot, app, "resu", "Resume polling")
+        await run_palette_command(pilot, "resu", "Resume polling")
         assert not app.poller.paused
 
         live_queues.send(live_queues.orders, 4)
         calls = len(clients.calls)
-        await run_palette_command(pilot, app, "refr", "Refresh now")
+        await run_palette_command(pilot, "refr", "Refresh now")
         await wait_for(
             pilot,
             lambda: visible(app, live_queues.orders) == "4" and len(clients.calls) > calls,
             what="the refresh from the palette",
         )
-        await run_palette_command(pilot, app, "help", "Help")
+        await run_palette_command(pilot, "help", "Help")
         assert isinstance(app.screen, HelpScreen)
         assert "Refresh" in str(app.screen.query_one("#help-keys").render())
 

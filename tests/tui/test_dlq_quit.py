@@ -16,9 +16,15 @@ from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.screens.dlq import DlqScreen
 from tests.faults import FaultProxy, Request
 from tests.tui.dlq_support import SIZE, depth, drain_bodies, fill_dlq, live_app, open_dlq_screen
-from tests.tui.test_bindings import run_palette_command
 from tests.tui.test_dlq_screen import confirm_dialog
-from tests.tui.tui_support import NOW, LiveQueues, frozen_clock, live_runtime, wait_for
+from tests.tui.tui_support import (
+    NOW,
+    LiveQueues,
+    frozen_clock,
+    live_runtime,
+    run_palette_command,
+    wait_for,
+)
 
 
 async def test_ctrl_q_on_the_dlq_screen_makes_the_browsed_messages_visible_again(
@@ -44,7 +50,7 @@ async def test_palette_quit_over_the_replay_dialog_gives_everything_back(
         await pilot.press("space", "space")
         await confirm_dialog(pilot, app)
         assert isinstance(app.screen_stack[-2], DlqScreen)
-        await run_palette_command(pilot, app, "quit", "Quit")
+        await run_palette_command(pilot, "quit", "Quit")
         await wait_for(pilot, lambda: not app.is_running, what="the app to exit")
     assert depth(boto3_sqs, live_queues.dlq) == (5, 0)
     assert depth(boto3_sqs, live_queues.orders) == (0, 0)  # the dialog was never confirmed

@@ -26,8 +26,14 @@ from tests.tui.dlq_support import (
     open_dlq_screen,
     text_of,
 )
-from tests.tui.test_bindings import run_palette_command
-from tests.tui.tui_support import NOW, LiveQueues, frozen_clock, live_runtime, wait_for
+from tests.tui.tui_support import (
+    NOW,
+    LiveQueues,
+    frozen_clock,
+    live_runtime,
+    run_palette_command,
+    wait_for,
+)
 
 
 def notes(app: EdgewatchApp) -> list[str]:
@@ -86,7 +92,7 @@ async def test_the_palette_and_a_dlq_row_open_it_and_a_queue_without_one_says_so
         assert isinstance(app.screen, DashboardScreen)
         assert "payments has no dead-letter queue (no RedrivePolicy)." in notes(app)
         await pilot.press("up")  # orders-dlq itself
-        await run_palette_command(pilot, app, "dlq", "DLQ")
+        await run_palette_command(pilot, "dlq", "DLQ")
         await wait_for(pilot, lambda: isinstance(app.screen, DlqScreen), what="the DLQ screen")
         assert app.screen.target.url == live_queues.dlq  # type: ignore[attr-defined]
         assert "d" not in {b.binding.key for b in app.screen.active_bindings.values()}

@@ -29,11 +29,10 @@ from tests.tui.logs_support import (
     logs_screen,
     many,
     open_logs,
-    run_palette_command,
     text_line,
     wheel,
 )
-from tests.tui.tui_support import wait_for
+from tests.tui.tui_support import run_palette_command, wait_for
 
 SIZE = (120, 36)
 

@@ -18,7 +18,6 @@ from edgewatch.tui.screens.send import SendScreen
 from edgewatch.tui.widgets.text_static import TextStatic
 from tests.emitter.test_emitter_moto import receive_all
 from tests.tui.send_support import fill, open_send, send_workers
-from tests.tui.test_bindings import run_palette_command
 from tests.tui.tui_support import (
     NOW,
     LiveQueues,
@@ -27,6 +26,7 @@ from tests.tui.tui_support import (
     frozen_clock,
     live_runtime,
     queue_url,
+    run_palette_command,
     wait_for,
 )
 
@@ -82,7 +82,7 @@ async def test_the_palette_opens_it_too(scene: Scene) -> None:
     app = fixed_app()
     async with app.run_test(size=SIZE) as pilot:
         app.apply_snapshot(scene.snapshot(), scene.history)
-        await run_palette_command(pilot, app, "send test", "Send test events")
+        await run_palette_command(pilot, "send test", "Send test events")
         assert isinstance(app.screen, SendScreen)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from edgewatch.aws import AwsClients, AwsTarget
@@ -186,3 +187,22 @@ def live_runtime(server: MotoServer, **settings: Any) -> tuple[Runtime, Counting
     options: dict[str, Any] = {"poll_interval": 0.2, "thresholds": THRESHOLDS}
     options.update(settings)
     return Runtime(Settings(**options), target, _clients=clients), clients
+
+
+async def run_palette_command(pilot: Pilot[Any], query: str, title: str) -> None:
+    """Open the palette, type ``query``, check the top hit is ``title``, run it."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+    await pilot.press(*query)
+    results = app.screen.query_one(CommandList)
+    await wait_for(
+        pilot,
+        lambda: (
+            results.option_count > 0
+            and str(results.get_option_at_index(0).prompt).startswith(title)
+        ),
+        what=f"palette hit {title!r}",
+    )
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: not isinstance(app.screen, CommandPalette), what="close")
