@@ -128,7 +128,7 @@ def bench_startup(runs: int) -> list[float]:
     times = []
     warm_env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run(  # warm uv's cache and write the bytecode of everything the console imports
-        ["uv", "run", "python", "-c", "import edgewatch.tui.app, edgewatch.localstack.stack"],
+        ["uv", "run", "python", "-c", "import edgewatch.tui.app, edgewatch.simulator.stack"],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -144,7 +144,7 @@ def bench_startup(runs: int) -> list[float]:
 
 
 QUIET_SERVER = (
-    "import signal, sys; from edgewatch.localstack.server import MotoServer; "
+    "import signal, sys; from edgewatch.simulator.moto_server import MotoServer; "
     "s = MotoServer(int(sys.argv[1])); print(s.start(), flush=True); signal.pause()"
 )
 

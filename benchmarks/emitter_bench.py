@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 
 from edgewatch.emitter import Emitter
-from edgewatch.localstack.server import free_port
+from edgewatch.simulator.moto_server import free_port
 
 SINK = Path(__file__).with_name("sqs_sink.py")
 CREDENTIALS = ("AKIDBENCHMARK", "benchmark-secret-key")

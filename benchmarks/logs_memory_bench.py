@@ -30,17 +30,17 @@ from pathlib import Path
 
 from edgewatch.aws import AwsClients, AwsTarget
 from edgewatch.config import LogsSettings
-from edgewatch.localstack.server import FAKE_CREDENTIALS
-from edgewatch.sources.latency import LatencyStats
-from edgewatch.sources.log_models import LineBuffer
-from edgewatch.sources.log_tail import LogTail, TailTargets, build_tail
+from edgewatch.logs.latency import LatencyStats
+from edgewatch.logs.models import LineBuffer
+from edgewatch.logs.tail import LogTail, TailTargets, build_tail
+from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 
 BUDGET_MB = 200.0
 GROUP = "/bench/consumer"
 PUT_BATCH = 2_000  # ~700 KB per PutLogEvents, under the 1 MiB request limit
 MOTO_CHILD = """
 import sys, time
-from edgewatch.localstack.server import MotoServer
+from edgewatch.simulator.moto_server import MotoServer
 server = MotoServer(int(sys.argv[1])); server.start()
 print("ready", flush=True)
 while True:

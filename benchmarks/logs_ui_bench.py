@@ -38,13 +38,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from edgewatch.aws import AwsTarget  # noqa: E402
 from edgewatch.config import LogsSettings, Settings  # noqa: E402
+from edgewatch.logs.models import Emit, LogBatch, LogLine, make_line  # noqa: E402
+from edgewatch.logs.tail import LogTail  # noqa: E402
 from edgewatch.runtime import Runtime  # noqa: E402
-from edgewatch.sources.log_models import Emit, LogBatch, LogLine, make_line  # noqa: E402
-from edgewatch.sources.log_tail import LogTail  # noqa: E402
 from edgewatch.tui import EdgewatchApp  # noqa: E402
-from edgewatch.tui.log_service import LogBatchReady  # noqa: E402
-from edgewatch.tui.screens.logs import LogsScreen  # noqa: E402
-from edgewatch.tui.widgets.log_view import LogView  # noqa: E402
+from edgewatch.tui.logs.screen import LogsScreen  # noqa: E402
+from edgewatch.tui.logs.service import LogBatchReady  # noqa: E402
+from edgewatch.tui.logs.view import LogView  # noqa: E402
 
 GROUP = "/bench/consumer"
 STEP_S = 0.01  # the source wakes every 10 ms and emits what is due

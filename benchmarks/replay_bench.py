@@ -9,7 +9,7 @@ through the same client stack (aiobotocore, edgewatch's AwsClients). Each depth 
     uv run python benchmarks/replay_bench.py [--depths 25,100,300,1000] [--repeats 3] [--in-process]
 
 The server is the embedded stack's (``MotoServer``), with its fixes to moto's per-message queue
-scans (``edgewatch.localstack.moto_fixes``); ``--stock-moto`` measures moto as released, whose
+scans (``edgewatch.simulator.moto_fixes``); ``--stock-moto`` measures moto as released, whose
 ReceiveMessage cost per message grows with the DLQ's depth whatever the batch size (DESIGN.md §8).
 Both loops poll with WaitTimeSeconds=0 (moto's short poll is exact; against AWS the engine's final
 1 s long poll is paid once per run). By default moto runs in its own process (as `edgewatch demo`
@@ -28,11 +28,11 @@ import time
 from typing import Any
 
 from edgewatch.aws import AwsClients, AwsTarget
-from edgewatch.localstack.server import FAKE_CREDENTIALS
-from edgewatch.replay import ReplayEngine, ReplayOptions, plan_replay
+from edgewatch.dlq.replay import ReplayEngine, ReplayOptions, plan_replay
+from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 
 SERVER = (
-    "import sys; from edgewatch.localstack.server import MotoServer; "
+    "import sys; from edgewatch.simulator.moto_server import MotoServer; "
     "s = MotoServer(moto_fixes=sys.argv[1] == 'fixed'); "
     "s.start(); print(s.endpoint_url, flush=True); sys.stdin.read()"
 )
@@ -125,7 +125,7 @@ def main() -> int:
     server = None
     proc = None
     if args.in_process:
-        from edgewatch.localstack.server import MotoServer
+        from edgewatch.simulator.moto_server import MotoServer
 
         server = MotoServer(moto_fixes=not args.stock_moto)
         endpoint = server.start()

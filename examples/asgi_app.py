@@ -88,7 +88,7 @@ async def exercise(app: ASGIApp) -> None:
 async def _demo() -> None:
     import boto3
 
-    from edgewatch.localstack.server import FAKE_CREDENTIALS, MotoServer
+    from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
 
     with MotoServer() as moto:
         sqs = boto3.client(

@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from edgewatch.aws import AwsClients, AwsTarget
-from edgewatch.localstack.server import FAKE_CREDENTIALS, MotoServer
+from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
+
+pytest_plugins = ["tests.support.fixtures"]
 
 # Tests never touch real AWS, whatever the developer's shell holds.
 for _var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "EDGEWATCH_CONFIG"):

@@ -15,7 +15,7 @@ from edgewatch.config import ConfigSource, Settings
 EMBEDDED_METRICS_S = 5.0
 
 if TYPE_CHECKING:
-    from edgewatch.localstack.stack import EmbeddedStack
+    from edgewatch.simulator.stack import EmbeddedStack
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Runtime:
         """Connect to the configured AWS, or start the embedded stack first when ``embedded``."""
         if not embedded:
             return cls(settings, AwsTarget.from_settings(settings.aws), config_source)
-        from edgewatch.localstack.stack import EmbeddedStack
+        from edgewatch.simulator.stack import EmbeddedStack
 
         stack = EmbeddedStack(seed=seed)
         stack.start()

@@ -7,17 +7,17 @@ from typing import Any
 
 from textual.worker import WorkerState
 
-from edgewatch.localstack.server import MotoServer
-from edgewatch.sources.queue_models import MetricsSnapshot
-from edgewatch.sources.queue_poller import QueuePoller
+from edgewatch.metrics.models import MetricsSnapshot
+from edgewatch.metrics.poller import QueuePoller
+from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.app import POLL_GROUP
-from edgewatch.tui.screens.error import PollerErrorScreen
-from edgewatch.tui.screens.help import HelpScreen
-from edgewatch.tui.screens.logs import LogsScreen
-from edgewatch.tui.widgets.queue_table import QueueTable
-from edgewatch.tui.widgets.status_bar import StatusBar
-from tests.tui.tui_support import (
+from edgewatch.tui.common.error import PollerErrorScreen
+from edgewatch.tui.common.help import HelpScreen
+from edgewatch.tui.common.status_bar import StatusBar
+from edgewatch.tui.dashboard.queue_table import QueueTable
+from edgewatch.tui.logs.screen import LogsScreen
+from tests.support.tui import (
     LiveQueues,
     fixed_app,
     live_runtime,

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from rich.text import Text
 
-from edgewatch.sources.queue_models import QueueStatus
-from edgewatch.tui.screens.dashboard import DashboardScreen
-from edgewatch.tui.widgets.queue_table import COMPACT, WIDE, QueueTable
-from tests.tui.tui_support import NOW, THRESHOLDS, Scene, fixed_app, queue_url
+from edgewatch.metrics.models import QueueStatus
+from edgewatch.tui.dashboard.queue_table import COMPACT, WIDE, QueueTable
+from edgewatch.tui.dashboard.screen import DashboardScreen
+from tests.support.tui import NOW, THRESHOLDS, Scene, fixed_app, queue_url
 
 MARKUP = "[bold red]x[/]"
 

@@ -16,17 +16,17 @@ import pytest
 
 from edgewatch.aws import AwsClients
 from edgewatch.config import Settings
-from edgewatch.localstack.pipeline import PipelineConfig
-from edgewatch.localstack.server import FAKE_CREDENTIALS, MotoServer
-from edgewatch.localstack.stack import EmbeddedStack
 from edgewatch.runtime import Runtime
-from edgewatch.sendtest import SendOptions, TemplateEvents, resolve_queue, send_events
+from edgewatch.send import SendOptions, TemplateEvents, resolve_queue, send_events
+from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
+from edgewatch.simulator.pipeline import PipelineConfig
+from edgewatch.simulator.stack import EmbeddedStack
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.screens.dlq import DlqScreen
-from edgewatch.tui.screens.logs import LogsScreen
-from edgewatch.tui.screens.replay_confirm import ReplayConfirmScreen
-from tests.tui.dlq_support import SIZE
-from tests.tui.tui_support import THRESHOLDS, wait_for
+from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
+from edgewatch.tui.dlq.screen import DlqScreen
+from edgewatch.tui.logs.screen import LogsScreen
+from tests.support.tui import THRESHOLDS, wait_for
+from tests.support.tui_dlq import SIZE
 
 pytestmark = pytest.mark.slow
 

@@ -12,13 +12,21 @@ from typing import Any
 import pytest
 from textual.widgets import Checkbox
 
-from edgewatch.localstack.server import MotoServer
+from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.screens.replay_confirm import ReplayConfirmScreen
-from tests.faults import FaultProxy, Reply, Request
-from tests.tui.dlq_support import SIZE, depth, drain_bodies, fill_dlq, live_app, open_dlq_screen
-from tests.tui.test_dlq_screen import confirm_dialog, confirm_text
-from tests.tui.tui_support import LiveQueues, wait_for
+from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
+from tests.support.faults import FaultProxy, Reply, Request
+from tests.support.tui import LiveQueues, wait_for
+from tests.support.tui_dlq import (
+    SIZE,
+    confirm_dialog,
+    confirm_text,
+    depth,
+    drain_bodies,
+    fill_dlq,
+    live_app,
+    open_dlq_screen,
+)
 
 
 @pytest.fixture

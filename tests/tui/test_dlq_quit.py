@@ -10,20 +10,27 @@ from typing import Any
 
 import pytest
 
-from edgewatch.localstack.server import MotoServer
-from edgewatch.sources.queue_models import MetricsSnapshot, QueueStatus
+from edgewatch.metrics.models import MetricsSnapshot, QueueStatus
+from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.screens.dlq import DlqScreen
-from tests.faults import FaultProxy, Request
-from tests.tui.dlq_support import SIZE, depth, drain_bodies, fill_dlq, live_app, open_dlq_screen
-from tests.tui.test_dlq_screen import confirm_dialog
-from tests.tui.tui_support import (
+from edgewatch.tui.dlq.screen import DlqScreen
+from tests.support.faults import FaultProxy, Request
+from tests.support.tui import (
     NOW,
     LiveQueues,
     frozen_clock,
     live_runtime,
     run_palette_command,
     wait_for,
+)
+from tests.support.tui_dlq import (
+    SIZE,
+    confirm_dialog,
+    depth,
+    drain_bodies,
+    fill_dlq,
+    live_app,
+    open_dlq_screen,
 )
 
 

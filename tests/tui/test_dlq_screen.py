@@ -9,24 +9,14 @@ import json
 
 from textual.widgets import Input
 
-from edgewatch.localstack.server import MotoServer
-from edgewatch.sources.log_search import LogQuery
-from edgewatch.sources.queue_models import MetricsSnapshot, QueueStatus
+from edgewatch.logs.search import LogQuery
+from edgewatch.metrics.models import MetricsSnapshot, QueueStatus
+from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.screens.dashboard import DashboardScreen
-from edgewatch.tui.screens.dlq import DlqScreen
-from edgewatch.tui.screens.logs import LogsScreen
-from edgewatch.tui.screens.replay_confirm import ReplayConfirmScreen
-from tests.tui.dlq_support import (
-    SIZE,
-    depth,
-    drain_bodies,
-    fill_dlq,
-    live_app,
-    open_dlq_screen,
-    text_of,
-)
-from tests.tui.tui_support import (
+from edgewatch.tui.dashboard.screen import DashboardScreen
+from edgewatch.tui.dlq.screen import DlqScreen
+from edgewatch.tui.logs.screen import LogsScreen
+from tests.support.tui import (
     NOW,
     LiveQueues,
     frozen_clock,
@@ -34,22 +24,21 @@ from tests.tui.tui_support import (
     run_palette_command,
     wait_for,
 )
+from tests.support.tui_dlq import (
+    SIZE,
+    confirm_dialog,
+    confirm_text,
+    depth,
+    drain_bodies,
+    fill_dlq,
+    live_app,
+    open_dlq_screen,
+    text_of,
+)
 
 
 def notes(app: EdgewatchApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
-
-
-async def confirm_dialog(pilot, app: EdgewatchApp) -> ReplayConfirmScreen:
-    await pilot.press("R")
-    await wait_for(pilot, lambda: isinstance(app.screen, ReplayConfirmScreen), what="confirm")
-    await pilot.pause()
-    assert isinstance(app.screen, ReplayConfirmScreen)
-    return app.screen
-
-
-def confirm_text(screen: ReplayConfirmScreen) -> str:
-    return str(screen.query_one("#confirm-text").render())
 
 
 async def test_d_opens_the_dlq_and_esc_releases_what_was_browsed(

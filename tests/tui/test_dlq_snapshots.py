@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from edgewatch.replay import (
+from edgewatch.dlq.replay import (
     NativeSupport,
     QueueInfo,
     ReplayOptions,
@@ -20,10 +20,10 @@ from edgewatch.replay import (
     offer_native,
     preview_held,
 )
-from edgewatch.tui.screens.dlq import DlqScreen, DlqTarget
-from edgewatch.tui.screens.replay_confirm import ReplayConfirmScreen
-from tests.tui.dlq_support import SIZE, fixed_messages
-from tests.tui.tui_support import Scene, fixed_app, frozen_clock, queue_url
+from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
+from edgewatch.tui.dlq.screen import DlqScreen, DlqTarget
+from tests.support.tui import Scene, fixed_app, frozen_clock, queue_url
+from tests.support.tui_dlq import SIZE, fixed_messages
 
 
 def dlq_screen(scene: Scene, *, read_only: bool = False, down: int = 0) -> Any:
@@ -86,7 +86,7 @@ def held_back_preview(plan: ReplayPlan) -> Any:
     """The dry run of the fixed messages, the third one replayed 3 times already (held back)."""
     from dataclasses import replace
 
-    from edgewatch.replay import MessageAttribute
+    from edgewatch.dlq.replay import MessageAttribute
 
     msgs = fixed_messages()
     record = MessageAttribute(

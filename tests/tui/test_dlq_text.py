@@ -1,12 +1,12 @@
 """The DLQ screen's pure rendering: message content is shown literally, nothing raw reaches the
-terminal (request IDs and the offline preview are core: tests/replay/test_preview.py)."""
+terminal (request IDs and the offline preview are core: tests/unit/dlq/test_preview.py)."""
 
 from __future__ import annotations
 
-from edgewatch.tui.dlq_text import body_text, detail_text
-from edgewatch.tui.palette import Palette
-from tests.tui.dlq_support import fixed_messages
-from tests.tui.tui_support import NOW
+from edgewatch.tui.common.palette import Palette
+from edgewatch.tui.dlq.text import body_text, detail_text
+from tests.support.tui import NOW
+from tests.support.tui_dlq import fixed_messages
 
 PALETTE = Palette(ok="green", warn="yellow", crit="red", accent="cyan")
 

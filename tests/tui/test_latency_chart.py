@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from textual_plotext import PlotextPlot
 
-from edgewatch.sources.latency import LatencyPoint
-from edgewatch.tui.widgets.latency_chart import (
+from edgewatch.logs.latency import LatencyPoint
+from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.dashboard.latency_chart import (
     LatencyChart,
     SeriesPlot,
     bucket_seconds,
@@ -17,9 +18,8 @@ from edgewatch.tui.widgets.latency_chart import (
     x_ticks,
     y_ticks,
 )
-from edgewatch.tui.widgets.text_static import TextStatic
-from tests.tui.logs_support import feed, fixed_latency, logs_app, many, open_logs
-from tests.tui.tui_support import NOW, wait_for
+from tests.support.tui import NOW, wait_for
+from tests.support.tui_logs import feed, fixed_latency, logs_app, many, open_logs
 
 SIZE = (120, 36)
 

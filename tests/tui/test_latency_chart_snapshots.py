@@ -10,8 +10,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.logs_support import feed, fixed_latency, logs_app, many
-from tests.tui.tui_support import Scene
+from tests.support.tui import Scene
+from tests.support.tui_logs import feed, fixed_latency, logs_app, many
 
 SIZE = (120, 36)
 

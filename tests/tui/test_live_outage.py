@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgewatch.localstack.server import MotoServer
+from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.widgets.queue_table import QueueTable
-from tests.tui.tui_support import LiveQueues, live_runtime, wait_for
+from edgewatch.tui.dashboard.queue_table import QueueTable
+from tests.support.tui import LiveQueues, live_runtime, wait_for
 
 
 def cells(app: EdgewatchApp, url: str) -> dict[str, str]:

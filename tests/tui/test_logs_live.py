@@ -13,14 +13,14 @@ import json
 import time
 from typing import Any
 
-from edgewatch.localstack.server import MotoServer
+from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.screens.logs import LogsScreen
-from edgewatch.tui.widgets.latency_chart import LatencyChart
-from edgewatch.tui.widgets.log_view import LogView
-from tests.logs.helpers import LogsArranger
-from tests.tui.logs_support import GROUP, OTHER_RID, RID, open_logs
-from tests.tui.tui_support import live_runtime, wait_for
+from edgewatch.tui.dashboard.latency_chart import LatencyChart
+from edgewatch.tui.logs.screen import LogsScreen
+from edgewatch.tui.logs.view import LogView
+from tests.support.logs import LogsArranger
+from tests.support.tui import live_runtime, wait_for
+from tests.support.tui_logs import GROUP, OTHER_RID, RID, open_logs
 
 SIZE = (120, 36)
 QUIET_WINDOW_S = 1.0  # five log polls at 0.2 s: a resumed tail would call several times

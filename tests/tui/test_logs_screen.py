@@ -12,14 +12,15 @@ from typing import Any
 
 from textual.widgets import Input
 
-from edgewatch.sources.log_models import LogBatch, SourceNotice
-from edgewatch.sources.log_tail import LogTail
-from edgewatch.tui.screens.dashboard import DashboardScreen
-from edgewatch.tui.screens.logs import LogsScreen, NewLinesBar
-from edgewatch.tui.widgets.log_detail import LogDetail
-from edgewatch.tui.widgets.log_view import LogView
-from edgewatch.tui.widgets.text_static import TextStatic
-from tests.tui.logs_support import (
+from edgewatch.logs.models import LogBatch, SourceNotice
+from edgewatch.logs.tail import LogTail
+from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.dashboard.screen import DashboardScreen
+from edgewatch.tui.logs.detail import LogDetail
+from edgewatch.tui.logs.screen import LogsScreen, NewLinesBar
+from edgewatch.tui.logs.view import LogView
+from tests.support.tui import run_palette_command, wait_for
+from tests.support.tui_logs import (
     OTHER_RID,
     RID,
     ScriptedSource,
@@ -32,7 +33,6 @@ from tests.tui.logs_support import (
     text_line,
     wheel,
 )
-from tests.tui.tui_support import run_palette_command, wait_for
 
 SIZE = (120, 36)
 

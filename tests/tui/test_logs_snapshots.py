@@ -10,8 +10,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from edgewatch.sources.log_models import LogLine
-from tests.tui.logs_support import (
+from edgewatch.logs.models import LogLine
+from tests.support.tui_logs import (
     ANSI,
     MARKUP,
     OTHER_RID,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from edgewatch import format as fmt
-from edgewatch.sources.log_search import LogQuery
-from edgewatch.tui import log_text
-from edgewatch.tui.palette import Palette
-from edgewatch.tui.widgets.log_detail import detail_text
-from edgewatch.tui.widgets.log_view import row_text
-from tests.tui.logs_support import ANSI, MARKUP, RID, log_line, text_line
+from edgewatch.display import formatting as fmt
+from edgewatch.logs.search import LogQuery
+from edgewatch.tui.common.palette import Palette
+from edgewatch.tui.logs import text as log_text
+from edgewatch.tui.logs.detail import detail_text
+from edgewatch.tui.logs.view import row_text
+from tests.support.tui_logs import ANSI, MARKUP, RID, log_line, text_line
 
 PALETTE = Palette(ok="#00ff00", warn="#ffff00", crit="#ff0000", accent="#00ffff")
 

@@ -8,17 +8,16 @@ from typing import Any
 
 from textual.widgets import Button, DataTable, Select
 
-from edgewatch.localstack.server import MotoServer
-from edgewatch.sources.queue_models import MetricsSnapshot, QueueStatus
+from edgewatch.metrics.models import MetricsSnapshot, QueueStatus
+from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.screens.dashboard import DashboardScreen
-from edgewatch.tui.screens.help import HelpScreen
-from edgewatch.tui.screens.logs import LogsScreen
-from edgewatch.tui.screens.send import SendScreen
-from edgewatch.tui.widgets.text_static import TextStatic
-from tests.emitter.test_emitter_moto import receive_all
-from tests.tui.send_support import fill, open_send, send_workers
-from tests.tui.tui_support import (
+from edgewatch.tui.common.help import HelpScreen
+from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.dashboard.screen import DashboardScreen
+from edgewatch.tui.logs.screen import LogsScreen
+from edgewatch.tui.send.screen import SendScreen
+from tests.support.sqs import receive_all
+from tests.support.tui import (
     NOW,
     LiveQueues,
     Scene,
@@ -29,6 +28,7 @@ from tests.tui.tui_support import (
     run_palette_command,
     wait_for,
 )
+from tests.support.tui_send import fill, open_send, send_workers
 
 SIZE = (120, 36)
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from edgewatch.tui.screens.send import SendScreen
-from tests.tui.send_support import fill, fixed_result, open_send
-from tests.tui.tui_support import Scene, fixed_app
+from edgewatch.tui.send.screen import SendScreen
+from tests.support.tui import Scene, fixed_app
+from tests.support.tui_send import fill, fixed_result, open_send
 
 SIZE = (120, 36)
 BAD_JSON = '{"type": "query", "path": "/search?q=[b]sale[/b]",\n "status": 200,, }'

@@ -11,7 +11,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tests.tui.tui_support import NOW, Scene, fixed_app
+from tests.support.tui import NOW, Scene, fixed_app
 
 SIZE = (120, 36)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.theme import Theme
 
-from edgewatch.tui.themes import (
+from edgewatch.tui.common.themes import (
     DEFAULT_THEME,
     ThemeFileError,
     bundled_themes,

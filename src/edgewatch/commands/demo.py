@@ -14,6 +14,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from edgewatch.localstack.demo import run_demo
+    from edgewatch.simulator.demo import run_demo
 
     return run_demo(port=args.port, seed=ctx.seed)

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from edgewatch.aws import describe_error
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.replay import DlqBrowser, DlqMessage, ReplayError
+from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError
 from edgewatch.runtime import Runtime
 
 

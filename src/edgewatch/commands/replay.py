@@ -22,7 +22,7 @@ from rich.text import Text
 from edgewatch.aws import describe_error
 from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
-from edgewatch.replay import (
+from edgewatch.dlq.replay import (
     FilterError,
     ReplayEngine,
     ReplayError,

@@ -1,6 +1,6 @@
 """``edgewatch send``: test events through the SigV4 emitter (the edge's path), with a summary.
 
-The work is :func:`edgewatch.sendtest.send_events`, the same engine the Send screen runs; this
+The work is :func:`edgewatch.send.send_events`, the same engine the Send screen runs; this
 module parses flags, shows a progress bar on a terminal (stderr) and prints the outcome.
 """
 
@@ -16,9 +16,9 @@ from rich.console import Console
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
-from edgewatch.format import escape_control
+from edgewatch.display.formatting import escape_control
 from edgewatch.runtime import Runtime
-from edgewatch.sendtest import (
+from edgewatch.send import (
     MAX_COUNT,
     TEMPLATES,
     TEST_ATTRIBUTE,

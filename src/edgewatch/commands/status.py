@@ -14,10 +14,10 @@ import signal
 import sys
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands.status_table import render_status_table
+from edgewatch.metrics.models import MetricsSnapshot
+from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
-from edgewatch.sources.queue_models import MetricsSnapshot
-from edgewatch.sources.queue_poller import QueuePoller
-from edgewatch.status_view import render_status_table
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

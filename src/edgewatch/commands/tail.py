@@ -21,17 +21,17 @@ from collections.abc import Coroutine
 from typing import Any, TextIO
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.format import escape_control
-from edgewatch.runtime import Runtime
-from edgewatch.sources.log_models import LogLine, SourceNotice
-from edgewatch.sources.log_search import LogQuery, parse_since
-from edgewatch.sources.log_tail import (
+from edgewatch.display.formatting import escape_control
+from edgewatch.logs.models import LogLine, SourceNotice
+from edgewatch.logs.search import LogQuery, parse_since
+from edgewatch.logs.tail import (
     LogTail,
     NoLogSourceError,
     TailTargets,
     build_tail,
     resolve_targets,
 )
+from edgewatch.runtime import Runtime
 
 SHORT_STREAM = 24
 TROUBLE = frozenset({"throttled", "retrying", "waiting"})

@@ -22,20 +22,20 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from edgewatch.logs.search import LogQuery
+from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
+from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
-from edgewatch.sources.log_search import LogQuery
-from edgewatch.sources.queue_models import ConnectionState, History, MetricsSnapshot
-from edgewatch.sources.queue_poller import QueuePoller
-from edgewatch.tui.log_service import LogBatchReady, LogService
-from edgewatch.tui.messages import SnapshotReady
-from edgewatch.tui.screens.dashboard import DashboardData, DashboardScreen
-from edgewatch.tui.screens.dlq import DlqScreen, open_dlq
-from edgewatch.tui.screens.error import PollerErrorScreen
-from edgewatch.tui.screens.help import HelpScreen
-from edgewatch.tui.screens.logs import LogsScreen
-from edgewatch.tui.send_actions import SendActions
-from edgewatch.tui.themes import bundled_themes, resolve_theme
-from edgewatch.tui.widgets.status_bar import StatusView
+from edgewatch.tui.common.error import PollerErrorScreen
+from edgewatch.tui.common.help import HelpScreen
+from edgewatch.tui.common.messages import SnapshotReady
+from edgewatch.tui.common.status_bar import StatusView
+from edgewatch.tui.common.themes import bundled_themes, resolve_theme
+from edgewatch.tui.dashboard.screen import DashboardData, DashboardScreen
+from edgewatch.tui.dlq.screen import DlqScreen, open_dlq
+from edgewatch.tui.logs.screen import LogsScreen
+from edgewatch.tui.logs.service import LogBatchReady, LogService
+from edgewatch.tui.send.actions import SendActions
 
 POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)

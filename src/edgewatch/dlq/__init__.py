@@ -1,0 +1,1 @@
+"""Dead-letter queues, no Textual: the browser, its leases, message models, selection; replay."""

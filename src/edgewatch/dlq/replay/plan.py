@@ -1,0 +1,166 @@
+"""Planning a replay: resolve the DLQ and its target, choose the mode, estimate. Moves nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from edgewatch.aws import AwsClients
+from edgewatch.config import ReplaySettings
+from edgewatch.dlq.queues import ReplayError, queue_info, resolve_target
+from edgewatch.dlq.replay.events import Mode, ReplayOptions, ReplayPlan
+from edgewatch.dlq.replay.native import NativeSupport, detect_native
+from edgewatch.dlq.selection import Selection
+
+READ_ONLY = "read-only mode: replay is refused (a dry run is allowed)"
+RECEIVE_NOTE = (
+    "every message looked at is received: its ApproximateReceiveCount rises by 1 (those not "
+    "moved are made visible again at the end)"
+)
+
+RequestedMode = Literal["client", "native", "auto"]
+
+
+def replay_options(
+    defaults: ReplaySettings,
+    *,
+    read_only: bool,
+    rate: float | None = None,
+    force: bool = False,
+    visibility_timeout_s: int | None = None,
+    concurrency: int | None = None,
+) -> ReplayOptions:
+    """The configured replay defaults with one run's overrides (the CLI's flags; the console has
+    none): one mapping, so that both run a replay alike."""
+    return ReplayOptions(
+        rate=rate if rate is not None else defaults.rate,
+        max_replays=defaults.max_replays,
+        force=force,
+        visibility_timeout_s=visibility_timeout_s or defaults.visibility_timeout_s,
+        concurrency=concurrency or defaults.concurrency,
+        read_only=read_only,
+    )
+
+
+async def plan_replay(
+    clients: AwsClients,
+    dlq: str,
+    *,
+    to: str | None = None,
+    selection: Selection | None = None,
+    options: ReplayOptions | None = None,
+    dry_run: bool = False,
+    mode: RequestedMode = "client",
+) -> ReplayPlan:
+    """Resolve the DLQ and its target, pick the mode, and estimate the count. Moves nothing.
+
+    ``mode="native"`` asks for AWS's move task: refused for a partial selection, and replaced by
+    client-side replay (with a warning) where the endpoint lacks it. ``"auto"`` uses it when
+    eligible and available.
+    """
+    selection = selection or Selection()
+    options = options or ReplayOptions()
+    if options.read_only and not dry_run:
+        raise ReplayError(READ_ONLY)
+    if not 1 <= options.visibility_timeout_s <= 43_200:
+        raise ReplayError("the visibility timeout must be between 1 s and 12 h")
+    dlq_info = await queue_info(clients, dlq)
+    target, how = await resolve_target(clients, dlq_info, to)
+    native = None
+    if mode in ("native", "auto"):
+        if not selection.is_all:
+            if mode == "native":
+                raise ReplayError(
+                    "a native move task moves every message: it cannot take --max, --filter "
+                    "or selected ids"
+                )
+        else:
+            native = await detect_native(clients, dlq_info.arn)
+    estimated = dlq_info.visible
+    if selection.limit is not None:
+        estimated = min(estimated, selection.limit)
+    if selection.message_ids is not None:
+        estimated = min(estimated, len(selection.message_ids))
+    base = ReplayPlan(
+        dlq=dlq_info,
+        target=target,
+        target_reason=how,
+        mode="client",
+        selection=selection,
+        dry_run=dry_run,
+        estimated=estimated,
+        options=options,
+    )
+    return _settle(base, mode, native)
+
+
+def _settle(plan: ReplayPlan, requested: RequestedMode, native: NativeSupport | None) -> ReplayPlan:
+    """``plan`` in the mode ``requested`` can have, with the notes that mode needs (no I/O)."""
+    dlq_info, selection, dry_run = plan.dlq, plan.selection, plan.dry_run
+    warnings: list[str] = []
+    chosen: Mode = "client"
+    if requested in ("native", "auto") and native is not None and selection.is_all:
+        if native.supported:
+            chosen = "native"
+        elif requested == "native":
+            warnings.append(f"native move unavailable: {native.reason}; using client-side")
+    if chosen == "native":
+        warnings.append("a native move adds no edgewatch.replay record and ignores the limit")
+        if dry_run:
+            warnings.append("the dry run reads the DLQ client-side to list what would move")
+    if chosen == "client" or dry_run:
+        warnings.append(RECEIVE_NOTE)
+    if dlq_info.fifo and not plan.target.fifo:
+        warnings.append("FIFO DLQ to a standard queue: the target does not keep group order")
+    if dlq_info.fifo and not selection.is_all:
+        warnings.append(
+            "FIFO: a message left in the DLQ holds back the later messages of its group"
+        )
+    if dlq_info.in_flight:
+        warnings.append(
+            f"{dlq_info.in_flight} DLQ message(s) are in flight (invisible): they are not "
+            "replayed unless they become visible during the run"
+        )
+    return replace(plan, mode=chosen, native=native, warnings=tuple(warnings))
+
+
+@dataclass(frozen=True, slots=True)
+class NativeOffer:
+    """Whether SQS's own move task can do a planned replay instead, and why (not).
+
+    ``plan`` is the same replay as a native move task, or ``None`` when it cannot be one;
+    ``reason`` is one line for the operator either way.
+    """
+
+    plan: ReplayPlan | None
+    reason: str
+
+    @property
+    def available(self) -> bool:
+        return self.plan is not None
+
+
+async def offer_native(clients: AwsClients, plan: ReplayPlan) -> NativeOffer:
+    """The native alternative to a client-side ``plan``, for a console to offer.
+
+    Only "all, unfiltered" is eligible (the move task takes everything); only then is the
+    endpoint asked, with the one read-only call :func:`detect_native` makes.
+    """
+    if not plan.native_eligible:
+        return NativeOffer(None, f"not offered — it moves every message, not {_part(plan)}")
+    support = plan.native or await detect_native(clients, plan.dlq.arn)
+    if not support.supported:
+        return NativeOffer(None, f"not available — {support.reason}; client-side replay is used")
+    native = _settle(plan.with_dry_run(False), "native", support)
+    return NativeOffer(
+        native, "available — SQS moves every message server-side, without a replay record"
+    )
+
+
+def _part(plan: ReplayPlan) -> str:
+    selection = plan.selection
+    if selection.message_ids is not None:
+        return "a selection"
+    if selection.filters:
+        return "only those matching a filter"
+    return f"only the first {selection.limit}"

@@ -1,0 +1,1 @@
+"""Worker logs, no Textual: the tail over CloudWatch and files, line models, search, latency."""

@@ -1,0 +1,1 @@
+"""Queue metrics, no Textual: the poller, its snapshots and the threshold levels."""

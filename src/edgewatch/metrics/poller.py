@@ -1,0 +1,468 @@
+"""The queue metrics engine: SQS attributes for every watched queue, plus CloudWatch ages.
+
+Rules it keeps (DESIGN.md §3):
+- queues are polled concurrently; a queue whose request has not answered does not hold up the
+  others: its request stays in flight across polls and the queue is shown as stale meanwhile;
+- the next poll starts only after the previous one finished (a sleep, not a fixed-rate timer);
+- the DLQ of each queue comes from its RedrivePolicy;
+- the age of the oldest message comes from one ``GetMetricData`` call for every queue, read at
+  ``metrics_interval`` (CloudWatch bills per metric and only has 1-minute data anyway); no
+  datapoint means ``None`` ("n/a"), never 0;
+- errors become per-queue state; while the endpoint is down the poller backs off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from edgewatch.aws import AwsClients, describe_error, is_connection_error
+from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
+from edgewatch.config import Settings
+from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot, QueueStatus
+
+ATTRIBUTES = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "RedrivePolicy",
+    "QueueArn",
+]
+AGE_METRIC = "ApproximateAgeOfOldestMessage"
+METRIC_QUERIES_PER_CALL = 500  # GetMetricData's limit
+METRIC_LOOKBACK = timedelta(minutes=15)
+REDISCOVER_S = 60.0
+MAX_BACKOFF_S = 15.0  # an outage's end is noticed within this
+
+SnapshotCallback = Callable[[MetricsSnapshot], Awaitable[None] | None]
+
+
+def queue_name_from_url(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def queue_name_from_arn(arn: str) -> str:
+    return arn.rsplit(":", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class _Watched:
+    """A queue the poller reads: resolved URL (or the resolution error)."""
+
+    name: str
+    url: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What one GetQueueAttributes returned."""
+
+    visible: int
+    in_flight: int
+    delayed: int
+    dlq_arn: str | None
+    at: float
+
+
+class QueuePoller:
+    """Polls queue depths; usable headless (CLI ``status``) and from the TUI (a worker).
+
+    ``clock`` is injectable so that tests and snapshots see frozen times.
+    """
+
+    def __init__(
+        self,
+        clients: AwsClients,
+        settings: Settings,
+        *,
+        clock: Callable[[], float] = time.time,
+        request_timeout: float = 10.0,
+    ) -> None:
+        self.clients = clients
+        self.settings = settings
+        self.clock = clock
+        self.request_timeout = request_timeout
+        self.history = History(settings.history)
+        self.last: MetricsSnapshot | None = None
+        self._watched: list[_Watched] = []
+        self._discovered_at: float | None = None
+        self._dlq_urls: dict[str, str] = {}  # DLQ ARN -> URL
+        self._reads: dict[str, _Read] = {}  # queue URL -> last good read
+        self._errors: dict[str, str] = {}  # queue URL -> last error
+        self._inflight: dict[str, asyncio.Task[_Read]] = {}
+        self._ages: dict[str, tuple[float, datetime]] = {}  # queue name -> (age, datapoint time)
+        self._metrics_at: float | None = None
+        self._metrics_error: str | None = None
+        self._metrics_task: asyncio.Task[None] | None = None
+        self._last_success: float | None = None
+        self._failures = 0
+        self._paused = asyncio.Event()
+        self._wake = asyncio.Event()
+
+    # -- control -------------------------------------------------------------------------------
+
+    @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    def pause(self) -> None:
+        """Stop making API calls (not just redraws) until :meth:`resume`."""
+        self._paused.set()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+        self._wake.set()
+
+    def refresh_now(self) -> None:
+        """Cut the current wait short; also forces a CloudWatch read and re-discovery."""
+        self._metrics_at = None
+        self._discovered_at = None
+        self._wake.set()
+
+    @property
+    def backoff_s(self) -> float:
+        """The wait before the next poll: the interval, doubled per consecutive outage."""
+        base = self.settings.poll_interval
+        if self._failures == 0:
+            return base
+        return min(MAX_BACKOFF_S, base * (2 ** min(self._failures, 10)))
+
+    async def run(self, on_snapshot: SnapshotCallback) -> None:
+        """Poll until cancelled; each poll starts only after the previous one and its callback."""
+        try:
+            while True:
+                if self.paused:
+                    await self._emit(on_snapshot, self._paused_snapshot())
+                    while self.paused:
+                        self._wake.clear()
+                        await self._wake.wait()
+                snapshot = await self.poll_once()
+                await self._emit(on_snapshot, snapshot)
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.backoff_s)
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Cancel requests still in flight (long-lived clients are closed by their owner)."""
+        tasks = [*self._inflight.values()]
+        if self._metrics_task is not None:
+            tasks.append(self._metrics_task)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        self._inflight.clear()
+        self._metrics_task = None
+
+    @staticmethod
+    async def _emit(callback: SnapshotCallback, snapshot: MetricsSnapshot) -> None:
+        result = callback(snapshot)
+        if asyncio.iscoroutine(result):
+            await result
+
+    # -- one poll ------------------------------------------------------------------------------
+
+    async def poll_once(self) -> MetricsSnapshot:
+        """Read every watched queue once (and CloudWatch when due); never raises for AWS errors."""
+        now = self.clock()
+        try:
+            await self._discover(now)
+        except Exception as exc:  # endpoint down before we know any queue, no credentials, ...
+            return self._record(self._failed_snapshot(exc, now))
+
+        for watched in self._watched:
+            self._start_read(watched.url)
+        for dlq_url in set(self._dlq_urls.values()):
+            self._start_read(dlq_url)
+        self._start_metrics(now)
+
+        pending = [t for t in self._inflight.values() if not t.done()]
+        if pending:
+            # Wait for this round, but never longer than one interval: a hung queue stays in
+            # flight and is shown stale while the others update.
+            await asyncio.wait(pending, timeout=max(self.settings.poll_interval, 1.0))
+        if self._metrics_task is not None and not self._metrics_task.done():
+            await asyncio.wait([self._metrics_task], timeout=0.5)
+
+        connection_errors = self._collect()
+        unread_dlqs = [u for u in set(self._dlq_urls.values()) if u not in self._reads]
+        if unread_dlqs and not connection_errors:
+            # DLQs just found through a RedrivePolicy: read them now, not one poll later.
+            for url in unread_dlqs:
+                self._start_read(url)
+            await asyncio.wait(
+                [self._inflight[u] for u in unread_dlqs if u in self._inflight],
+                timeout=max(self.settings.poll_interval, 1.0),
+            )
+            connection_errors += self._collect()
+        return self._record(self._build_snapshot(connection_errors))
+
+    def _start_read(self, url: str | None) -> None:
+        if url is None or url in self._inflight:
+            return
+        self._inflight[url] = asyncio.create_task(self._read(url), name=f"poll:{url}")
+
+    async def _read(self, url: str) -> _Read:
+        sqs = await self.clients.sqs()
+        resp = await asyncio.wait_for(
+            sqs.get_queue_attributes(QueueUrl=url, AttributeNames=ATTRIBUTES),
+            timeout=self.request_timeout,
+        )
+        attrs = resp.get("Attributes", {})
+        dlq_arn = None
+        if attrs.get("RedrivePolicy"):
+            with contextlib.suppress(ValueError, TypeError):
+                dlq_arn = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
+        return _Read(
+            visible=int(attrs.get("ApproximateNumberOfMessages", 0)),
+            in_flight=int(attrs.get("ApproximateNumberOfMessagesNotVisible", 0)),
+            delayed=int(attrs.get("ApproximateNumberOfMessagesDelayed", 0)),
+            dlq_arn=dlq_arn,
+            at=self.clock(),
+        )
+
+    def _collect(self) -> int:
+        """Harvest finished reads; return how many failed because the endpoint is unreachable."""
+        connection_errors = 0
+        for url, task in list(self._inflight.items()):
+            if not task.done():
+                continue
+            del self._inflight[url]
+            if task.cancelled():
+                continue
+            exc = task.exception()
+            if exc is None:
+                read = task.result()
+                self._reads[url] = read
+                self._errors.pop(url, None)
+                if read.dlq_arn and read.dlq_arn not in self._dlq_urls:
+                    self._dlq_urls[read.dlq_arn] = self._dlq_url_guess(url, read.dlq_arn)
+            else:
+                self._errors[url] = describe_error(exc)
+                if is_connection_error(exc):
+                    connection_errors += 1
+                if error_code(exc) in NO_QUEUE_CODES:
+                    self._reads.pop(url, None)
+        return connection_errors
+
+    @staticmethod
+    def _dlq_url_guess(source_url: str, dlq_arn: str) -> str:
+        """The DLQ's URL from its ARN: same endpoint and account path as the source queue.
+
+        SQS URLs are ``<endpoint>/<account>/<name>``; the ARN carries the account, so this holds
+        for same-region DLQs (the only kind SQS allows).
+        """
+        parts = dlq_arn.split(":")
+        account, name = parts[4], parts[5]
+        base = source_url.rstrip("/").rsplit("/", 2)[0]
+        return f"{base}/{account}/{name}"
+
+    # -- discovery -----------------------------------------------------------------------------
+
+    async def _discover(self, now: float) -> None:
+        if self._discovered_at is not None and now - self._discovered_at < REDISCOVER_S:
+            return
+        if self.settings.queues:
+            watched = await asyncio.gather(*(self._resolve(q.name) for q in self.settings.queues))
+            self._watched = list(watched)
+        else:
+            sqs = await self.clients.sqs()
+            urls: list[str] = []
+            token: str | None = None
+            while True:
+                kwargs: dict[str, Any] = {"MaxResults": 1000}
+                if token:
+                    kwargs["NextToken"] = token
+                resp = await asyncio.wait_for(
+                    sqs.list_queues(**kwargs), timeout=self.request_timeout
+                )
+                urls.extend(resp.get("QueueUrls", []))
+                token = resp.get("NextToken")
+                if not token:
+                    break
+            self._watched = [_Watched(queue_name_from_url(u), u) for u in sorted(urls)]
+        self._discovered_at = now
+        keep = {w.url for w in self._watched if w.url} | set(self._dlq_urls.values())
+        self.history.forget(keep | {w.name for w in self._watched})
+
+    async def _resolve(self, name_or_url: str) -> _Watched:
+        if name_or_url.startswith(("http://", "https://")):
+            return _Watched(queue_name_from_url(name_or_url), name_or_url)
+        sqs = await self.clients.sqs()
+        try:
+            resp = await asyncio.wait_for(
+                sqs.get_queue_url(QueueName=name_or_url), timeout=self.request_timeout
+            )
+        except Exception as exc:
+            if is_connection_error(exc):
+                raise
+            return _Watched(name_or_url, None, describe_error(exc))
+        return _Watched(name_or_url, resp["QueueUrl"])
+
+    # -- CloudWatch ----------------------------------------------------------------------------
+
+    def _start_metrics(self, now: float) -> None:
+        due = self._metrics_at is None or now - self._metrics_at >= self.settings.metrics_interval
+        if not due or (self._metrics_task is not None and not self._metrics_task.done()):
+            return
+        names = sorted(
+            {w.name for w in self._watched if w.url}
+            | {queue_name_from_arn(arn) for arn in self._dlq_urls}
+        )
+        if names:
+            self._metrics_task = asyncio.create_task(self._read_ages(names, now))
+
+    async def _read_ages(self, names: list[str], now: float) -> None:
+        try:
+            cloudwatch = await self.clients.cloudwatch()
+            end = datetime.fromtimestamp(now, UTC) + timedelta(minutes=1)
+            ages: dict[str, tuple[float, datetime]] = {}
+            for start in range(0, len(names), METRIC_QUERIES_PER_CALL):
+                chunk = names[start : start + METRIC_QUERIES_PER_CALL]
+                queries = [
+                    {
+                        "Id": f"q{i}",
+                        "Label": name,
+                        "MetricStat": {
+                            "Metric": {
+                                "Namespace": "AWS/SQS",
+                                "MetricName": AGE_METRIC,
+                                "Dimensions": [{"Name": "QueueName", "Value": name}],
+                            },
+                            "Period": 60,
+                            "Stat": "Maximum",
+                        },
+                        "ReturnData": True,
+                    }
+                    for i, name in enumerate(chunk)
+                ]
+                ages.update(await self._metric_pages(cloudwatch, queries, chunk, end))
+            self._ages = ages
+            self._metrics_error = None
+        except Exception as exc:
+            self._metrics_error = describe_error(exc)
+        finally:
+            self._metrics_at = now
+
+    async def _metric_pages(
+        self, cloudwatch: Any, queries: list[dict[str, Any]], names: list[str], end: datetime
+    ) -> dict[str, tuple[float, datetime]]:
+        by_id = {f"q{i}": name for i, name in enumerate(names)}
+        found: dict[str, tuple[float, datetime]] = {}
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "MetricDataQueries": queries,
+                "StartTime": end - METRIC_LOOKBACK,
+                "EndTime": end,
+                "ScanBy": "TimestampDescending",
+            }
+            if token:
+                kwargs["NextToken"] = token
+            resp = await asyncio.wait_for(
+                cloudwatch.get_metric_data(**kwargs), timeout=self.request_timeout
+            )
+            for result in resp.get("MetricDataResults", []):
+                name = by_id.get(result.get("Id", ""))
+                points = sorted(
+                    zip(result.get("Timestamps", []), result.get("Values", []), strict=False),
+                    key=lambda p: p[0],
+                )
+                if name and points and name not in found:
+                    ts, value = points[-1]
+                    found[name] = (float(value), ts)
+            token = resp.get("NextToken")
+            if not token:
+                return found
+
+    # -- snapshots -----------------------------------------------------------------------------
+
+    def _status(self, name: str, url: str | None, now: float, *, error: str | None) -> QueueStatus:
+        read = self._reads.get(url) if url else None
+        age = self._ages.get(name)
+        return QueueStatus(
+            name=name,
+            url=url,
+            visible=read.visible if read else None,
+            in_flight=read.in_flight if read else None,
+            delayed=read.delayed if read else None,
+            oldest_age_s=age[0] if age else None,
+            oldest_age_at=age[1] if age else None,
+            error=error or (self._errors.get(url) if url else None),
+            stale=url in self._inflight if url else False,
+            updated_at=read.at if read else None,
+            fifo=name.endswith(".fifo"),
+            thresholds=self.settings.thresholds_for(name),
+        )
+
+    def _build_snapshot(self, connection_errors: int) -> MetricsSnapshot:
+        now = self.clock()
+        dlq_names = {queue_name_from_arn(arn) for arn in self._dlq_urls}
+        statuses = []
+        for w in self._watched:
+            status = self._status(w.name, w.url, now, error=w.error)
+            read = self._reads.get(w.url) if w.url else None
+            if read and read.dlq_arn:
+                dlq_url = self._dlq_urls.get(read.dlq_arn)
+                dlq_name = queue_name_from_arn(read.dlq_arn)
+                dlq = self._status(dlq_name, dlq_url, now, error=None)
+                dlq = replace(dlq, is_dlq=True)
+                status = replace(status, dlq_url=dlq_url, dlq=dlq)
+            if w.name in dlq_names:
+                status = replace(status, is_dlq=True)
+            statuses.append(status)
+
+        reachable = [w for w in self._watched if w.url]
+        if reachable and connection_errors >= len(reachable):
+            self._failures += 1
+            connection: ConnectionState = "down"
+            error = next(iter(self._errors.values()), "endpoint unreachable")
+        else:
+            self._failures = 0
+            self._last_success = now
+            connection = "degraded" if any(s.error or s.stale for s in statuses) else "ok"
+            error = None
+        return MetricsSnapshot(
+            queues=tuple(statuses),
+            polled_at=now,
+            connection=connection,
+            error=error,
+            last_success_at=self._last_success,
+            metrics_at=self._metrics_at if self._metrics_error is None else None,
+            metrics_error=self._metrics_error,
+        )
+
+    def _failed_snapshot(self, exc: Exception, now: float) -> MetricsSnapshot:
+        self._failures += 1
+        previous = self.last.queues if self.last else ()
+        message = describe_error(exc)
+        queues = tuple(replace(q, error=message, stale=True) for q in previous)
+        return MetricsSnapshot(
+            queues=queues,
+            polled_at=now,
+            connection="down",
+            error=message,
+            last_success_at=self._last_success,
+            metrics_at=None,
+            metrics_error=self._metrics_error,
+        )
+
+    def _paused_snapshot(self) -> MetricsSnapshot:
+        base = self.last or MetricsSnapshot(queues=(), polled_at=self.clock(), connection="paused")
+        return replace(base, connection="paused")
+
+    def _record(self, snapshot: MetricsSnapshot) -> MetricsSnapshot:
+        self.last = snapshot
+        self.history.record(snapshot)
+        return snapshot

@@ -1,1 +1,0 @@
-"""Data sources, no Textual: queue metrics poller, worker log tail, latency percentiles."""

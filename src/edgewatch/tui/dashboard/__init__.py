@@ -1,0 +1,1 @@
+"""The dashboard: queue table, queue detail and the latency chart."""

@@ -1,0 +1,182 @@
+"""The detail pane for the highlighted queue: history sparklines, ages, error, thresholds."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Sparkline
+
+from edgewatch.config import WARN_FRACTION, Thresholds
+from edgewatch.display import formatting as fmt
+from edgewatch.metrics.models import History, QueueStatus
+from edgewatch.tui.common.palette import Palette
+from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.dashboard.queue_table import row_key
+
+SERIES = (
+    ("visible", "visible"),
+    ("in_flight", "in flight"),
+    ("dlq_visible", "DLQ depth"),
+)
+
+
+def _limit(name: str, limit: float | None) -> str:
+    if limit is None:
+        return f"{name} off"
+    as_text = fmt.humanise_age if name == "age" else (lambda v: f"{math.ceil(v):,}")
+    if limit <= 0:
+        return f"{name} crit >0"
+    warn = limit * WARN_FRACTION
+    if math.ceil(warn) >= limit:
+        return f"{name} crit ≥{as_text(limit)}"
+    return f"{name} warn ≥{as_text(warn)} crit ≥{as_text(limit)}"
+
+
+def describe_thresholds(t: Thresholds) -> str:
+    """Thresholds as the operator reads them (warn is 75 % of each limit, from the config)."""
+    return " · ".join(
+        [
+            _limit("depth", t.depth),
+            _limit("age", t.age_s),
+            _limit("DLQ", t.dlq_depth),
+        ]
+    )
+
+
+def spark_key(points: Sequence[float]) -> tuple[float, ...] | str:
+    """What a ``Sparkline`` draws from ``points``: a flat series looks the same at any length.
+
+    An idle queue's history grows by one equal point per poll; comparing the data itself would
+    repaint its sparklines every second for nothing.
+    """
+    if len(points) >= 2 and min(points) == max(points):
+        return "flat"
+    return tuple(points)
+
+
+@dataclass(frozen=True, slots=True)
+class DetailContext:
+    """What the pane needs besides the queue: the time now and where thresholds came from."""
+
+    now: float
+    global_thresholds: Thresholds
+    metrics_error: str | None = None
+
+
+class QueueDetail(Vertical):
+    """Sparklines of the highlighted queue's history (Textual ``Sparkline`` widgets)."""
+
+    _title: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TextStatic(id="detail-head")
+        for metric, label in SERIES:
+            with Horizontal(classes="detail-series"):
+                yield Label(label, classes="series-label")
+                yield Sparkline([], id=f"spark-{metric}", classes="series-spark")
+                yield TextStatic(id=f"value-{metric}", classes="series-value")
+        yield TextStatic(id="detail-info")
+        yield TextStatic(id="detail-thresholds")
+
+    def show(
+        self, q: QueueStatus | None, history: History, palette: Palette, ctx: DetailContext
+    ) -> None:
+        """Render ``q`` (``None`` clears the pane); every AWS string goes in as literal Text."""
+        # Every part has a fixed size: updates repaint in place, without a screen re-layout.
+        head = self.query_one("#detail-head", TextStatic)
+        info = self.query_one("#detail-info", TextStatic)
+        thresholds = self.query_one("#detail-thresholds", TextStatic)
+        if q is None:
+            self.border_title = None
+            head.show(Text.assemble(("No queue selected", palette.muted)))
+            for metric, _ in SERIES:
+                self.query_one(f"#spark-{metric}", Sparkline).data = []
+                self.query_one(f"#value-{metric}", TextStatic).show("")
+            info.show("")
+            thresholds.show("")
+            return
+
+        if self._title != q.name:
+            self._title = q.name
+            self.border_title = Text(q.name)
+        kind = "dead-letter queue" if q.is_dlq else ("FIFO queue" if q.fifo else "queue")
+        head.show(Text.assemble((kind, "bold"), "  ", (q.url or "(URL unresolved)", "dim")))
+
+        key = row_key(q)
+        current = {
+            "visible": q.visible,
+            "in_flight": q.in_flight,
+            "dlq_visible": q.dlq.visible if q.dlq else None,
+        }
+        for metric, _ in SERIES:
+            points = [v for v in history.series(key, metric) if v is not None]
+            spark = self.query_one(f"#spark-{metric}", Sparkline)
+            if spark_key(spark.data or []) != spark_key(points):
+                spark.data = points
+            value = current[metric]
+            if metric == "dlq_visible" and q.dlq is None:
+                shown = Text.assemble(("no DLQ", palette.muted))
+            else:
+                style = ""
+                if metric == "visible":
+                    style = palette.level(q.depth_level)
+                elif metric == "dlq_visible":
+                    style = palette.level(q.dlq_level)
+                shown = Text.assemble((fmt.count(value), style))
+                if points:
+                    shown.append(f"  max {fmt.count(int(max(points)))}", style=palette.muted)
+            self.query_one(f"#value-{metric}", TextStatic).show(shown)
+
+        info.show(self._info(q, palette, ctx))
+        source = "per-queue" if q.thresholds != ctx.global_thresholds else "global"
+        thresholds.show(
+            Text.assemble(
+                ("thresholds ", "bold"),
+                describe_thresholds(q.thresholds),
+                (f"  ({source}, from config)", palette.muted),
+            )
+        )
+
+    @staticmethod
+    def _info(q: QueueStatus, palette: Palette, ctx: DetailContext) -> Text:
+        """Two lines: ages and freshness; then the error, the staleness or the DLQ."""
+        text = Text()
+        text.append("delayed ")
+        text.append(fmt.count(q.delayed))
+        text.append(" · oldest ")
+        text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
+        if q.oldest_age_at is not None:
+            age_of_point = ctx.now - q.oldest_age_at.timestamp()
+            text.append(f" (datapoint {fmt.humanise_age(age_of_point)} old)", style=palette.muted)
+        elif ctx.metrics_error:
+            text.append(" (CloudWatch: ", style=palette.muted)
+            text.append(ctx.metrics_error, style=palette.warn)
+            text.append(")", style=palette.muted)
+        else:
+            text.append(" (no CloudWatch datapoint)", style=palette.muted)
+        text.append(" · updated ")
+        text.append(fmt.ago(q.updated_at, ctx.now))
+        text.append("\n")
+        if q.error:
+            text.append("error: ", style=f"bold {palette.crit}")
+            text.append(q.error, style=palette.crit)
+        elif q.stale:
+            text.append("stale: ", style=f"bold {palette.warn}")
+            text.append("the last request has not answered yet; showing the previous read")
+        elif q.dlq is not None:
+            text.append("DLQ ", style="bold")
+            text.append(q.dlq.name)
+            text.append(" · ")
+            text.append(fmt.count(q.dlq.visible), style=palette.level(q.dlq_level))
+            text.append(" visible · oldest ")
+            text.append(fmt.humanise_age(q.dlq.oldest_age_s))
+        elif q.is_dlq:
+            text.append("dead-letter queue of another watched queue", style=palette.muted)
+        else:
+            text.append("no DLQ (no RedrivePolicy)", style=palette.muted)
+        return text

@@ -1,0 +1,1 @@
+"""The DLQ screen, its text renderers and the replay confirmation."""

@@ -1,0 +1,198 @@
+"""Rich ``Text`` for DLQ messages and replays: the list cells, the detail panel, the counts.
+
+Pure functions (no widgets, no I/O) so that the DLQ screen, the confirmation dialog and the tests
+share one rendering. Every string that came from a message (body, attribute names and values,
+group and request ids) goes through :func:`~edgewatch.dlq.replay.safe_text` into ``Text``: it is
+never parsed as markup and never reaches the terminal with its control characters.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.highlighter import JSONHighlighter
+from rich.text import Text
+
+from edgewatch.display import formatting as fmt
+from edgewatch.dlq.replay import (
+    DlqMessage,
+    MessageOutcome,
+    ReplayProgress,
+    ReplayResult,
+    request_id_of,
+    safe_text,
+)
+from edgewatch.tui.common.palette import Palette
+
+HEX_BYTES = 256  # of a binary-looking body, shown as a hex dump under the escaped text
+_JSON = JSONHighlighter()
+
+
+def age_s(sent_at: datetime | None, now: float) -> float | None:
+    return None if sent_at is None else max(0.0, now - sent_at.timestamp())
+
+
+def row_cells(
+    msg: DlqMessage, *, now: float, selected: bool, body_width: int, palette: Palette
+) -> list[Text]:
+    """Sel · Rcv · Age · Group · Body (one line, escaped, cut to ``body_width``)."""
+    rcv = Text(str(msg.receive_count), justify="right")
+    if msg.replay_count:
+        rcv.append(f" r{msg.replay_count}", style=palette.warn)
+    body = Text(fmt.truncate(msg.preview(body_width + 1), body_width))
+    if msg.binaryish:
+        body.stylize(palette.warn)
+    return [
+        Text("✓" if selected else " ", style=f"bold {palette.accent}"),
+        rcv,
+        Text(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
+        Text(safe_text(msg.group_id or "—", limit=14, one_line=True)),
+        body,
+    ]
+
+
+def body_text(msg: DlqMessage) -> Text:
+    """The body as an operator reads it: pretty JSON, literal text, or escaped binary + hex."""
+    data = msg.json
+    if data is not None:
+        pretty = json.dumps(data, indent=2, ensure_ascii=False)
+        return _JSON(Text(safe_text(pretty)))
+    if msg.binaryish:
+        raw = msg.body_bytes
+        text = Text()
+        text.append(
+            f"binary-looking body ({len(raw):,} bytes): control characters shown escaped\n",
+            style="italic",
+        )
+        text.append(safe_text(msg.body))
+        text.append(f"\n\nfirst {min(len(raw), HEX_BYTES)} bytes:\n", style="italic")
+        text.append(hexdump(raw[:HEX_BYTES]))
+        return text
+    return Text(safe_text(msg.body))
+
+
+def hexdump(data: bytes) -> str:
+    """16 bytes a line: offset, hex, and printable ASCII (``.`` for anything else)."""
+    lines = []
+    for offset in range(0, len(data), 16):
+        chunk = data[offset : offset + 16]
+        hexes = " ".join(f"{b:02x}" for b in chunk)
+        ascii_ = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        lines.append(f"{offset:08x}  {hexes:<47}  {ascii_}")
+    return "\n".join(lines)
+
+
+def detail_text(msg: DlqMessage, *, now: float, palette: Palette) -> Text:
+    """Everything known about one message: SQS facts, attributes, then the body."""
+    text = Text()
+
+    def field(label: str, value: str | None, style: str = "") -> None:
+        text.append(f"{label:<14}", style=palette.muted)
+        text.append(safe_text(value, one_line=True) if value else "—", style=style)
+        text.append("\n")
+
+    sent = msg.sent_at
+    field("message id", msg.message_id, "bold")
+    rid = request_id_of(msg)
+    field("request id", rid, f"bold {palette.accent}" if rid else "")
+    rcv = f"{msg.receive_count} (browsing adds 1)"
+    field("receives", rcv, palette.warn if msg.receive_count > 3 else "")
+    field(
+        "sent",
+        f"{sent.isoformat(timespec='seconds')} ({fmt.humanise_age(age_s(sent, now))} ago)"
+        if sent
+        else None,
+    )
+    if msg.group_id or msg.deduplication_id:
+        field("group", msg.group_id)
+        field("dedup id", msg.deduplication_id)
+    field("source", msg.source_arn)
+    field("size", f"{msg.size:,} bytes")
+    if msg.replay_count:
+        field("replayed", f"{msg.replay_count} time(s) before", palette.warn)
+    for name, attr in sorted(msg.attributes.items()):
+        text.append(f"@{safe_text(name, one_line=True)}", style=palette.muted)
+        text.append(f" ({safe_text(attr.data_type, one_line=True)}) ", style=palette.muted)
+        text.append(attr.display(limit=200))
+        text.append("\n")
+    text.append("\n")
+    text.append(body_text(msg))
+    return text
+
+
+def progress_text(p: ReplayProgress, *, dry_run: bool, palette: Palette) -> Text:
+    """Live counts: moved · failed · skipped · duplicated · rate · eta."""
+    text = Text()
+    if dry_run:
+        text.append(f"would move {p.would_move}", style=palette.ok if p.would_move else "")
+    else:
+        text.append(f"moved {p.moved}", style=f"bold {palette.ok}" if p.moved else "")
+    text.append(" · ")
+    text.append(f"failed {p.failed}", style=f"bold {palette.crit}" if p.failed else "")
+    text.append(" · ")
+    text.append(f"skipped {p.skipped}", style=palette.warn if p.skipped else "")
+    if p.duplicated:
+        text.append(" · ")
+        text.append(f"possibly duplicated {p.duplicated}", style=palette.warn)
+    if p.unmatched:
+        text.append(f" · unmatched {p.unmatched}")
+    text.append(f" · {p.rate:.1f} msg/s · {p.elapsed_s:.1f} s")
+    if p.eta_s is not None and not p.done:
+        text.append(f" · eta {fmt.humanise_age(p.eta_s)}")
+    return text
+
+
+def summary_text(result: ReplayResult, palette: Palette) -> Text:
+    """The end of a replay in one line, then why anything stayed behind."""
+    plan = result.plan
+    ok = result.ok and not result.cancelled
+    style = f"bold {palette.ok}" if ok else f"bold {palette.crit if result.error else palette.warn}"
+    if result.cancelled:
+        head = "Cancelled"
+    elif result.error:
+        head = "Stopped"
+    else:
+        head = "Dry run" if plan.dry_run else "Done"
+    text = Text()
+    text.append(f"{head}: ", style=style)
+    if plan.dry_run:
+        text.append(f"would move {result.would_move}")
+    else:
+        text.append(f"moved {result.moved} to ")
+        text.append(plan.target.name, style="bold")
+    text.append(
+        f" · failed {result.failed} · skipped {result.held}"
+        f" · possibly duplicated {result.duplicated} · {result.elapsed_s:.1f} s"
+    )
+    if not plan.dry_run and result.moved and result.elapsed_s > 0:
+        text.append(f" · {result.moved / result.elapsed_s:.1f} msg/s")
+    if result.error:
+        text.append("\n")
+        text.append(result.error)
+    for outcome in _not_moved(result.outcomes.values()):
+        text.append("\n")
+        text.append(outcome_line(outcome, palette))
+    for note in result.notes:
+        text.append("\nnote: ", style=palette.muted)
+        text.append(note)
+    return text
+
+
+def _not_moved(outcomes: Iterable[MessageOutcome], limit: int = 5) -> list[MessageOutcome]:
+    return [o for o in outcomes if o.status in ("failed", "held", "possibly_duplicated")][:limit]
+
+
+def outcome_line(o: MessageOutcome, palette: Palette) -> Text:
+    """``status  message-id  reason-or-preview`` for the dialog and the summary."""
+    style = {
+        "moved": palette.ok,
+        "would_move": palette.ok,
+        "failed": f"bold {palette.crit}",
+    }.get(o.status, palette.warn)
+    text = Text()
+    text.append(f"{o.status.replace('_', ' '):<11}", style=style)
+    text.append(f" {o.message_id[:36]:<36} ")
+    text.append(safe_text(o.reason or o.preview, limit=120, one_line=True))
+    return text

@@ -1,0 +1,1 @@
+"""The Logs screen and the app's one log tail service."""

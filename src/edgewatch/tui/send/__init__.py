@@ -1,0 +1,1 @@
+"""The Send screen and the actions that open it."""

@@ -1,0 +1,57 @@
+"""The embedded stack's fixes to moto keep moto's answers: checked over HTTP against the server."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from moto.core.utils import unix_time, unix_time_millis
+from moto.sqs import models
+
+from edgewatch.simulator.moto_fixes import apply_moto_fixes, fast_clock
+
+
+def test_fixes_are_installed_by_the_server(moto_server) -> None:
+    assert apply_moto_fixes() is True
+    assert models.unix_time_millis.__wrapped__ is unix_time_millis  # type: ignore[attr-defined]
+
+
+def test_fast_clock_reads_the_same_instant_and_passes_datetimes_to_moto() -> None:
+    clock = fast_clock(unix_time_millis, 1000.0)
+    before = unix_time_millis()
+    now = clock()
+    after = unix_time_millis()
+    assert before <= now <= after + 1.0  # float rounding between the two clocks: < 1 ms
+    moment = datetime(2026, 1, 2, 3, 4, 5)
+    assert clock(moment) == unix_time_millis(moment)
+    assert fast_clock(unix_time, 1.0)(moment) == unix_time(moment)
+    assert abs(fast_clock(unix_time, 1.0)() - time.time()) < 0.01
+
+
+def test_receive_still_drops_messages_past_the_retention_period(moto_server, boto3_sqs) -> None:
+    url = boto3_sqs.create_queue(QueueName="retained", Attributes={"MessageRetentionPeriod": "60"})[
+        "QueueUrl"
+    ]
+    boto3_sqs.send_message(QueueUrl=url, MessageBody="new")
+    boto3_sqs.send_message(QueueUrl=url, MessageBody="old")
+    queue = models.sqs_backends["123456789012"]["us-east-1"].queues["retained"]
+    old = next(m for m in queue._messages if m.body == "old")
+    old.sent_timestamp -= 61_000  # sent 61 s earlier than it was: past the 60 s retention
+
+    got = boto3_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["new"]
+
+
+def test_receive_counts_and_visibility_unchanged(moto_server, boto3_sqs) -> None:
+    url = boto3_sqs.create_queue(QueueName="counted")["QueueUrl"]
+    for i in range(5):
+        boto3_sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+    boto3_sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+    got = boto3_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=60)
+    assert len(got["Messages"]) == 2
+    attrs = boto3_sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "3"
+    assert attrs["ApproximateNumberOfMessagesNotVisible"] == "2"
+    assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"
+    again = boto3_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in again) == ["m2", "m3", "m4"]
