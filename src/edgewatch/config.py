@@ -134,6 +134,20 @@ class LatencySettings(_Strict):
     slo_ms: float | None = Field(default=250.0, gt=0)
 
 
+class ForecastSettings(_Strict):
+    """Drain and loss forecasts: smoothing, windows, and whether to read CloudWatch counts."""
+
+    smoothing_s: float = Field(
+        default=300.0, ge=10, le=86_400, description="EWMA time constant of the net rate"
+    )
+    dlq_window_s: float = Field(default=300.0, ge=10, le=86_400, description="DLQ inflow window")
+    periods: int = Field(default=3, ge=1, le=60, description="periods for retries and stalls")
+    stall_s: float = Field(default=300.0, ge=10, le=86_400, description="oldest only ages: stall")
+    counts: bool = Field(
+        default=True, description="read NumberOfMessagesSent/Received/Deleted (3 metrics/queue)"
+    )
+
+
 class Settings(BaseSettings):
     """Everything edgewatch can be told. See ``config.example.toml`` for each key."""
 
@@ -160,6 +174,7 @@ class Settings(BaseSettings):
     replay: ReplaySettings = ReplaySettings()
     logs: LogsSettings = LogsSettings()
     latency: LatencySettings = LatencySettings()
+    forecast: ForecastSettings = ForecastSettings()
 
     @field_validator("queues", mode="before")
     @classmethod

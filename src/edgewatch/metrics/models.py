@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from edgewatch.config import Level, Thresholds, threshold_level
+from edgewatch.forecast.model import CountsPeriod
 
 ConnectionState = Literal["connecting", "ok", "degraded", "down", "paused"]
 HISTORY_METRICS = ("visible", "in_flight", "delayed", "dlq_visible")
@@ -36,6 +37,8 @@ class QueueStatus:
     stale: bool = False  # the last request for this queue has not answered yet
     updated_at: float | None = None  # epoch seconds of the last successful read
     thresholds: Thresholds = field(default_factory=Thresholds)
+    retention_s: float | None = None  # MessageRetentionPeriod
+    counts: CountsPeriod | None = None  # CloudWatch NumberOfMessages* of the latest period
 
     @property
     def depth_level(self) -> Level:
