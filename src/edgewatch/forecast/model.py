@@ -27,6 +27,15 @@ class CountsPeriod:
     received: float | None
     deleted: float | None
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "period_start": self.at,
+            "period_s": self.period_s,
+            "sent": self.sent,
+            "received": self.received,
+            "deleted": self.deleted,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class FlowSample:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from edgewatch.config import Level, Thresholds, threshold_level
-from edgewatch.forecast.model import CountsPeriod
+from edgewatch.forecast.model import CountsPeriod, Forecast
 
 ConnectionState = Literal["connecting", "ok", "degraded", "down", "paused"]
 HISTORY_METRICS = ("visible", "in_flight", "delayed", "dlq_visible")
@@ -76,6 +76,10 @@ class QueueStatus:
             "in_flight": self.in_flight,
             "delayed": self.delayed,
             "oldest_age_s": None if self.oldest_age_s is None else round(self.oldest_age_s, 1),
+            "oldest_age_at": None if self.oldest_age_at is None else self.oldest_age_at.isoformat(),
+            "updated_at": self.updated_at,
+            "retention_s": self.retention_s,
+            "counts": None if self.counts is None else self.counts.to_json(),
         }
         if with_dlq:
             out["dlq"] = None if self.dlq is None else self.dlq.to_json(with_dlq=False)
@@ -98,8 +102,16 @@ class MetricsSnapshot:
     def by_url(self) -> dict[str, QueueStatus]:
         return {q.url or q.name: q for q in self.queues}
 
-    def to_json(self) -> list[dict[str, Any]]:
-        return [q.to_json() for q in self.queues]
+    def to_json(self, forecasts: Mapping[str, Forecast] | None = None) -> list[dict[str, Any]]:
+        """One object per queue; with ``forecasts`` (by queue key) each gets its ``forecast``."""
+        out = []
+        for q in self.queues:
+            doc = q.to_json()
+            if forecasts is not None:
+                f = forecasts.get(q.url or q.name)
+                doc["forecast"] = (f or Forecast()).to_json()
+            out.append(doc)
+        return out
 
 
 class History:

@@ -104,6 +104,10 @@ async def test_discovers_every_queue_with_its_dlq_and_cloudwatch_age(
         "in_flight",
         "delayed",
         "oldest_age_s",
+        "oldest_age_at",
+        "updated_at",
+        "retention_s",
+        "counts",
         "dlq",
         "error",
     }
