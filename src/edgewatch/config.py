@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -25,6 +33,7 @@ from pydantic_settings import (
 )
 
 ENV_PREFIX = "EDGEWATCH_"
+SECRET_KEYS = {"webhook_url"}  # values never echoed in a validation message
 CONFIG_ENV = "EDGEWATCH_CONFIG"
 
 # The parsed TOML file for the settings being built; a ContextVar keeps concurrent loads apart.
@@ -148,6 +157,40 @@ class ForecastSettings(_Strict):
     )
 
 
+class AlertSettings(_Strict):
+    """Alert rules beyond the thresholds, and where alerts go. ``None`` disables a rule."""
+
+    loss_eta_min: float | None = Field(
+        default=60.0, gt=0, description="alert when messages start to expire within this"
+    )
+    drain_eta_min: float | None = Field(
+        default=30.0, gt=0, description="alert when the backlog needs longer than this to drain"
+    )
+    min_backlog: int = Field(default=100, ge=0, description="a growing queue alerts from here")
+    dlq_growing: bool = True
+    stalled: bool = True
+    retries_to_dlq: bool = True
+    hysteresis: float = Field(default=0.1, ge=0, lt=1, description="clear 10 % past the line")
+    cooldown_s: float = Field(default=300.0, ge=0, le=86_400)
+    notify_resolved: bool = True
+    bell: bool = True
+    desktop: bool = True
+    # A Slack-style webhook URL is a credential: kept as a secret, never printed or logged.
+    webhook_url: SecretStr | None = None
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    history: int = Field(default=500, ge=10, le=100_000)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        url = value.get_secret_value()
+        if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) == 0:
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+
 class Settings(BaseSettings):
     """Everything edgewatch can be told. See ``config.example.toml`` for each key."""
 
@@ -175,6 +218,7 @@ class Settings(BaseSettings):
     logs: LogsSettings = LogsSettings()
     latency: LatencySettings = LatencySettings()
     forecast: ForecastSettings = ForecastSettings()
+    alerts: AlertSettings = AlertSettings()
 
     @field_validator("queues", mode="before")
     @classmethod
@@ -306,6 +350,8 @@ def _describe(
             continue
         value = err.get("input")
         shown = repr(value) if not isinstance(value, dict) else "a table"
+        if loc and loc[-1] in SECRET_KEYS:
+            shown = "(hidden)"
         lines.append(f"{where}: {key} = {shown}: {msg}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 
