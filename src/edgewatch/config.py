@@ -191,6 +191,33 @@ class AlertSettings(_Strict):
         return value
 
 
+class FleetSource(_Strict):
+    """One place to discover queues in: a profile (account) and a region, or an endpoint."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    label: str | None = None  # shown instead of the account id
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return AwsSettings._http_url(value)  # type: ignore[operator]
+
+
+class FleetSettings(_Strict):
+    """Many queues across regions and accounts, polled within a budget (``sources`` empty: off)."""
+
+    sources: list[FleetSource] = Field(default_factory=list)
+    prefix: str = Field(default="", max_length=80, description="ListQueues QueueNamePrefix")
+    tags: bool = Field(default=False, description="ListQueueTags once per queue (1 call each)")
+    hot_max: int = Field(default=50, ge=0, le=1000, description="queues read by attributes")
+    metrics_interval: float = Field(default=60.0, ge=10, le=3600)
+    discover_interval_s: float = Field(default=300.0, ge=30, le=86_400)
+    budget_calls_per_min: float = Field(default=120.0, ge=1, le=1_000_000)
+    budget_usd_per_day: float | None = Field(default=None, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything edgewatch can be told. See ``config.example.toml`` for each key."""
 
@@ -219,6 +246,7 @@ class Settings(BaseSettings):
     latency: LatencySettings = LatencySettings()
     forecast: ForecastSettings = ForecastSettings()
     alerts: AlertSettings = AlertSettings()
+    fleet: FleetSettings = FleetSettings()
 
     @field_validator("queues", mode="before")
     @classmethod

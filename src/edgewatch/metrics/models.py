@@ -39,6 +39,10 @@ class QueueStatus:
     thresholds: Thresholds = field(default_factory=Thresholds)
     retention_s: float | None = None  # MessageRetentionPeriod
     counts: CountsPeriod | None = None  # CloudWatch NumberOfMessages* of the latest period
+    region: str | None = None
+    account: str | None = None  # the account id from the URL, or the fleet source's label
+    tags: Mapping[str, str] = field(default_factory=dict)  # ListQueueTags (fleet, when enabled)
+    read_by: Literal["attributes", "cloudwatch"] | None = None  # where the counts came from
 
     @property
     def depth_level(self) -> Level:
@@ -80,6 +84,10 @@ class QueueStatus:
             "updated_at": self.updated_at,
             "retention_s": self.retention_s,
             "counts": None if self.counts is None else self.counts.to_json(),
+            "region": self.region,
+            "account": self.account,
+            "tags": dict(self.tags),
+            "read_by": self.read_by,
         }
         if with_dlq:
             out["dlq"] = None if self.dlq is None else self.dlq.to_json(with_dlq=False)

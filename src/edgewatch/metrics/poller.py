@@ -86,6 +86,12 @@ def _counts_from(
     return out
 
 
+def account_from_url(url: str) -> str | None:
+    """``<endpoint>/<account>/<name>`` -> the account id (``None`` for another shape)."""
+    parts = url.rstrip("/").rsplit("/", 2)
+    return parts[1] if len(parts) == 3 and parts[1].isdigit() else None
+
+
 def queue_name_from_url(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
 
@@ -469,6 +475,9 @@ class QueuePoller:
             thresholds=self.settings.thresholds_for(name),
             retention_s=read.retention_s if read else None,
             counts=self._counts.get(name),
+            region=self.clients.region,
+            account=account_from_url(url) if url else None,
+            read_by="attributes" if read else None,
         )
 
     def _build_snapshot(self, connection_errors: int) -> MetricsSnapshot:

@@ -108,6 +108,10 @@ async def test_discovers_every_queue_with_its_dlq_and_cloudwatch_age(
         "updated_at",
         "retention_s",
         "counts",
+        "region",
+        "account",
+        "tags",
+        "read_by",
         "dlq",
         "error",
     }
