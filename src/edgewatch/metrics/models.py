@@ -6,10 +6,13 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from edgewatch.config import Level, Thresholds, threshold_level
 from edgewatch.forecast.model import CountsPeriod, Forecast
+
+if TYPE_CHECKING:
+    from edgewatch.fleet.cost import CostEstimate
 
 ConnectionState = Literal["connecting", "ok", "degraded", "down", "paused"]
 HISTORY_METRICS = ("visible", "in_flight", "delayed", "dlq_visible")
@@ -106,6 +109,8 @@ class MetricsSnapshot:
     last_success_at: float | None = None
     metrics_at: float | None = None  # when CloudWatch was last read successfully
     metrics_error: str | None = None
+    cost: CostEstimate | None = None  # the fleet poller's estimate at the current settings
+    calls_last_min: int | None = None  # API calls made in the last minute (fleet poller)
 
     def by_url(self) -> dict[str, QueueStatus]:
         return {q.url or q.name: q for q in self.queues}
