@@ -7,10 +7,10 @@ same engines against the same endpoint.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from edgewatch.aws import AwsClients, AwsTarget
-from edgewatch.config import ConfigSource, Settings
+from edgewatch.config import ConfigSource, FleetSource, Settings
 
 EMBEDDED_METRICS_S = 5.0
 
@@ -25,6 +25,7 @@ class Runtime:
     config_source: ConfigSource = field(default_factory=lambda: ConfigSource(None, "none"))
     stack: EmbeddedStack | None = None
     _clients: AwsClients | None = field(default=None, repr=False)
+    _source_clients: list[AwsClients] = field(default_factory=list, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -54,25 +55,56 @@ class Runtime:
         *,
         embedded: bool,
         seed: int | None = None,
+        fleet: int = 0,
     ) -> Runtime:
-        """Connect to the configured AWS, or start the embedded stack first when ``embedded``."""
+        """Connect to the configured AWS, or start the embedded stack first when ``embedded``.
+
+        ``fleet`` (embedded only) adds that many queues across two simulated regions and
+        watches them all as a fleet.
+        """
         if not embedded:
             return cls(settings, AwsTarget.from_settings(settings.aws), config_source)
         from edgewatch.simulator.stack import EmbeddedStack
 
-        stack = EmbeddedStack(seed=seed)
+        stack = EmbeddedStack(seed=seed, fleet=fleet)
         stack.start()
         # The stack publishes AWS/SQS ages every few seconds and reads cost nothing locally.
-        local = settings.model_copy(
-            update={"metrics_interval": min(settings.metrics_interval, EMBEDDED_METRICS_S)}
-        )
+        update: dict[str, Any] = {
+            "metrics_interval": min(settings.metrics_interval, EMBEDDED_METRICS_S)
+        }
+        if stack.fleet is not None:
+            sources = [
+                FleetSource(region=region, endpoint_url=stack.endpoint_url)
+                for region in stack.fleet.regions
+            ]
+            # The fleet is read at the configured intervals, so its cost figures are the ones
+            # the same settings would cost on AWS.
+            update["fleet"] = settings.fleet.model_copy(update={"sources": sources})
+        local = settings.model_copy(update=update)
         return cls(local, stack.target, config_source, stack=stack)
+
+    def clients_for(self, source: FleetSource) -> AwsClients:
+        """Clients for one fleet source (closed with the runtime): its profile, region and
+        endpoint, else the ``[aws]`` ones."""
+        aws = self.settings.aws
+        target = AwsTarget(
+            region=source.region or aws.region,
+            endpoint_url=source.endpoint_url or aws.endpoint_url,
+            profile=source.profile or aws.profile,
+            credentials=self.target.credentials,
+        )
+        clients = AwsClients(target)
+        self._source_clients.append(clients)
+        return clients
 
     async def aclose(self) -> None:
         """Close AWS clients (call from the loop that used them)."""
         if self._clients is not None:
             await self._clients.aclose()
             self._clients = None
+        for clients in self._source_clients:
+            await clients.aclose()
+        self._source_clients.clear()
 
     def stop_stack(self) -> None:
         if self.stack is not None:

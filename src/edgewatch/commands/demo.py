@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 
 from edgewatch.commands import CommandContext
+from edgewatch.fleet.factory import add_fleet_option
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("demo", parents=[common], help="run only the embedded local stack")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
+    add_fleet_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     from edgewatch.simulator.demo import run_demo
 
-    return run_demo(port=args.port, seed=ctx.seed)
+    return run_demo(port=args.port, seed=ctx.seed, fleet=args.fleet)

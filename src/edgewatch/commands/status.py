@@ -17,9 +17,11 @@ import sys
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
 from edgewatch.commands.status_table import render_status_table
+from edgewatch.fleet.cost import CostEstimate, polling_estimate
+from edgewatch.fleet.factory import add_fleet_option, make_poller, start_runtime
+from edgewatch.fleet.poller import COLD_SPECS, FleetPoller
 from edgewatch.forecast.book import ForecastBook
 from edgewatch.metrics.models import MetricsSnapshot
-from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
 
 
@@ -31,12 +33,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     parser.add_argument(
         "--watch", action="store_true", help="refresh every poll interval (JSON: one per line)"
     )
+    parser.add_argument(
+        "--cost",
+        action="store_true",
+        help="instead: API calls per minute and estimated cost per day at the current settings",
+    )
+    add_fleet_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
+    runtime = start_runtime(args, ctx)
     try:
+        if args.cost:
+            return asyncio.run(_cost(runtime, as_json=args.json))
         return asyncio.run(_status(runtime, as_json=args.json, watch=args.watch))
     finally:
         runtime.stop_stack()
@@ -58,7 +68,7 @@ def _show(
 
 
 async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
-    poller = QueuePoller(runtime.clients, runtime.settings)
+    poller = make_poller(runtime)
     book = ForecastBook(runtime.settings.forecast)
     try:
         if not watch:
@@ -81,6 +91,50 @@ async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
         stopped.cancel()
         await asyncio.gather(task, stopped, return_exceptions=True)
         return EXIT_OK
+    finally:
+        await poller.aclose()
+        await runtime.aclose()
+
+
+async def _cost(runtime: Runtime, *, as_json: bool) -> int:
+    """One poll, then what polling like this costs: the status bar's figures, scriptable."""
+    poller = make_poller(runtime)
+    try:
+        snapshot = await poller.poll_once()
+        if isinstance(poller, FleetPoller):
+            estimate = poller.estimate()
+            queues, mode = poller.queue_count, "fleet"
+            per_queue = len(COLD_SPECS)
+        else:
+            queues, mode = len(snapshot.queues), "queues"
+            per_queue = 4 if runtime.settings.forecast.counts else 1
+            estimate = polling_estimate(
+                queues=queues,
+                poll_interval=runtime.settings.poll_interval,
+                metrics_interval=runtime.settings.metrics_interval,
+                metrics_per_queue=per_queue,
+            )
+        naive = CostEstimate(queues * 60.0 / runtime.settings.poll_interval, 0.0, 0.0)
+        doc = {
+            "mode": mode,
+            "queues": queues,
+            "estimate": estimate.to_json(),
+            "naive_get_queue_attributes_per_queue": naive.to_json(),
+        }
+        if as_json:
+            print(json.dumps(doc, indent=2))
+        else:
+            print(
+                f"{queues} queue(s), {mode}: {estimate.calls_per_min:,.1f} API calls/min, "
+                f"~${estimate.usd_per_day:,.2f}/day (SQS {estimate.sqs_calls_per_min:,.1f}/min, "
+                f"CloudWatch {estimate.cw_calls_per_min:,.1f} calls and "
+                f"{estimate.metrics_per_min:,.0f} metrics/min); every queue by "
+                f"GetQueueAttributes each {runtime.settings.poll_interval:g} s: "
+                f"{naive.calls_per_min:,.0f}/min, ~${naive.usd_per_day:,.2f}/day"
+            )
+        if snapshot.error:
+            error(snapshot.error)
+        return EXIT_FAILURE if snapshot.connection == "down" else EXIT_OK
     finally:
         await poller.aclose()
         await runtime.aclose()

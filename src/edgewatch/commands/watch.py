@@ -21,9 +21,9 @@ import sys
 from edgewatch.alerts.engine import AlertEngine, AlertEvent
 from edgewatch.alerts.notify import Webhook, terminal_alert
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.fleet.factory import add_fleet_option, make_poller, start_runtime
 from edgewatch.forecast.book import ForecastBook
 from edgewatch.metrics.models import MetricsSnapshot
-from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
 
 EXIT_ALERT = 3
@@ -43,11 +43,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     parser.add_argument("--once", action="store_true", help="one poll, then exit")
     parser.add_argument("--json", action="store_true", help="one JSON object per alert event")
+    add_fleet_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
+    runtime = start_runtime(args, ctx)
     try:
         return asyncio.run(_watch(runtime, once=args.once, as_json=args.json))
     finally:
@@ -91,7 +92,7 @@ class _Watch:
 
 
 async def _watch(runtime: Runtime, *, once: bool, as_json: bool) -> int:
-    poller = QueuePoller(runtime.clients, runtime.settings)
+    poller = make_poller(runtime)
     watch = _Watch(runtime, as_json=as_json)
     try:
         if once:

@@ -169,3 +169,15 @@ class CallMeter:
     def calls_last_min(self) -> int:
         self._trim()
         return len(self._calls)
+
+
+def polling_estimate(
+    *, queues: int, poll_interval: float, metrics_interval: float, metrics_per_queue: int
+) -> CostEstimate:
+    """The cost of reading every queue by ``GetQueueAttributes`` each ``poll_interval`` and
+    CloudWatch each ``metrics_interval`` (the design for a handful of queues)."""
+    return CostEstimate(
+        sqs_calls_per_min=queues * 60.0 / poll_interval,
+        cw_calls_per_min=cloudwatch_calls(queues, metrics_per_queue) * 60.0 / metrics_interval,
+        metrics_per_min=queues * metrics_per_queue * 60.0 / metrics_interval,
+    )

@@ -181,8 +181,13 @@ class FleetPoller:
     def _regions_with_queues(self) -> int:
         return len({q.source for q in self._queues.values()})
 
+    def _counts_calls_per_min(self, hot: int) -> float:
+        if not self.settings.forecast.counts or not hot:
+            return 0.0
+        return -(-hot * len(COUNT_SPECS) // 500) * 60.0 / self.settings.metrics_interval
+
     def _plan(self) -> PollPlan:
-        return plan_budget(
+        plan = plan_budget(
             queues=len(self._queues),
             metrics_per_queue=len(COLD_SPECS),
             sources=self._regions_with_queues,
@@ -190,6 +195,8 @@ class FleetPoller:
             calls_per_min=self.fleet.budget_calls_per_min,
             usd_per_day=self.fleet.budget_usd_per_day,
         )
+        counts = self._counts_calls_per_min(len(self.hot_urls()))
+        return PollPlan(plan.cw_interval_s, max(1.0, plan.sqs_per_min - counts))
 
     def estimate(self) -> CostEstimate:
         """The cost per day at the current settings and fleet size."""
@@ -210,11 +217,7 @@ class FleetPoller:
         counts_metrics = 0.0
         if self.settings.forecast.counts and hot:
             counts_metrics = hot * len(COUNT_SPECS) * 60.0 / self.settings.metrics_interval
-        counts_calls = (
-            -(-hot * len(COUNT_SPECS) // 500) * 60.0 / self.settings.metrics_interval
-            if counts_metrics
-            else 0.0
-        )
+        counts_calls = self._counts_calls_per_min(hot)
         return CostEstimate(
             base.sqs_calls_per_min,
             base.cw_calls_per_min + counts_calls,
@@ -324,7 +327,8 @@ class FleetPoller:
                 visible=int(v[-1][1]) if v else None,
                 in_flight=int(n[-1][1]) if n else None,
                 age=(a[-1][1], a[-1][0]) if a else None,
-                at=max(stamps).timestamp() + COUNT_PERIOD_S if stamps else None,
+                # The minute's end, but never later than the read: "as of" for the row.
+                at=min(now, max(stamps).timestamp() + COUNT_PERIOD_S) if stamps else None,
             )
 
     async def _read_counts(self, now: float) -> None:

@@ -33,11 +33,31 @@ def describe(stack: EmbeddedStack) -> list[str]:
         f"#   aws --endpoint-url {url} sqs list-queues",
         f"#   aws --endpoint-url {url} logs tail {res.log_group} --follow",
         f"#   EDGEWATCH_AWS__ENDPOINT_URL={url} EDGEWATCH_QUEUES={names} edgewatch",
+        *_fleet_lines(stack),
         "# Ctrl-C stops the stack.",
     ]
 
 
-def run_demo(port: int = 0, seed: int | None = None, out: TextIO = sys.stdout) -> int:
+def _fleet_lines(stack: EmbeddedStack) -> list[str]:
+    if stack.fleet is None:
+        return []
+    url = stack.endpoint_url
+    patterns = ", ".join(f"{n} {p}" for p, n in sorted(stack.fleet.stats.by_pattern.items()))
+    return [
+        f"fleet_queues={stack.fleet.stats.queues}",
+        *(f"fleet_region={r}" for r in stack.fleet.regions),
+        f"# fleet: {patterns}; AWS/SQS metrics every {stack.fleet.metrics_interval_s:g} s",
+        "#   watch it as a fleet: a config with",
+        *(
+            f'#   [[fleet.sources]]\n#   region = "{r}"\n#   endpoint_url = "{url}"'
+            for r in stack.fleet.regions
+        ),
+    ]
+
+
+def run_demo(
+    port: int = 0, seed: int | None = None, out: TextIO = sys.stdout, fleet: int = 0
+) -> int:
     """Start the stack, print its coordinates, serve until SIGINT/SIGTERM; the exit status."""
     stop = threading.Event()
 
@@ -49,7 +69,7 @@ def run_demo(port: int = 0, seed: int | None = None, out: TextIO = sys.stdout) -
     if in_main:  # signal handlers can only be installed from the main thread
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, on_signal)
-    stack = EmbeddedStack(seed=seed, port=port)
+    stack = EmbeddedStack(seed=seed, port=port, fleet=fleet)
     try:
         try:
             stack.start()

@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from edgewatch.aws import AwsClients, AwsTarget
+from edgewatch.simulator.fleet import FleetSimulator
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer, silence_loggers
 from edgewatch.simulator.pipeline import Pipeline, PipelineConfig, PipelineStats
 from edgewatch.simulator.resources import StackResources, create_resources
@@ -78,7 +79,10 @@ class EmbeddedStack:
         port: int = 0,
         pipeline: bool = True,
         config: PipelineConfig | None = None,
+        fleet: int = 0,
     ) -> None:
+        self.fleet_size = fleet  # extra queues across two simulated regions (simulator/fleet.py)
+        self.fleet: FleetSimulator | None = None
         self.seed = seed if seed is not None else random.SystemRandom().randrange(2**32)
         self.config = config or PipelineConfig()
         self.server = MotoServer(port)
@@ -89,6 +93,7 @@ class EmbeddedStack:
         self._clients: AwsClients | None = None
         self._pipeline: Pipeline | None = None
         self._resources: StackResources | None = None
+        self._fleet_task: asyncio.Task[None] | None = None
         self.loop_errors = 0  # errors asyncio would otherwise log to the terminal
         self.last_loop_error: str | None = None
 
@@ -163,6 +168,11 @@ class EmbeddedStack:
         if self._with_pipeline:
             self._pipeline = Pipeline(self._clients, resources, seed=self.seed, config=self.config)
             await self._pipeline.start()
+        if self.fleet_size:
+            self.fleet = FleetSimulator(self.endpoint_url, self.fleet_size, seed=self.seed)
+            await self.fleet.create()
+            await self.fleet.publish()  # the fleet's first metrics exist once the stack is up
+            self._fleet_task = asyncio.create_task(self.fleet.run(), name="fleet")
         return resources
 
     @staticmethod
@@ -181,6 +191,12 @@ class EmbeddedStack:
             loop.close()
 
     async def _shutdown(self) -> None:
+        if self._fleet_task is not None:
+            self._fleet_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._fleet_task
+        if self.fleet is not None:
+            await self.fleet.aclose()
         if self._pipeline is not None:
             await self._pipeline.aclose()
         if self._clients is not None:
