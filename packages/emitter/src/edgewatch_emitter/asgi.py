@@ -32,7 +32,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-log = logging.getLogger("edgewatch.emitter.asgi")
+log = logging.getLogger("edgewatch_emitter.asgi")
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _MAX_TEXT = 512
@@ -40,7 +40,7 @@ DEFAULT_COUNTRY_HEADERS = ("cloudfront-viewer-country", "cf-ipcountry", "x-count
 
 
 class EventSink(Protocol):
-    """What the middleware needs from an emitter (``edgewatch.emitter.Emitter`` fits)."""
+    """What the middleware needs from an emitter (``edgewatch_emitter.Emitter`` fits)."""
 
     def emit(self, event: Any) -> None: ...
 
