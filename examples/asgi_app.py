@@ -20,7 +20,6 @@ import os
 from typing import Any
 
 import httpx
-
 from edgewatch_emitter import Emitter
 from edgewatch_emitter.asgi import ASGIApp, EmitterMiddleware, Receive, Scope, Send
 

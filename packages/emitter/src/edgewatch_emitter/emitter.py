@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from edgewatch_emitter.backoff import CircuitBreaker
 from edgewatch_emitter.batch import classify_batch
-from edgewatch_emitter.credentials import CredentialSource, resolve_region_blocking
+from edgewatch_emitter.credentials import CredentialSource, resolve_region_blocking, run_blocking
 from edgewatch_emitter.options import EmitterOptions, Overflow
 from edgewatch_emitter.results import (
     DeliveryFailure,
@@ -155,6 +155,8 @@ class Emitter:
         self._dedup_counter = 0
 
         self._buffer: deque[Any] = deque()
+        # Held only off the hot path: overflow in emit(), the sender taking a batch, close.
+        self._mutex = threading.Lock()
         self._wake_at = 1  # the first emit in a running loop starts the drainer
         self._taken = 0  # events that have left the buffer (batched or dropped as oldest)
         self._sent = 0
@@ -237,19 +239,35 @@ class Emitter:
             item = _Envelope(event, attributes or None, group_id, None, delay)
         else:
             item = event
-        if self._closed:
-            self._dropped += 1
-            return
         buffer = self._buffer
-        if len(buffer) >= self._max_buffer:
-            self._dropped += 1
-            if self._drop_newest:
-                return
-            buffer.popleft()
-            self._taken += 1
-            if self._flush_waiters:
-                self._wake_from_any_thread(progress=True)
+        if len(buffer) >= self._max_buffer or self._closed:
+            self._overflow(item)
+            return
         buffer.append(item)
+        if len(buffer) >= self._wake_at:
+            self._wake()
+
+    def _overflow(self, item: Any) -> None:
+        """The slow path of ``emit()``: a full buffer or a closed emitter (counted, never silent).
+
+        Under the lock, because threads may emit at once and the sender pops concurrently: the
+        counters must add up (every event ends sent, failed or dropped).
+        """
+        buffer = self._buffer
+        with self._mutex:
+            if self._closed:
+                self._dropped += 1
+                return
+            if len(buffer) >= self._max_buffer:
+                self._dropped += 1
+                if self._drop_newest:
+                    return
+                if buffer:
+                    buffer.popleft()
+                    self._taken += 1
+            buffer.append(item)
+        if self._flush_waiters:
+            self._wake_from_any_thread(progress=True)
         if len(buffer) >= self._wake_at:
             self._wake()
 
@@ -317,7 +335,8 @@ class Emitter:
         """
         if self._drainer is None and self._buffer:
             self.start()
-        target = self._taken + len(self._buffer)
+        with self._mutex:
+            target = self._taken + len(self._buffer)
         if self._drainer is None:
             return self._flush_result(target)
         loop = asyncio.get_running_loop()
@@ -363,11 +382,12 @@ class Emitter:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        abandoned = [_original(item) for item in self._buffer]
+        with self._mutex:
+            abandoned = [_original(item) for item in self._buffer]
+            self._buffer.clear()
         for flight in list(self._flights):
             abandoned += [p.event for p in flight.pending]
         self._flights.clear()
-        self._buffer.clear()
         self._log_drops(force=True)
         if abandoned:
             self._dropped += len(abandoned)
@@ -512,7 +532,7 @@ class Emitter:
     async def _drain(self) -> None:
         region = self._region
         if region is None:
-            region = await asyncio.to_thread(resolve_region_blocking, self._profile)
+            region = await run_blocking(resolve_region_blocking, self._profile)
         self._client = self._open_client(region or DEFAULT_REGION)
         if self._discover_size:
             self._discovery = asyncio.create_task(self._discover_limits())
@@ -565,18 +585,21 @@ class Emitter:
 
     def _take_batch(self) -> tuple[int, list[_Prepared]]:
         buffer = self._buffer
-        start = self._taken
+        with self._mutex:  # the pops and the count move together (emit() may drop meanwhile)
+            start = self._taken
+            items = [buffer.popleft() for _ in range(min(len(buffer), MAX_BATCH_ENTRIES))]
+            self._taken += len(items)
         batch: list[_Prepared] = []
         total = 0
-        while buffer and len(batch) < MAX_BATCH_ENTRIES:
-            item = buffer.popleft()
-            self._taken += 1
+        for position, item in enumerate(items):
             prepared = item if type(item) is _Prepared else self._prepare(item)
             if prepared is None:
                 continue
             if batch and total + prepared.size > SQS_MAX_BYTES:
-                buffer.appendleft(prepared)  # opens the next batch
-                self._taken -= 1
+                rest = [prepared, *items[position + 1 :]]  # they open the next batch
+                with self._mutex:
+                    buffer.extendleft(reversed(rest))
+                    self._taken -= len(rest)
                 break
             batch.append(prepared)
             total += prepared.size
