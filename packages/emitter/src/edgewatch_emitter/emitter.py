@@ -410,6 +410,29 @@ class Emitter:
             complete=result.complete and not abandoned, unsent=len(abandoned), stats=self.stats()
         )
 
+    def discard_buffered(self) -> int:
+        """Drop what is still buffered (not what is in flight); returns and counts how many.
+
+        For a caller that must not leave events behind, e.g. a Lambda sandbox about to freeze:
+        they are counted as dropped and passed to ``on_error`` (reason ``closed``).
+        """
+        with self._mutex:
+            abandoned = [_original(item) for item in self._buffer]
+            self._taken += len(self._buffer)
+            self._buffer.clear()
+            self._dropped += len(abandoned)
+            self._logged_drops += len(abandoned)  # reported below, not an overflow
+        if abandoned:
+            self._report(
+                DeliveryFailure(
+                    "closed", None, f"{len(abandoned)} buffered events discarded", tuple(abandoned)
+                ),
+                count=False,
+            )
+        if self._flush_waiters:
+            self._wake_from_any_thread(progress=True)
+        return len(abandoned)
+
     # ------------------------------------------------------------------------------ reporting ---
     @property
     def max_message_bytes(self) -> int:

@@ -150,6 +150,10 @@ class ThreadedEmitter:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def discard_buffered(self) -> int:
+        """Drop what is still buffered, counted as dropped (see ``Emitter.discard_buffered``)."""
+        return self._emitter.discard_buffered()
+
     # ------------------------------------------------------------------------------ reporting ---
     @property
     def buffered(self) -> int:
