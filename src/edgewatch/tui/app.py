@@ -17,11 +17,13 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from edgewatch.display.escape import escape
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -185,6 +187,24 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         await self.poller.aclose()
         await self.runtime.aclose()
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of every screen: escaped (errors quote endpoints and names), never markup."""
+        super().notify(
+            escape(message),
+            title=escape(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # -- data in -------------------------------------------------------------------------------
 
     @on(SnapshotReady)
@@ -331,7 +351,8 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             self.action_pause()
 
     def action_refresh(self) -> None:
-        """Poll now; after a worker failure, restart the worker instead."""
+        """Poll now; after a worker failure, restart the worker instead (the log tail too)."""
+        self.logs.restart()
         if self.poller_error is not None and self.auto_poll:
             if isinstance(self.screen, PollerErrorScreen):
                 self.pop_screen()

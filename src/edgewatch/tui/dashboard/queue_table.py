@@ -24,6 +24,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 
@@ -311,5 +312,5 @@ class QueueTable(DataTable[Text]):
     def _text(self, column: str, cell: Cell) -> Text:
         text = Text(justify=self._justify.get(column, "left"), no_wrap=True, overflow="ellipsis")
         for plain, style in cell:
-            text.append(plain, style=style or None)
+            text.append(escape(plain, one_line=True), style=style or None)
         return text

@@ -30,6 +30,7 @@ from textual.worker import Worker, WorkerState
 
 from edgewatch.aws import AwsClients, describe_error
 from edgewatch.config import ReplaySettings
+from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.replay import (
     BrowsePage,
     DlqBrowser,
@@ -284,12 +285,12 @@ class DlqScreen(Screen[None]):
         palette = self.palette
         title = Text()
         title.append("DLQ ", style="bold")
-        title.append(self.target.name, style=f"bold {palette.accent}")
+        title.append(escape(self.target.name, one_line=True), style=f"bold {palette.accent}")
         shown = len(self.shown())
         title.append(f" · {shown} shown")
         if self.filter is not None:
             title.append(f" of {len(self.messages)} · filter ")
-            title.append(self.filter.expression, style="bold")
+            title.append(escape(self.filter.expression, one_line=True), style="bold")
         if self.selected:
             title.append(f" · {len(self.selected)} selected", style=f"bold {palette.accent}")
         if self.loading:
@@ -302,7 +303,7 @@ class DlqScreen(Screen[None]):
             title.append(" · READ-ONLY: browse only", style=f"bold {palette.warn}")
         self.query_one("#dlq-title", TextStatic).show(title)
         self.refresh_bindings()  # "m More" greys out once the DLQ is exhausted
-        note = Text(" ".join(self.browser.warnings), style=palette.warn)
+        note = safe(" ".join(self.browser.warnings), palette.warn)
         self.query_one("#dlq-note", TextStatic).show(note, layout=True)
 
     def _show_detail(self) -> None:
@@ -586,7 +587,7 @@ class DlqScreen(Screen[None]):
 
     def _failed_replay(self, error: str) -> None:
         self.busy = None
-        self._show_status(Text.assemble(("Replay not started: ", "bold"), error))
+        self._show_status(Text.assemble(("Replay not started: ", "bold"), escape(error)))
         self.notify(error, title="Replay", severity="error", markup=False)
         if not self.messages:
             self.load()

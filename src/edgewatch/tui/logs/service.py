@@ -114,6 +114,13 @@ class LogService:
         )
         self._changed()
 
+    def restart(self) -> bool:
+        """After the tail stopped on an error (``r``): read again from a fresh tail."""
+        if self.feed.failed is None or not self.available:
+            return False
+        self.start(tick=False)  # a running tick timer keeps running
+        return True
+
     async def _read(self, tail: LogTail) -> None:
         """The worker: one batch in flight to the UI at a time; errors become a status line."""
         try:

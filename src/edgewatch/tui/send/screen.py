@@ -37,6 +37,7 @@ from textual.widgets import (
 )
 from textual.worker import Worker, WorkerState
 
+from edgewatch.display.escape import safe
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
     MAX_COUNT,
@@ -231,7 +232,7 @@ class SendScreen(Screen[None]):
         self._choices = choices
         select = self.query_one("#send-queue", Select)
         current = select.value
-        select.set_options((Text(c.name), c.url) for c in choices)
+        select.set_options((safe(c.name, one_line=True), c.url) for c in choices)
         urls = [c.url for c in choices]
         if current in urls:
             select.value = current
@@ -272,7 +273,7 @@ class SendScreen(Screen[None]):
             make_source = partial(TemplateEvents, template, poison=poison, seed=self._seed)
 
         json_error.display = custom and problem is not None
-        json_error.show(Text(problem or ""))
+        json_error.show(safe(problem or ""))
         if problem is not None:
             problem = "the JSON body is not valid (see the error under it)"
         count, count_problem = _parse_count(self.query_one("#send-count", Input).value)
@@ -307,7 +308,7 @@ class SendScreen(Screen[None]):
         if self.running:
             status.show(Text("Sending… (ctrl+s or Cancel stops; esc keeps it running)"))
         elif self.problem is not None:
-            status.show(Text(f"Cannot send: {self.problem}", style=palette.warn))
+            status.show(safe(f"Cannot send: {self.problem}", palette.warn))
         elif self.result is not None:
             status.show(_summary(self.result, palette))
         else:
@@ -404,11 +405,11 @@ class SendScreen(Screen[None]):
             self._rows[key] = o
             table.add_row(
                 Text(str(o.index + 1)),
-                Text(o.request_id or "—"),
+                safe(o.request_id or "—", one_line=True),
                 Text(o.status, style=_status_style(o, palette)),
                 Text("" if o.ack_ms is None else f"{o.ack_ms:.1f}", justify="right"),
-                Text(o.message_id or ""),
-                Text(o.error or ""),
+                safe(o.message_id or "", one_line=True),
+                safe(o.error or "", one_line=True),
                 key=key,
             )
 
