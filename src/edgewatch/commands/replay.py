@@ -180,7 +180,7 @@ async def _run_engine(
             )
 
     stopping = "cancelling: finishing the batches in flight (Ctrl-C again to stop)"
-    with two_stage_interrupt(err, engine.cancel, stopping), progress:
+    with two_stage_interrupt(err, engine.cancel, stopping, engine.abort), progress:
         return await engine.run(on_event)
 
 

@@ -186,7 +186,7 @@ async def _run(
     """The engine, with Ctrl-C: the first stops emitting, a second abandons what is in flight."""
     control = SendControl()
     stopping = "cancelling: waiting for the events already emitted (Ctrl-C again to stop)"
-    with two_stage_interrupt(err, control.cancel, stopping):
+    with two_stage_interrupt(err, control.cancel, stopping, control.abort):
         return await send_events(
             runtime.clients, queue, source, options, on_progress=on_progress, control=control
         )
