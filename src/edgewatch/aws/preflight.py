@@ -10,6 +10,7 @@ operator sets ``aws.region`` to the queue's region (one console watches one regi
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -40,16 +41,20 @@ def queue_url_region(url: str) -> str | None:
 def problems(settings: Settings) -> list[str]:
     """Each certain failure as one line for the operator (empty when none is found)."""
     aws = settings.aws
-    session = botocore.session.Session(profile=aws.profile)
-    try:
-        chain_region = session.get_config_variable("region")
-    except botocore.exceptions.ProfileNotFound as exc:
+    session = botocore.session.Session()
+    profile = aws.profile or os.environ.get("AWS_PROFILE") or os.environ.get("AWS_DEFAULT_PROFILE")
+    if profile and profile not in session.available_profiles:
         where = "aws.profile" if aws.profile else "AWS_PROFILE"
         known = ", ".join(sorted(session.available_profiles)) or "none"
         return [
-            f"{where}: profile {exc.kwargs.get('profile', aws.profile)!r} is not in the AWS "
-            f"config files (known profiles: {known})"
+            f"{where}: profile {profile!r} is not in the AWS config files "
+            f"(~/.aws/config, ~/.aws/credentials; known profiles: {known})"
         ]
+    session = botocore.session.Session(profile=profile)
+    try:
+        chain_region = session.get_config_variable("region")
+    except botocore.exceptions.BotoCoreError as exc:  # e.g. an unreadable config file
+        return [f"AWS config files: {exc}"]
     region = aws.region or chain_region or DEFAULT_REGION
     out = []
     for queue in settings.queues:
