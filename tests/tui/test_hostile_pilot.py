@@ -36,7 +36,7 @@ async def test_dlq_screen_shows_a_body_nested_5000_deep_as_text_and_keeps_workin
     app = live_app(moto_server, live_queues)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dlq_screen(pilot, expect=3)
-        deep_row = next(i for i, m in enumerate(screen.shown()) if m.body == DEEP)
+        deep_row = next(i for i, m in enumerate(screen.session.shown()) if m.body == DEEP)
         screen.table.move_cursor(row=deep_row)
         await pilot.pause()
         detail = text_of(screen, "#dlq-detail")
