@@ -9,13 +9,15 @@ import os
 import signal
 import time
 
+from edgewatch.config import ReplaySettings
 from edgewatch.logs.tail import LogTail
 from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.dlq.screen import DlqScreen
+from edgewatch.tui.dlq.screen import DlqScreen, DlqTarget
 from edgewatch.tui.logs.screen import LogsScreen
 from edgewatch.tui.logs.view import LogView
 from tests.support.logs import LogsArranger
+from tests.support.sqs import fill
 from tests.support.tui import LiveQueues, live_runtime, wait_for
 from tests.support.tui_dlq import SIZE, depth, live_app, open_dlq_screen, text_of
 from tests.support.tui_logs import GROUP, RID, ScriptedSource, open_logs
@@ -126,3 +128,71 @@ async def test_sigterm_while_browsing_gives_the_messages_back_and_exits_143(
         await wait_for(pilot, lambda: app.return_code is not None, what="the exit")
     assert app.return_code == 128 + signal.SIGTERM
     assert depth(live_queues.sqs, live_queues.dlq) == (3, 0)  # visible again at once
+
+
+async def test_an_outage_shows_the_dlq_as_failed_not_empty_and_r_reloads_it(
+    moto_server: MotoServer, live_queues: LiveQueues
+) -> None:
+    for i in range(3):
+        live_queues.sqs.send_message(QueueUrl=live_queues.dlq, MessageBody=f"m{i}")
+    app = live_app(moto_server, live_queues)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None, what="the snapshot")
+        moto_server.stop()  # a real outage: nothing listens on the endpoint
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DlqScreen), what="the DLQ screen")
+        screen = app.screen
+        assert isinstance(screen, DlqScreen)
+        await wait_for(pilot, lambda: screen.session.failure is not None, what="the failure")
+        await pilot.pause()
+        title, detail = text_of(screen, "#dlq-title"), text_of(screen, "#dlq-detail")
+        assert "receive failed" in title and "r retries" in title
+        assert "all visible messages shown" not in title
+        assert "Could not receive" in detail and "No message to show" not in detail
+        moto_server.start()
+        await pilot.press("r")
+        await wait_for(pilot, lambda: screen.table.row_count == 3, what="the reloaded list")
+        assert screen.session.failure is None
+        assert "receive failed" not in text_of(screen, "#dlq-title")
+
+
+async def test_paging_holds_a_bounded_window_and_keeps_every_held_lease(
+    moto_server: MotoServer, live_queues: LiveQueues
+) -> None:
+    """120 messages, a window of 40, pages of 20 and a 3 s lease: the screen never holds more
+    than its window (the rest are given back), says how many the DLQ has, and SQS never sees
+    a held message become visible (in flight == held, whenever looked at)."""
+    fill(live_queues.sqs, live_queues.dlq, ({"MessageBody": f"m{i:03d}"} for i in range(120)))
+    app = live_app(moto_server, live_queues)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.snapshot is not None, what="the snapshot")
+        screen = DlqScreen(
+            app.runtime.clients,
+            DlqTarget(live_queues.dlq, "orders-dlq"),
+            replay=ReplaySettings(browse_window=40),
+            clock=app.clock,
+            autoload=False,
+        )
+        screen.session.browser.visibility_timeout = 3  # leases must be renewed while paging
+        await app.push_screen(screen)
+        for _ in range(8):
+            screen.load(20)
+            await wait_for(pilot, lambda: not screen.session.loading, what="a page")
+            held = screen.session.held
+            assert held <= 40 and screen.table.row_count <= 40
+            assert depth(live_queues.sqs, live_queues.dlq)[1] == held  # no lease lapsed
+        assert screen.session.given_back > 0
+        title = text_of(screen, "#dlq-title")
+        assert "held of ~120 in the DLQ" in title, title
+        # Past a whole lease length after the last page, every held lease has been renewed
+        # and SQS still counts exactly the held messages in flight.
+        keeper = screen.session.browser.keeper
+        assert keeper is not None
+        renewed_after = time.monotonic() + 3
+        await wait_for(
+            pilot,
+            lambda: (keeper.earliest_expiry() or 0) > renewed_after,
+            timeout=30,
+            what="every held lease renewed",
+        )
+        assert depth(live_queues.sqs, live_queues.dlq)[1] == screen.session.held

@@ -393,8 +393,12 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             self.action_pause()
 
     def action_refresh(self) -> None:
-        """Poll now; after a worker failure, restart the worker instead (the log tail too)."""
+        """Poll now; after a worker failure, restart the worker instead (the log tail too, and
+        a screen's own failed load: ``refresh_data``)."""
         self.logs.restart()
+        refresh_data = getattr(self.screen, "refresh_data", None)
+        if callable(refresh_data):
+            refresh_data()
         if self.poller_error is not None and self.auto_poll:
             if isinstance(self.screen, PollerErrorScreen):
                 self.pop_screen()

@@ -171,8 +171,15 @@ class DlqScreen(Screen[None]):
         self.read_only = read_only
         self.clock = clock
         self.autoload = autoload  # False: tests feed messages with show_messages()
-        options = replay_options(replay or ReplaySettings(), read_only=read_only)
-        self.session = DlqSession(clients, target.url, options=options, wait_time_s=wait_time_s)
+        settings = replay or ReplaySettings()
+        options = replay_options(settings, read_only=read_only)
+        self.session = DlqSession(
+            clients,
+            target.url,
+            options=options,
+            wait_time_s=wait_time_s,
+            window=settings.browse_window,
+        )
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -231,8 +238,16 @@ class DlqScreen(Screen[None]):
             title.append(escape(session.filter.expression, one_line=True), style="bold")
         if session.selected:
             title.append(f" · {len(session.selected)} selected", style=f"bold {palette.accent}")
+        if session.total is not None or session.given_back:
+            title.append(f" · {session.held:,} held of ~{session.total or 0:,} in the DLQ")
+            if session.held >= session.window:
+                title.append(f" (window {session.window:,})", style=palette.muted)
         if session.loading:
             title.append(" · receiving…", style=palette.muted)
+        elif session.failure is not None:
+            title.append(" · receive failed: ", style=f"bold {palette.crit}")
+            title.append(escape(session.failure, one_line=True), style=palette.crit)
+            title.append(" · r retries", style=f"bold {palette.crit}")
         elif not session.exhausted and session.messages:
             title.append(" · m: more", style=palette.muted)
         elif session.exhausted:
@@ -249,6 +264,14 @@ class DlqScreen(Screen[None]):
         detail = self.query_one("#dlq-detail", TextStatic)
         box = self.query_one("#dlq-detail-box")
         if msg is None:
+            failure = self.session.failure
+            if failure is not None and not self.session.loading:
+                shown = Text("Could not receive from this DLQ: ", style=f"bold {self.palette.crit}")
+                shown.append(escape(failure))
+                shown.append("\nThe list is unknown, not empty. Press r to retry.")
+                detail.show(shown, layout=True)
+                box.border_subtitle = ""
+                return
             empty = "Receiving…" if self.session.loading else "No message to show."
             detail.show(Text(empty, style=self.palette.muted), layout=True)
             box.border_subtitle = ""
@@ -296,6 +319,11 @@ class DlqScreen(Screen[None]):
 
     def action_more(self) -> None:
         self.load()
+
+    def refresh_data(self) -> None:
+        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again."""
+        if self.session.failure is not None:
+            self.load()
 
     # -- selection, filter, detail, logs -------------------------------------------------------
 
@@ -477,7 +505,7 @@ class DlqScreen(Screen[None]):
         if message.what == "replay":
             self._failed_replay(message.error)
             return
-        self.session.browse_failed()
+        self.session.browse_failed(message.error)
         self._fill_table()
         self.notify(message.error, title="DLQ browse failed", severity="error", markup=False)
 
