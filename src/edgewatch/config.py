@@ -89,6 +89,9 @@ class ReplaySettings(_Strict):
     max_replays: int = Field(default=3, ge=1, description="hold back messages replayed this often")
     visibility_timeout_s: int = Field(default=60, ge=1, le=43_200)
     concurrency: int = Field(default=4, ge=1, le=32, description="pipelines, standard queues")
+    browse_window: int = Field(
+        default=500, ge=10, le=10_000, description="messages the DLQ screen holds at once"
+    )
 
 
 WARN_FRACTION = 0.75

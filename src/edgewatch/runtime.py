@@ -55,8 +55,15 @@ class Runtime:
         embedded: bool,
         seed: int | None = None,
     ) -> Runtime:
-        """Connect to the configured AWS, or start the embedded stack first when ``embedded``."""
+        """Connect to the configured AWS, or start the embedded stack first when ``embedded``.
+
+        Raises :class:`~edgewatch.config.ConfigError` for a configuration that will certainly
+        fail (a missing profile, a queue URL of another region): exit 2, not a retry loop.
+        """
         if not embedded:
+            from edgewatch.aws import preflight
+
+            preflight.check(settings)
             return cls(settings, AwsTarget.from_settings(settings.aws), config_source)
         from edgewatch.simulator.stack import EmbeddedStack
 

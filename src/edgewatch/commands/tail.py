@@ -21,7 +21,7 @@ from collections.abc import Coroutine
 from typing import Any, TextIO
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.display.formatting import escape_control
+from edgewatch.display.escape import escape
 from edgewatch.logs.models import LogLine, SourceNotice
 from edgewatch.logs.search import LogQuery, parse_since
 from edgewatch.logs.tail import (
@@ -190,14 +190,16 @@ class _Printer:
 
 
 def format_line(line: LogLine) -> str:
-    """``<UTC time> <group>/<stream> <message>``, one line, control characters escaped."""
+    """``<UTC time> <group>/<stream> <message>``, one line; group, stream and message escaped
+    (CloudWatch allows ESC and bidi controls in stream names)."""
     if line.source == "file":
         where = line.stream
     else:
         group = line.log_group.rstrip("/").rsplit("/", 1)[-1] or line.log_group
         stream = line.stream.rsplit("/", 1)[-1][:SHORT_STREAM]
         where = f"{group}/{stream}"
-    return f"{line.iso_time} {where} {escape_control(line.message.rstrip(chr(10)))}"
+    where = escape(where, one_line=True)
+    return f"{line.iso_time} {where} {escape(line.message.rstrip(chr(10)), one_line=True)}"
 
 
 def _silence_stdout() -> None:

@@ -7,7 +7,6 @@ parse time, so that filters and charts never re-parse a message.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -16,6 +15,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from types import EllipsisType
 from typing import Any, Literal
+
+from edgewatch import safe_json
 
 SourceKind = Literal["cloudwatch", "file"]
 NoticeKind = Literal["ok", "throttled", "retrying", "waiting", "truncated", "rotated", "error"]
@@ -111,6 +112,8 @@ def parse_message(message: str) -> dict[str, Any] | None:
 
     Lambda's text format (``time<TAB>request-id<TAB>LEVEL<TAB>payload``) is recognised too: a JSON
     payload after the last tab is parsed, so structured logs printed by a runtime still count.
+    A line nested deeper than :data:`edgewatch.safe_json.MAX_DEPTH` stays text (it cannot crash
+    a tail, a chart or a panel that walks it).
     """
     text = message.strip()
     if not text.endswith("}"):
@@ -121,7 +124,7 @@ def parse_message(message: str) -> dict[str, Any] | None:
     for candidate in candidates:
         if candidate.startswith("{"):
             try:
-                value = json.loads(candidate)
+                value = safe_json.loads(candidate)
             except ValueError:
                 continue
             if isinstance(value, dict):

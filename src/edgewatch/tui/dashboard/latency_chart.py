@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual_plotext import PlotextPlot
 
+from edgewatch.display.escape import safe
 from edgewatch.logs.latency import LatencyPoint, LatencySeries
 from edgewatch.tui.common.text_static import TextStatic
 
@@ -268,12 +269,12 @@ class LatencyChart(Vertical):
             self._frame = frame
             self.set_class(data.message is not None, "-message")
             window = f"{data.window_s:g}s window"
-            self.border_subtitle = Text(data.waiting or "") if data.message is None else None
+            self.border_subtitle = safe(data.waiting or "") if data.message is None else None
             self.border_title = Text(f"Latency, ms · p50/p95/p99 over a {window} · worker logs")
             plots.display = data.message is None
             message.display = data.message is not None
         if data.message is not None:
-            message.show(Text(data.message))
+            message.show(safe(data.message))
             return
         colours = SeriesColours.from_theme(self.app.theme_variables)
         self.query_one("#latency-worker", SeriesPlot).draw(data.series.latency, data, colours)

@@ -114,6 +114,16 @@ class LogService:
         )
         self._changed()
 
+    def restart(self) -> bool:
+        """``r`` after the tail (or one of its sources) stopped on an error: read again from a
+        fresh tail, once the cause is gone. A healthy tail is left alone."""
+        source_died = self._tail is not None and bool(self._tail.errors)
+        if not self.available or (self.feed.failed is None and not source_died):
+            return False
+        self.feed.notices = {k: n for k, n in self.feed.notices.items() if n.kind != "error"}
+        self.start(tick=False)  # a running tick timer keeps running
+        return True
+
     async def _read(self, tail: LogTail) -> None:
         """The worker: one batch in flight to the UI at a time; errors become a status line."""
         try:
@@ -122,6 +132,10 @@ class LogService:
                 if not self.app.post_message(LogBatchReady(batch)):
                     break  # the app is closing
                 await self._released.wait()
+            else:
+                if tail.errors:  # every source ended, on errors: stopped, not "following"
+                    self.feed.failed = "; ".join(f"{n.source}: {n.message}" for n in tail.errors)
+                    self.app.call_later(self._changed)
         except Exception as exc:  # never a traceback: the Logs screen says it
             self.feed.failed = f"{type(exc).__name__}: {exc}"
             self.app.call_later(self._changed)
