@@ -276,6 +276,7 @@ def build_tail(
     if targets.stack_group:
         raise ValueError("resolve the embedded stack's group first (TailTargets.resolved)")
     query = query or LogQuery()
+    fields = logs.fields.field_map()
     sources: list[LogSource] = []
     if targets.groups:
         if clients is None:
@@ -288,6 +289,7 @@ def build_tail(
                     start_ms if start_ms is not None else int((clock() - DEFAULT_SINCE_S) * 1000)
                 ),
                 query=query,
+                fields=fields,
                 follow=follow,
                 poll_interval=logs.poll_interval,
                 overlap_s=logs.overlap_s,
@@ -301,6 +303,7 @@ def build_tail(
             FileSource(
                 targets.file,
                 query=query,
+                fields=fields,
                 follow=follow,
                 start_ms=start_ms,
                 from_end=file_from_end,
