@@ -157,14 +157,21 @@ class LogService:
             waiting = status.text
         elif not feed.buffer.total:
             waiting = "waiting for worker log lines…"
+        stats = feed.latency
         return ChartData(
-            series=feed.latency.series(),
+            series=stats.series(),
             now=self.clock(),
             window_s=self.window_s,
             history_s=CHART_HISTORY_S,
             slo_ms=self.slo_ms,
             message=feed.unavailable,
             waiting=waiting,
+            latency_unavailable=stats.unavailable("latency"),
+            lag_unavailable=stats.unavailable("queue_lag"),
+            latency_title=(
+                "invocation duration" if stats.latency_source == "duration" else "worker latency"
+            ),
+            counts=stats.counts(),
         )
 
     def redraw(self) -> None:
