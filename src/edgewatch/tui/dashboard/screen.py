@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from edgewatch.config import Thresholds
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
@@ -137,7 +137,7 @@ class DashboardScreen(Screen[None]):
         if self._data is not None:
             self.show(self._data)
 
-    @on(DataTable.RowHighlighted)
+    @on(QueueTable.Highlighted)
     def _highlight_changed(self) -> None:
         self._show_detail()
 
