@@ -6,8 +6,9 @@ log line cannot drive the terminal); ``--json`` prints one object per line:
 "message", "parsed", "format", "kind", "message_ids", "duration_ms", "init_duration_ms",
 "status", "error_type", "error_message", "correlation_id"}`` (see docs/log-formats.md).
 Without ``--log-group``/``--file`` it reads ``logs.groups`` and the log groups of the watched
-queues' consumers, found from their event source mappings. Problems go to stderr, once per episode; a closed stdout (``| head``)
-ends the command quietly. Exit codes: 0 ok, 1 a source failed, 2 usage.
+queues' consumers, found from their event source mappings. Problems go to stderr, once per
+episode; a closed stdout (``| head``) ends the command quietly.
+Exit codes: 0 ok, 1 a source failed, 2 usage.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from edgewatch.logs.models import LineBuffer, LogBatch, epoch_ms, make_line, par
 from edgewatch.logs.search import LogQuery, parse_since
 from edgewatch.logs.tail import (
     LogTail,
-    NoLogSourceError,
     TailTargets,
     build_tail,
     resolve_targets,
