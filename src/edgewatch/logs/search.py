@@ -17,6 +17,7 @@ from edgewatch.logs.models import LogLine
 # is matched client-side only rather than risk a malformed or widened pattern.
 _PATTERN_SAFE = re.compile(r"[A-Za-z0-9._:/@+=\- ]+")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
+MAX_PATTERN = 1024  # CloudWatch's filter pattern limit; beyond it, client-side only
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
@@ -64,7 +65,8 @@ class LogQuery:
                 return None  # an unsafe ID: narrow client-side only, never widen or break
             if len(terms) == 1:
                 return f'"{terms[0]}"'
-            return " ".join(f'?"{t}"' for t in terms)
+            pattern = " ".join(f'?"{t}"' for t in terms)
+            return pattern if len(pattern) <= MAX_PATTERN else None
         for ident in (self.request_id, self.message_id):
             if ident is not None:
                 return f'"{ident}"' if _PATTERN_SAFE.fullmatch(ident) else None

@@ -15,7 +15,7 @@ from typing import Any
 from edgewatch.logs.formats import edgewatch_json, emf, lambda_json, lambda_text, powertools
 from edgewatch.logs.formats.info import ERROR_LEVELS, PLAIN, FormatName, LineInfo, LineKind
 from edgewatch.logs.formats.mapping import FIELD_KEYS, NO_MAPPING, FieldMap, split_path
-from edgewatch.logs.formats.values import epoch_ms, number
+from edgewatch.logs.formats.values import epoch_ms, number, receive_count_in
 
 __all__ = [
     "ERROR_LEVELS",
@@ -93,13 +93,16 @@ def _worker_fields(
     data: dict[str, Any], request_id: str | None, level: str | None, info: LineInfo
 ) -> Parsed:
     """Latency and queue-lag keys any application record may carry, whatever its format."""
-    if info.format == "edgewatch":
-        return request_id, level, info
     changes: dict[str, Any] = {}
+    if info.format == "edgewatch":
+        count = receive_count_in(data)
+        return request_id, level, replace(info, receive_count=count) if count else info
     if (latency := number(data.get("latency_ms"))) is not None:
         changes["latency_ms"] = latency
     if (lag := number(data.get("queue_lag_ms"))) is not None:
         changes["queue_lag_ms"] = lag
+    if info.receive_count is None and (count := receive_count_in(data)) is not None:
+        changes["receive_count"] = count
     for key in _SENT_KEYS:
         if (emitted := epoch_ms(data.get(key))) is not None:
             changes["emitted_at_ms"] = emitted

@@ -43,6 +43,7 @@ class LineInfo:
     queue_lag_ms: float | None = None
     emitted_at_ms: float | None = None
     correlation_id: str | None = None  # an ID the application chose (Powertools, edge request)
+    receive_count: int | None = None  # the SQS receive attempt the handler logged
     summary: str | None = None  # a compact rendering (EMF metrics), shown instead of the raw line
 
     @property
@@ -60,6 +61,7 @@ class LineInfo:
             "error_type": self.error_type,
             "error_message": self.error_message,
             "correlation_id": self.correlation_id,
+            "receive_count": self.receive_count,
         }
 
 

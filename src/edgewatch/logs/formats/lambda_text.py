@@ -19,6 +19,7 @@ from edgewatch.logs.formats.values import (
     ident,
     message_ids_in,
     message_ids_in_text,
+    receive_count_in_text,
     text,
 )
 
@@ -143,6 +144,7 @@ def _app(line: str) -> Parsed | None:
         record_time_ms=epoch_ms(at),
         error_type=error_type,
         error_message=error_message,
+        receive_count=receive_count_in_text(body),
     )
     return request_id, level, info
 

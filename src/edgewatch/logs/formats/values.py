@@ -108,3 +108,26 @@ def error_in_text(message: str) -> tuple[str | None, str | None]:
         return None, None
     detail = (found.group(2) or "").strip() or None
     return found.group(1), detail[:2000] if detail else None
+
+
+RECEIVE_KEYS = ("receive_count", "receiveCount", "ApproximateReceiveCount", "attempt")
+RECEIVE_TEXT = re.compile(r"(?:receiveCount|receive_count|attempt)[=: ]\s*(\d{1,6})\b")
+
+
+def receive_count_in(data: dict[str, Any]) -> int | None:
+    """The receive attempt a record names (SQS's attributes hold it as a string)."""
+    for scope in (data, data.get("attributes")):
+        if not isinstance(scope, dict):
+            continue
+        for key in RECEIVE_KEYS:
+            value = scope.get(key)
+            if isinstance(value, str) and value.isdigit() and len(value) < 7:
+                return int(value)
+            if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**6:
+                return value
+    return None
+
+
+def receive_count_in_text(message: str) -> int | None:
+    found = RECEIVE_TEXT.search(message[:20_000])
+    return int(found.group(1)) if found else None
