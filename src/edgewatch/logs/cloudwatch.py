@@ -27,6 +27,7 @@ from botocore.exceptions import HTTPClientError
 from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients, describe_error, error_code, is_connection_error, is_throttle
+from edgewatch.logs.formats import NO_MAPPING, FieldMap
 from edgewatch.logs.models import (
     Emit,
     LogBatch,
@@ -103,6 +104,7 @@ class CloudWatchSource:
         *,
         start_ms: int,
         query: LogQuery | None = None,
+        fields: FieldMap = NO_MAPPING,
         follow: bool = True,
         poll_interval: float = 2.0,
         overlap_s: float = 10.0,
@@ -117,6 +119,7 @@ class CloudWatchSource:
         self.clients = clients
         self.group = group
         self.query = query or LogQuery()
+        self.fields = fields
         self.follow = follow
         self.poll_interval = poll_interval
         self.overlap_ms = int(overlap_s * 1000)
@@ -201,6 +204,7 @@ class CloudWatchSource:
                 stream=str(event.get("logStreamName", "")),
                 message=str(event.get("message", "")),
                 ingestion_time=event.get("ingestionTime"),
+                fields=self.fields,
             )
             if self.query.matches(line):
                 lines.append(line)
