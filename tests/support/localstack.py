@@ -191,9 +191,7 @@ def install() -> Installation:
             )
         else:
             _run_install([base_python, "-m", "venv", str(target)])
-            _run_install(
-                [str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)]
-            )
+            _run_install([str(python), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)])
         _run_install([str(python), "-c", "import localstack.runtime.main"])
         marker.write_text(pinned_version() + "\n")
     return Installation(python, pinned_version(), False, time.monotonic() - started)
@@ -336,14 +334,18 @@ class LocalStack:
                     f"{self.log_tail()}"
                 )
             with contextlib.suppress(OSError, ValueError):
-                with urllib.request.urlopen(f"{self.endpoint_url}/_localstack/health", timeout=2) as r:
+                with urllib.request.urlopen(
+                    f"{self.endpoint_url}/_localstack/health", timeout=2
+                ) as r:
                     body = json.load(r)
                 services = body.get("services", {})
                 if all(services.get(s) in ("available", "running") for s in wanted):
                     self.version = body.get("version")
                     return
             time.sleep(0.1)
-        raise LocalStackUnavailable(f"LocalStack not healthy after {timeout_s:.0f} s: {self.log_tail()}")
+        raise LocalStackUnavailable(
+            f"LocalStack not healthy after {timeout_s:.0f} s: {self.log_tail()}"
+        )
 
     def _check_loopback_only(self) -> None:
         assert self.process is not None
@@ -368,10 +370,8 @@ class LocalStack:
         pgid = process.pid
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            pass
         deadline = time.monotonic() + grace_s
         while group_members(pgid) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -399,7 +399,9 @@ def main(argv: list[str]) -> int:
             return 0
         done = install()
         how = "reused" if done.reused else "installed"
-        print(f"LocalStack {done.version} {how} in {done.seconds:.1f} s: {done.python.parent.parent}")
+        print(
+            f"LocalStack {done.version} {how} in {done.seconds:.1f} s: {done.python.parent.parent}"
+        )
         if command == "install":
             return 0
         if command != "run":
@@ -408,8 +410,10 @@ def main(argv: list[str]) -> int:
         stack = LocalStack(done.python)
         t0 = time.monotonic()
         stack.start()
-        print(f"LocalStack {stack.version} on {stack.endpoint_url} (pid {stack.pid}), started in "
-              f"{time.monotonic() - t0:.1f} s; Ctrl-C stops it")
+        print(
+            f"LocalStack {stack.version} on {stack.endpoint_url} (pid {stack.pid}), started in "
+            f"{time.monotonic() - t0:.1f} s; Ctrl-C stops it"
+        )
         try:
             while stack.process is not None and stack.process.poll() is None:
                 time.sleep(0.5)

@@ -27,6 +27,8 @@ from edgewatch.send import (
 from tests.support.fault_server import HANG, FaultServer, Partial
 from tests.support.sqs import receive_all
 
+pytestmark = pytest.mark.backends  # moto and LocalStack
+
 FAST = {"backoff_base_s": 0.001, "backoff_cap_s": 0.005}
 
 

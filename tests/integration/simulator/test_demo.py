@@ -16,8 +16,7 @@ import pytest
 from edgewatch.simulator.moto_server import free_port
 
 SCRIPT = (
-    "from edgewatch.simulator.demo import run_demo; "
-    "raise SystemExit(run_demo(port={port}, seed=5))"
+    "from edgewatch.simulator.demo import run_demo; raise SystemExit(run_demo(port={port}, seed=5))"
 )
 
 
