@@ -291,6 +291,8 @@ class LocalStack:
             DISABLE_EVENTS="1",
             DNS_ADDRESS="0",
             SKIP_SSL_CERT_DOWNLOAD="1",
+            # AWS/SQS metrics every 5 s instead of 60, so a test sees them within a bounded wait
+            SQS_CLOUDWATCH_METRICS_REPORT_INTERVAL="5",
             LOCALSTACK_TELEMETRY_DISABLED="1",
             TMPDIR=str(dirs["tmp"]),
             FILESYSTEM_ROOT=str(dirs["filesystem"]),
