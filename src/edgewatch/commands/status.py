@@ -13,7 +13,9 @@ import json
 import signal
 import sys
 
+from edgewatch.capabilities import probe_endpoint
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands.capabilities import lines as capability_lines
 from edgewatch.commands.status_table import render_status_table
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -46,6 +48,16 @@ def _show(snapshot: MetricsSnapshot, runtime: Runtime, *, as_json: bool, watch: 
         render_status_table(snapshot, runtime, clear=watch and sys.stdout.isatty())
 
 
+async def _differences(runtime: Runtime) -> None:
+    """Under the table: what this endpoint does unlike AWS (why a column says n/a, and so on)."""
+    try:
+        found = await probe_endpoint(runtime.clients, runtime.target.endpoint_url)
+    except Exception:  # the table is the answer; an endpoint that fails these says so there
+        return
+    for line in capability_lines(found, only_differences=True):
+        print(f"note: {line}")
+
+
 async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
     poller = QueuePoller(runtime.clients, runtime.settings)
     try:
@@ -54,6 +66,8 @@ async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
             _show(snapshot, runtime, as_json=as_json, watch=False)
             if snapshot.error:
                 error(snapshot.error)
+            if not as_json and snapshot.connection != "down":
+                await _differences(runtime)
             return EXIT_FAILURE if snapshot.connection == "down" else EXIT_OK
 
         stop = asyncio.Event()

@@ -136,6 +136,8 @@ class CloudWatchSource:
         self._newest_ms: int | None = None
         self._failures = 0
         self._troubled = False
+        self.unfiltered = 0  # events a JSON pattern should have excluded but the server sent
+        self._told_unfiltered = False
 
     @property
     def name(self) -> str:
@@ -176,15 +178,26 @@ class CloudWatchSource:
             if running is not None:
                 await running.wait()
             page = await self._request(emit, {**params, "nextToken": token} if token else params)
-            lines = self._accept(page.get("events") or [])
+            before = self.unfiltered
+            lines = self._accept(
+                page.get("events") or [],
+                json_pattern=bool(pattern) and str(pattern).startswith("{"),
+            )
             if lines:
                 await emit(LogBatch(lines=tuple(lines)))
+            if self.unfiltered > before and not self._told_unfiltered:
+                self._told_unfiltered = True
+                text = (
+                    "the endpoint ignored the JSON filter pattern (AWS honours it; moto and "
+                    "LocalStack do not): events that do not match were removed here"
+                )
+                await emit(LogBatch(notices=(SourceNotice(self.group, "unfiltered", text),)))
             next_token = page.get("nextToken")
             if not next_token or (next_token == token and not page.get("events")):
                 return  # done (a repeated token on an empty page would loop forever)
             token = next_token
 
-    def _accept(self, events: list[dict[str, Any]]) -> list[LogLine]:
+    def _accept(self, events: list[dict[str, Any]], *, json_pattern: bool = False) -> list[LogLine]:
         """New events as lines (duplicates dropped, client-side check applied)."""
         now_ms = int(self.clock() * 1000)
         lines = []
@@ -208,6 +221,8 @@ class CloudWatchSource:
             )
             if self.query.matches(line):
                 lines.append(line)
+            elif json_pattern:
+                self.unfiltered += 1
         return lines
 
     async def _request(self, emit: Emit, params: dict[str, Any]) -> dict[str, Any]:
