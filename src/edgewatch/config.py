@@ -32,6 +32,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from edgewatch.logs.formats.mapping import FieldMap, split_path
+
 ENV_PREFIX = "EDGEWATCH_"
 SECRET_KEYS = {"webhook_url"}  # values never echoed in a validation message
 CONFIG_ENV = "EDGEWATCH_CONFIG"
@@ -85,6 +87,8 @@ class QueueConfig(_Strict):
 
     name: str = Field(min_length=1)
     thresholds: Thresholds | None = None
+    # The consumer's log groups, overriding those found from its event source mappings.
+    log_groups: list[str] | None = None
 
     @property
     def is_url(self) -> bool:
@@ -98,6 +102,9 @@ class ReplaySettings(_Strict):
     max_replays: int = Field(default=3, ge=1, description="hold back messages replayed this often")
     visibility_timeout_s: int = Field(default=60, ge=1, le=43_200)
     concurrency: int = Field(default=4, ge=1, le=32, description="pipelines, standard queues")
+    browse_window: int = Field(
+        default=500, ge=10, le=10_000, description="messages the DLQ screen holds at once"
+    )
 
 
 WARN_FRACTION = 0.75
@@ -115,10 +122,35 @@ def threshold_level(value: float | None, limit: float | None) -> Level:
     return "ok"
 
 
+class LogFieldsSettings(_Strict):
+    """``[logs.fields]``: key paths (dots for nesting) for a worker whose JSON is none of the
+    formats edgewatch knows (Lambda, Powertools, EMF). Each overrides the format's own rule."""
+
+    request_id: str | None = None
+    message_id: str | None = None
+    level: str | None = None
+    latency_ms: str | None = None
+    queue_lag_ms: str | None = None
+    emitted_at: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _key_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        split_path(value)
+        return value
+
+    def field_map(self) -> FieldMap:
+        """The parser's :class:`~edgewatch.logs.formats.FieldMap` for these paths."""
+        return FieldMap.from_strings(self.model_dump())
+
+
 class LogsSettings(_Strict):
     """Worker logs: CloudWatch Logs groups and/or a local JSON-lines file to tail."""
 
     groups: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    fields: LogFieldsSettings = LogFieldsSettings()
     file: str | None = None
     buffer_lines: int = Field(default=10_000, ge=100, le=1_000_000)
     overlap_s: float = Field(

@@ -15,6 +15,7 @@ from edgewatch.config import ConfigSource, FleetSource, Settings
 EMBEDDED_METRICS_S = 5.0
 
 if TYPE_CHECKING:
+    from edgewatch.consumers import ConsumerDirectory
     from edgewatch.simulator.stack import EmbeddedStack
 
 
@@ -26,6 +27,7 @@ class Runtime:
     stack: EmbeddedStack | None = None
     _clients: AwsClients | None = field(default=None, repr=False)
     _source_clients: list[AwsClients] = field(default_factory=list, repr=False)
+    _consumers: ConsumerDirectory | None = field(default=None, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -38,6 +40,15 @@ class Runtime:
         if self._clients is None:
             self._clients = AwsClients(self.target)
         return self._clients
+
+    @property
+    def consumers(self) -> ConsumerDirectory:
+        """Which functions consume which queue (looked up on demand, kept for a while)."""
+        if self._consumers is None:
+            from edgewatch.consumers import ConsumerDirectory
+
+            self._consumers = ConsumerDirectory(self.clients, self.settings)
+        return self._consumers
 
     @property
     def endpoint_label(self) -> str:
@@ -61,8 +72,14 @@ class Runtime:
 
         ``fleet`` (embedded only) adds that many queues across two simulated regions and
         watches them all as a fleet.
+
+        Raises :class:`~edgewatch.config.ConfigError` for a configuration that will certainly
+        fail (a missing profile, a queue URL of another region): exit 2, not a retry loop.
         """
         if not embedded:
+            from edgewatch.aws import preflight
+
+            preflight.check(settings)
             return cls(settings, AwsTarget.from_settings(settings.aws), config_source)
         from edgewatch.simulator.stack import EmbeddedStack
 
@@ -102,6 +119,7 @@ class Runtime:
         if self._clients is not None:
             await self._clients.aclose()
             self._clients = None
+            self._consumers = None
         for clients in self._source_clients:
             await clients.aclose()
         self._source_clients.clear()

@@ -24,6 +24,7 @@ from rich.text import Text
 from edgewatch.aws import describe_error
 from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
+from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.bounce import BounceReport, BounceWatcher, moved_by
 from edgewatch.dlq.replay import (
     FilterError,
@@ -146,7 +147,7 @@ async def _replay(
             error(describe_error(exc))
             return EXIT_FAILURE
         for line in plan.summary():
-            err.print(Text(line))
+            err.print(safe(line))
         if not args.dry_run and not args.yes and not await _confirm(plan):
             return EXIT_USAGE
         result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
@@ -181,7 +182,8 @@ async def _confirm(plan: ReplayPlan) -> bool:
     if not sys.stdin.isatty():
         error("confirmation needed: pass --yes to replay without a terminal")
         return False
-    sys.stderr.write(f"Replay ~{plan.estimated} message(s) to {plan.target.name}? [y/N] ")
+    target = escape(plan.target.name, one_line=True)
+    sys.stderr.write(f"Replay ~{plan.estimated} message(s) to {target}? [y/N] ")
     sys.stderr.flush()
     answer = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     if answer.strip().lower() in ("y", "yes"):
@@ -210,7 +212,7 @@ async def _run_engine(
             )
 
     stopping = "cancelling: finishing the batches in flight (Ctrl-C again to stop)"
-    with two_stage_interrupt(err, engine.cancel, stopping), progress:
+    with two_stage_interrupt(err, engine.cancel, stopping, engine.abort), progress:
         return await engine.run(on_event)
 
 
@@ -236,7 +238,7 @@ def _print_summary(result: ReplayResult, bounce: BounceReport | None = None) -> 
         tail += f", {rate:.0f} msg/s"
     if result.cancelled:
         tail += " (cancelled)"
-    out.print(Text(" · ".join(parts) + tail))
+    out.print(safe(" · ".join(parts) + tail))
     for status, title in (
         ("would_move", "would move"),
         ("failed", "failed (left in the DLQ)"),
@@ -247,9 +249,9 @@ def _print_summary(result: ReplayResult, bounce: BounceReport | None = None) -> 
         if rows:
             out.print(_table(title, rows, with_reason=status != "would_move"))
     for note in result.notes:
-        out.print(Text(f"note: {note}"))
+        out.print(safe(f"note: {note}"))
     if bounce is not None:
-        out.print(Text(bounce.summary))
+        out.print(safe(bounce.summary))
 
 
 def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
@@ -263,13 +265,13 @@ def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
     table.add_column("Body", overflow="ellipsis", no_wrap=True, max_width=60)
     for o in rows:
         cells = [
-            Text(o.message_id),
-            Text(o.group_id or ""),
+            safe(o.message_id, one_line=True),
+            safe(o.group_id or "", one_line=True),
             Text(f"{o.size:,}"),
-            Text(o.request_id or ""),
+            safe(o.request_id or "", one_line=True),
         ]
         if with_reason:
-            cells.append(Text(o.reason or ""))
-        cells.append(Text(o.preview))
+            cells.append(safe(o.reason or "", one_line=True))
+        cells.append(safe(o.preview, one_line=True))
         table.add_row(*cells)
     return table

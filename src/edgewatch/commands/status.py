@@ -15,7 +15,9 @@ import json
 import signal
 import sys
 
+from edgewatch.capabilities import probe_endpoint
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands.capabilities import lines as capability_lines
 from edgewatch.commands.status_table import render_status_table
 from edgewatch.fleet.cost import CostEstimate, polling_estimate
 from edgewatch.fleet.factory import add_fleet_option, make_poller, start_runtime
@@ -67,6 +69,16 @@ def _show(
         render_status_table(snapshot, runtime, clear=watch and sys.stdout.isatty())
 
 
+async def _differences(runtime: Runtime) -> None:
+    """Under the table: what this endpoint does unlike AWS (why a column says n/a, and so on)."""
+    try:
+        found = await probe_endpoint(runtime.clients, runtime.target.endpoint_url)
+    except Exception:  # the table is the answer; an endpoint that fails these says so there
+        return
+    for line in capability_lines(found, only_differences=True):
+        print(f"note: {line}")
+
+
 async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
     poller = make_poller(runtime)
     book = ForecastBook(runtime.settings.forecast)
@@ -76,6 +88,8 @@ async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
             _show(snapshot, runtime, as_json=as_json, watch=False, book=book)
             if snapshot.error:
                 error(snapshot.error)
+            if not as_json and snapshot.connection != "down":
+                await _differences(runtime)
             return EXIT_FAILURE if snapshot.connection == "down" else EXIT_OK
 
         stop = asyncio.Event()

@@ -14,6 +14,8 @@ from edgewatch.metrics.poller import QueuePoller
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 from tests.support.faults import FaultProxy
 
+pytestmark = pytest.mark.backends  # moto and LocalStack
+
 
 class FakeClock:
     """A hand-driven clock: tests decide when time passes."""

@@ -57,6 +57,28 @@ def test_receive_counts_and_visibility_unchanged(moto_server, boto3_sqs) -> None
     assert sorted(m["Body"] for m in again) == ["m2", "m3", "m4"]
 
 
+async def test_mapped_queue_keeps_its_messages_for_the_simulated_consumer(aws_clients) -> None:
+    """moto would hand each message to the (unrunnable) function; the queue keeps it instead,
+    and the mapping is still there to be discovered."""
+    from edgewatch.simulator.lambda_functions import create_function
+
+    sqs = await aws_clients.sqs()
+    url = (await sqs.create_queue(QueueName="mapped"))["QueueUrl"]
+    arn = (await sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"]))["Attributes"][
+        "QueueArn"
+    ]
+    await create_function(aws_clients, "mapped-consumer", arn)
+    await sqs.send_message(QueueUrl=url, MessageBody="hello")
+    got = await sqs.receive_message(
+        QueueUrl=url, MessageSystemAttributeNames=["ApproximateReceiveCount"]
+    )
+    (message,) = got["Messages"]
+    assert message["Body"] == "hello"
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"  # nobody received it before
+    lam = await aws_clients.client("lambda")
+    assert (await lam.list_event_source_mappings(EventSourceArn=arn))["EventSourceMappings"]
+
+
 def test_indexed_get_metric_data_answers_as_moto_does(moto_server) -> None:
     """Same queries, same data: the index and moto's own scan give identical results."""
     from datetime import UTC, timedelta
