@@ -23,6 +23,7 @@ from edgewatch.commands import (
     error,
 )
 from edgewatch.config import ConfigError, is_unconfigured, load_settings
+from edgewatch.fleet.factory import fleet_size
 from edgewatch.runtime import Runtime
 
 
@@ -63,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"edgewatch {__version__}")
     _global_options(parser, suppress=False)
+    parser.add_argument(  # the console's own: the subcommands that take it have their --fleet
+        "--fleet",
+        dest="console_fleet",
+        type=fleet_size,
+        metavar="N",
+        default=0,
+        help="console on the embedded stack with N more queues across two simulated regions",
+    )
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -95,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         handler = getattr(args, "handler", None)
-        return handler(args, ctx) if handler else _console(ctx)
+        return handler(args, ctx) if handler else _console(ctx, fleet=args.console_fleet)
     except ConfigError as exc:  # found once AWS settings are resolved (aws/preflight.py)
         error(str(exc))
         return EXIT_USAGE
@@ -106,13 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _console(ctx: CommandContext) -> int:
+def _console(ctx: CommandContext, *, fleet: int = 0) -> int:
     if not sys.stdout.isatty() and os.environ.get("EDGEWATCH_FORCE_TUI") != "1":
         error("the console needs a terminal; for scripts use `edgewatch status --json`")
         return EXIT_USAGE
     from edgewatch.tui.app import EdgewatchApp
 
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
+    runtime = Runtime.start(
+        ctx.settings, ctx.source, embedded=ctx.embedded or bool(fleet), seed=ctx.seed, fleet=fleet
+    )
     try:
         app = EdgewatchApp(runtime)
         app.run()

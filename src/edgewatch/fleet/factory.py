@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from edgewatch.fleet.poller import FleetPoller
@@ -15,14 +17,18 @@ if TYPE_CHECKING:
 MAX_EMBEDDED_FLEET = 5000
 
 
-def make_poller(runtime: Runtime) -> QueuePoller | FleetPoller:
+def make_poller(
+    runtime: Runtime, *, clock: Callable[[], float] = time.time
+) -> QueuePoller | FleetPoller:
     sources = runtime.settings.fleet.sources
     if not sources:
-        return QueuePoller(runtime.clients, runtime.settings)
-    return FleetPoller([(s, runtime.clients_for(s)) for s in sources], runtime.settings)
+        return QueuePoller(runtime.clients, runtime.settings, clock=clock)
+    pairs = [(s, runtime.clients_for(s)) for s in sources]
+    return FleetPoller(pairs, runtime.settings, clock=clock)
 
 
-def _fleet_size(text: str) -> int:
+def fleet_size(text: str) -> int:
+    """argparse type of ``--fleet N``."""
     try:
         n = int(text)
     except ValueError:
@@ -35,7 +41,7 @@ def _fleet_size(text: str) -> int:
 def add_fleet_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fleet",
-        type=_fleet_size,
+        type=fleet_size,
         metavar="N",
         default=0,
         help="embedded stack: add N queues across two simulated regions and watch them as a fleet",

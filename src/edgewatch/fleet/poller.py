@@ -30,7 +30,7 @@ from edgewatch.config import FleetSource, Settings
 from edgewatch.fleet.cloudwatch import MetricSpec, fetch_metrics
 from edgewatch.fleet.cost import CallMeter, CostEstimate, PollPlan, TokenBucket, plan_budget
 from edgewatch.forecast.model import CountsPeriod
-from edgewatch.metrics.models import MetricsSnapshot, QueueStatus
+from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.metrics.poller import (
     ATTRIBUTES,
     COUNT_PERIOD_S,
@@ -116,6 +116,8 @@ class FleetPoller:
         self._trouble: list[str] = []
         self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
+        self._paused = asyncio.Event()
+        self.history = History(settings.history)  # sparklines, as the queue poller keeps
 
     # -- control -------------------------------------------------------------------------------
 
@@ -129,12 +131,33 @@ class FleetPoller:
         self._wake.set()
 
     @property
+    def paused(self) -> bool:
+        return self._paused.is_set()
+
+    def pause(self) -> None:
+        """No API calls at all until :meth:`resume`."""
+        self._paused.set()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self._paused.clear()
+        self._wake.set()
+
+    @property
     def queue_count(self) -> int:
         return len(self._queues)
 
     async def run(self, on_snapshot: Callable[[MetricsSnapshot], Any]) -> None:
         try:
             while True:
+                if self.paused:
+                    base = self.last or MetricsSnapshot((), self.clock(), "paused")
+                    result = on_snapshot(replace(base, connection="paused"))
+                    if asyncio.iscoroutine(result):
+                        await result
+                    while self.paused:
+                        self._wake.clear()
+                        await self._wake.wait()
                 result = on_snapshot(await self.poll_once())
                 if asyncio.iscoroutine(result):
                     await result
@@ -170,6 +193,7 @@ class FleetPoller:
             del self._inflight[key]
         snapshot = self._snapshot(self.clock())
         self.last = snapshot
+        self.history.record(snapshot)
         self._trouble = [
             q.url
             for q in sorted(snapshot.queues, key=lambda q: q.level != "crit")

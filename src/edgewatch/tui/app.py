@@ -26,10 +26,16 @@ from textual.worker import Worker, WorkerState
 
 from edgewatch.capabilities import Capability, probe_endpoint
 from edgewatch.display.escape import escape
+from edgewatch.fleet.factory import make_poller
+from edgewatch.fleet.poller import FleetPoller
+from edgewatch.forecast.book import ForecastBook
+from edgewatch.forecast.model import Forecast
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
+from edgewatch.tui.alerts.relay import AlertRelay
+from edgewatch.tui.alerts.screen import AlertHistoryScreen
 from edgewatch.tui.common.error import PollerErrorScreen
 from edgewatch.tui.common.help import HelpScreen
 from edgewatch.tui.common.messages import SnapshotReady
@@ -64,13 +70,14 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         Binding("q", "quit", "Quit", id="quit"),
         Binding("l", "logs", "Logs", id="logs"),
         Binding("d", "dlq", "DLQ", id="dlq"),  # the DLQ screen (issue 5): screens/dlq.py
+        Binding("a", "alerts", "Alerts", id="alerts"),  # the alert history: tui/alerts/
     ]
 
     def __init__(
         self,
         runtime: Runtime,
         *,
-        poller: QueuePoller | None = None,
+        poller: QueuePoller | FleetPoller | None = None,
         auto_poll: bool = True,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -79,7 +86,11 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         self.settings = runtime.settings
         self.clock = clock
         self.auto_poll = auto_poll
-        self.poller = poller or QueuePoller(runtime.clients, runtime.settings, clock=clock)
+        self.poller = poller or make_poller(runtime, clock=clock)
+        self.fleet_mode = isinstance(self.poller, FleetPoller)
+        self.forecasts: dict[str, Forecast] = {}
+        self._book = ForecastBook(self.settings.forecast)
+        self.alerts = AlertRelay(self, self.settings.alerts, clock=clock)
         self.snapshot: MetricsSnapshot | None = None
         self._latest_posted: MetricsSnapshot | None = None
         self._region = runtime.region  # resolved once: the AWS chain is not re-read per frame
@@ -96,7 +107,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         self._signalled: int | None = None
         self._signal_handlers: list[signal.Signals] = []
         self._quit_task: asyncio.Task[None] | None = None
-        self._dashboard = DashboardScreen(embedded=runtime.embedded)
+        self._dashboard = DashboardScreen(embedded=runtime.embedded, fleet=self.fleet_mode)
         self.logs = LogService(self, runtime, clock=clock)  # one log tail for the whole app
         for theme in bundled_themes().values():
             self.register_theme(theme)
@@ -228,6 +239,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
                 await worker.wait()
         await self.logs.aclose()
         await self.poller.aclose()
+        await self.alerts.aclose()
         await self.runtime.aclose()
         self._remove_quit_signals()  # last: a second signal meanwhile still exits cleanly
 
@@ -256,6 +268,8 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         # Coalesce: if the UI fell behind, snapshots already superseded are skipped.
         if self._latest_posted is None or message.snapshot is self._latest_posted:
             self.apply_snapshot(message.snapshot)
+            # Alerts run on live snapshots only (a test's apply_snapshot shows, never alerts).
+            self.alerts.evaluate(message.snapshot, self.forecasts)
         if not self._probed and message.snapshot.connection in ("ok", "degraded"):
             self._probed = True  # once per run, after the first live numbers
             self.run_worker(self.tell_differences(), group="capabilities", exit_on_error=False)
@@ -285,6 +299,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         if history is not None:
             self._history = history
         self.snapshot = snapshot
+        self.forecasts = self._book.update(snapshot)
         self._notify_transitions(snapshot)
         self._render()
 
@@ -332,8 +347,11 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
                 history=self._history,
                 global_thresholds=self.settings.thresholds,
                 snapshot=self.snapshot,
+                forecasts=self.forecasts,
             )
         )
+        if isinstance(self.poller, FleetPoller):  # rows on screen are read first
+            self.poller.focus(self._dashboard.visible_urls())
 
     def _theme_changed(self, theme: Theme) -> None:
         if self._dashboard.ready:
@@ -365,6 +383,8 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             return not isinstance(self.screen, LogsScreen)
         if action == "dlq":  # the highlighted dashboard row's DLQ
             return self.screen is self._dashboard
+        if action == "alerts":
+            return not isinstance(self.screen, AlertHistoryScreen)
         return super().check_action(action, parameters)  # "send": SendActions
 
     def action_help(self) -> None:
@@ -442,7 +462,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         screen = screen or self._dashboard
         order = {
             "help": 0, "pause": 1, "resume": 1, "refresh": 2, "logs": 3, "send": 4, "dlq": 5,
-            "quit": 9,
+            "alerts": 6, "quit": 9,
         }  # fmt: skip
         labels = {
             "pause": "Pause / resume polling",
@@ -450,6 +470,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             "logs": "Worker logs (live tail, / filter, enter details)",
             "send": "Send test events (through the SigV4 emitter)",
             "dlq": "DLQ of the highlighted queue: browse, logs of a message, replay",
+            "alerts": "Alert history (thresholds and forecasts; same rules as `watch --alerts`)",
         }
         found = sorted(
             (order[b.binding.id], self.get_key_display(b.binding), b.binding)
@@ -463,6 +484,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         rows.append(("ctrl+q", "quit from any screen"))
         if screen is self._dashboard:
             rows.append(("↑ ↓", "select a queue: its history and thresholds show below the table"))
+            rows.append(("o / g", "sort (trouble, name, depth, age, DLQ) · filter · group"))
         return rows
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -511,6 +533,12 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             self.push_screen(LogsScreen(self.logs, query=query))
 
     # -- DLQ browse and replay (issue 5): the screen and its workers live in screens/dlq.py ----
+
+    def action_alerts(self) -> None:
+        """The alert history of this run (newest first)."""
+        if not isinstance(self.screen, AlertHistoryScreen):
+            engine = self.alerts.engine
+            self.push_screen(AlertHistoryScreen(list(engine.history), len(engine.active)))
 
     def action_dlq(self) -> None:
         """Open the DLQ of the highlighted queue (or the highlighted DLQ itself)."""

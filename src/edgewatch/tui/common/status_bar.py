@@ -52,6 +52,11 @@ def state_text(view: StatusView, palette: Palette) -> Text:
         text.append(fmt.ago(snap.metrics_at, view.now))
     else:
         text.append("n/a", style=palette.muted)
+    if snap is not None and snap.cost is not None:  # a fleet: what this polling costs
+        calls = snap.calls_last_min if snap.calls_last_min is not None else 0
+        text.append(" · ", style=palette.muted)
+        text.append(f"{calls:,} calls/min")
+        text.append(f" ~${snap.cost.usd_per_day:,.2f}/day", style=palette.muted)
     if view.read_only:
         text.append(" · ", style=palette.muted)
         text.append("read-only", style=f"bold {palette.accent}")

@@ -14,6 +14,7 @@ from textual.widgets import Label, Sparkline
 from edgewatch.config import WARN_FRACTION, Thresholds
 from edgewatch.display import formatting as fmt
 from edgewatch.display.escape import safe
+from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -49,6 +50,45 @@ def describe_thresholds(t: Thresholds) -> str:
     )
 
 
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}/s"
+
+
+def forecast_text(f: Forecast | None, palette: Palette) -> Text:
+    """One line: the forecast and its inputs (rates and where they came from, retention)."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("forecast ", style="bold")
+    if f is None or f.backlog is None:
+        text.append("n/a (no numbers yet)", style=palette.muted)
+        return text
+    if f.trend == "draining":
+        text.append(f"drains in {fmt.humanise_age(f.drain_eta_s)}")
+    elif f.trend == "growing":
+        text.append(f"growing at {_rate(f.growing_per_s)}", style=palette.warn)
+    elif f.trend is None:
+        text.append("trend n/a (needs two polls or CloudWatch counts)", style=palette.muted)
+    else:
+        text.append(f.trend)
+    if f.loss_eta_s is not None:
+        style = palette.crit if f.loss_eta_s < 3600 else ""
+        text.append(" · loss in ")
+        text.append(fmt.humanise_age(f.loss_eta_s), style=style)
+    for flag, label in ((f.stalled, "stalled"), (f.retries_to_dlq, "retries → DLQ")):
+        if flag:
+            text.append(f" · {label}", style=f"bold {palette.crit}")
+    if f.dlq_growing:
+        text.append(f" · DLQ +{_rate(f.dlq_inflow_per_s)}", style=f"bold {palette.crit}")
+    if f.dlq_expiry_s is not None:
+        text.append(f" · DLQ expiry {fmt.humanise_age(f.dlq_expiry_s)}")
+    source = f.rate_source or "no rate yet"
+    text.append(
+        f"   (in {_rate(f.in_per_s)} out {_rate(f.out_per_s)} net {_rate(f.net_per_s)} {source};"
+        f" retention {fmt.humanise_age(f.retention_s)})",
+        style=palette.muted,
+    )
+    return text
+
+
 def spark_key(points: Sequence[float]) -> tuple[float, ...] | str:
     """What a ``Sparkline`` draws from ``points``: a flat series looks the same at any length.
 
@@ -67,6 +107,7 @@ class DetailContext:
     now: float
     global_thresholds: Thresholds
     metrics_error: str | None = None
+    forecast: Forecast | None = None
 
 
 class QueueDetail(Vertical):
@@ -180,4 +221,6 @@ class QueueDetail(Vertical):
             text.append("dead-letter queue of another watched queue", style=palette.muted)
         else:
             text.append("no DLQ (no RedrivePolicy)", style=palette.muted)
+        text.append("\n")
+        text.append_text(forecast_text(ctx.forecast, palette))
         return text

@@ -16,7 +16,7 @@ whose foreground is the cell's own (threshold colours stay readable on the highl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -104,9 +104,16 @@ def row_key(status: QueueStatus) -> str:
 
 
 def row_cells(
-    q: QueueStatus, history: History, palette: Palette, layout: Layout
+    q: QueueStatus,
+    history: History,
+    palette: Palette,
+    layout: Layout,
+    extra: Mapping[str, Cell] | None = None,
 ) -> dict[str, Cell]:
-    """Everything one row shows, as comparable cells (pure: no widget access)."""
+    """Everything one row shows, as comparable cells (pure: no widget access).
+
+    ``extra`` supplies the cells of columns this module does not compute (the fleet's place,
+    freshness and forecast columns)."""
     number_style = palette.muted if q.stale or q.error else ""
 
     def number(value: int | None, level_style: str = "") -> Cell:
@@ -167,7 +174,9 @@ def row_cells(
         "trend": trend,
         "state": state,
     }
-    return {c.key: cells[c.key] for c in layout.columns}
+    if extra:
+        cells.update(extra)
+    return {c.key: cells.get(c.key, ((fmt.UNKNOWN, palette.muted),)) for c in layout.columns}
 
 
 class QueueTable(ScrollView, can_focus=True):
@@ -230,6 +239,7 @@ class QueueTable(ScrollView, can_focus=True):
         self._texts: dict[str, list[Text]] = {}  # what each row shows, built from its cells
         self._justify: dict[str, Justify] = {}
         self._source: tuple[Sequence[QueueStatus], History, Palette] | None = None
+        self._extra: Mapping[str, Mapping[str, Cell]] = {}
         self._strips: dict[tuple[str, bool], Strip] = {}  # (row key, under cursor) -> its line
         self.cursor_row = 0
         self.renders = 0  # rows rendered so far (tests check that an unchanged row is not)
@@ -256,6 +266,11 @@ class QueueTable(ScrollView, can_focus=True):
         """The columns shown, in order (they follow the layout)."""
         return [c.key for c in self.layout_spec.columns]
 
+    def visible_keys(self) -> list[str]:
+        """Row keys of the rows on screen now (the fleet poller reads these first)."""
+        top = round(self.scroll_y)
+        return self.keys[top : top + self._rows_on_screen()]
+
     def get_cell(self, key: str, column: str) -> Text:
         """What the cell of queue ``key`` in ``column`` shows."""
         return self._texts[key][self.column_keys.index(column)]
@@ -269,13 +284,23 @@ class QueueTable(ScrollView, can_focus=True):
         self.layout_spec = layout
         self._rebuild()
 
-    def show(self, statuses: Sequence[QueueStatus], history: History, palette: Palette) -> None:
-        """Bring the table to ``statuses``: changed rows only; rows added/removed as needed."""
+    def show(
+        self,
+        statuses: Sequence[QueueStatus],
+        history: History,
+        palette: Palette,
+        extra: Mapping[str, Mapping[str, Cell]] | None = None,
+    ) -> None:
+        """Bring the table to ``statuses``: changed rows only; rows added/removed as needed.
+
+        ``extra``: per row key, cells of columns computed elsewhere (see :func:`row_cells`)."""
         self._source = (statuses, history, palette)
+        self._extra = extra or {}
         layout = self.layout_spec
         new: dict[str, dict[str, Cell]] = {}
         for q in statuses:
-            new.setdefault(row_key(q), row_cells(q, history, palette, layout))
+            key = row_key(q)
+            new.setdefault(key, row_cells(q, history, palette, layout, self._extra.get(key)))
         if not self._justify:
             self._justify = {c.key: c.justify for c in layout.columns}
         old_order = [k for k in self._cells if k in new]
@@ -468,7 +493,9 @@ class QueueTable(ScrollView, can_focus=True):
             if self._source is not None:
                 statuses, history, palette = self._source
                 for q in statuses:
-                    rows.setdefault(row_key(q), row_cells(q, history, palette, self.layout_spec))
+                    key = row_key(q)
+                    cells = row_cells(q, history, palette, self.layout_spec, self._extra.get(key))
+                    rows.setdefault(key, cells)
         self._justify = {c.key: c.justify for c in self.layout_spec.columns}
         self._cells, self._texts = {}, {}
         for key, cells in rows.items():

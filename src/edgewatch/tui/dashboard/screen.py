@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Input, Static
 
 from edgewatch.config import Thresholds
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
+from edgewatch.fleet.view import SORT_KEYS, arrange
+from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.status_bar import StatusBar, StatusView
 from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.dashboard.fleet_cells import FLEET_COMPACT, FLEET_WIDE, fleet_cells
 from edgewatch.tui.dashboard.latency_chart import ChartData, LatencyChart
 from edgewatch.tui.dashboard.queue_detail import DetailContext, QueueDetail
 from edgewatch.tui.dashboard.queue_table import COMPACT, COMPACT_BELOW, WIDE, QueueTable, row_key
@@ -34,6 +40,7 @@ class DashboardData:
     history: History
     global_thresholds: Thresholds
     snapshot: MetricsSnapshot | None = None
+    forecasts: Mapping[str, Forecast] = field(default_factory=dict)
 
 
 def alert_text(status: StatusView, palette: Palette) -> Text | None:
@@ -62,22 +69,46 @@ def _set_display(widget: Widget, shown: bool) -> None:
         widget.display = shown
 
 
+LISTED = "listed"  # the order the poller gives (configured queues): the default for a few
+
+
 class DashboardScreen(Screen[None]):
-    """Renders :class:`DashboardData`; holds no AWS logic and no timers."""
+    """Renders :class:`DashboardData`; holds no AWS logic and no timers.
+
+    Its own view state: the sort (``o``), the ``/`` filter and grouping by account/region
+    (``g``). A fleet starts sorted by trouble, a handful of configured queues in their order.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "sort", "Sort", id="sort"),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/"),
+        Binding("g", "group", "Group", id="group", show=False),
+        Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
+    ]
 
     class Ready(Message):
         """The screen is mounted: the app can render whatever arrived before it was."""
 
-    def __init__(self, *, embedded: bool) -> None:
+    def __init__(self, *, embedded: bool, fleet: bool = False) -> None:
         super().__init__(id="dashboard")
         self.embedded = embedded
+        self.fleet = fleet
+        self.sort: str = "trouble" if fleet else LISTED
+        self.filter_text = ""
+        self.group = False
         self.ready = False
         self._data: DashboardData | None = None
+        self._shown: tuple[int, int] = (0, 0)  # (rows shown, rows in the snapshot)
 
     def compose(self) -> ComposeResult:
         yield Static(EMBEDDED_BANNER, id="embedded-banner", markup=False)
         yield StatusBar(id="status-bar")
         yield TextStatic(id="alert-banner")
+        yield TextStatic(id="view-line")
+        yield Input(
+            placeholder="filter: name, region:eu-west-1, account:1234, tag:team=x (esc clears)",
+            id="filter",
+        )
         yield QueueTable(id="queues")
         yield TextStatic(id="empty")
         yield LatencyChart(id="latency")
@@ -87,6 +118,8 @@ class DashboardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#embedded-banner").display = self.embedded
         self.query_one("#alert-banner").display = False
+        self.query_one("#filter").display = False
+        self.query_one("#view-line").display = self._view_active
         self.query_one(QueueTable).focus()
         self._apply_layout(self.app.size.width)
         _set_display(self.query_one(LatencyChart), self.app.size.height >= CHART_MIN_HEIGHT)
@@ -105,7 +138,11 @@ class DashboardScreen(Screen[None]):
         self.query_one(LatencyChart).show(data)
 
     def _apply_layout(self, width: int) -> None:
-        self.query_one(QueueTable).set_layout(COMPACT if width < COMPACT_BELOW else WIDE)
+        narrow = width < COMPACT_BELOW
+        if self.fleet:
+            self.query_one(QueueTable).set_layout(FLEET_COMPACT if narrow else FLEET_WIDE)
+        else:
+            self.query_one(QueueTable).set_layout(COMPACT if narrow else WIDE)
 
     @property
     def table(self) -> QueueTable:
@@ -122,13 +159,36 @@ class DashboardScreen(Screen[None]):
         banner.show(alert or "", layout=True)  # its height follows the text
         banner.set_class(data.status.connection == "paused", "-paused")
 
-        queues = data.snapshot.queues if data.snapshot else ()
-        self.table.show(queues, data.history, palette)
+        every = data.snapshot.queues if data.snapshot else ()
+        queues = every
+        if self.sort != LISTED or self.filter_text or self.group:
+            queues = arrange(
+                every,
+                data.forecasts,
+                sort=self.sort if self.sort != LISTED else "name",  # type: ignore[arg-type]
+                text=self.filter_text,
+                group=self.group,
+            )
+            if self.sort == LISTED and not self.group:  # filtered only: keep the listed order
+                kept = {id(q) for q in queues}
+                queues = [q for q in every if id(q) in kept]
+        extra = None
+        if self.fleet:
+            now = data.status.now
+            extra = {
+                row_key(q): fleet_cells(q, data.forecasts.get(row_key(q)), palette, now)
+                for q in queues
+            }
+        self.table.show(queues, data.history, palette, extra)
+        self._shown = (len(queues), len(every))
+        self._show_view_line()
         empty = self.query_one("#empty", TextStatic)
         _set_display(empty, not queues)
         _set_display(self.query_one(QueueDetail), bool(queues))
         if not queues:
-            empty.show(self._empty_text(data))
+            empty.show(
+                self._empty_text(data) if not every else Text("No queue matches the filter.")
+            )
         self._show_detail()
 
     def restyle(self) -> None:
@@ -153,13 +213,92 @@ class DashboardScreen(Screen[None]):
         if self._data is None:
             return
         data = self._data
+        highlighted = self.highlighted()
         ctx = DetailContext(
             now=data.status.now,
             global_thresholds=data.global_thresholds,
             metrics_error=data.snapshot.metrics_error if data.snapshot else None,
+            forecast=data.forecasts.get(row_key(highlighted)) if highlighted else None,
         )
         palette = Palette.from_app(self.app)
-        self.query_one(QueueDetail).show(self.highlighted(), data.history, palette, ctx)
+        self.query_one(QueueDetail).show(highlighted, data.history, palette, ctx)
+
+    # -- view: sort, filter, group -------------------------------------------------------------
+
+    @property
+    def _view_active(self) -> bool:
+        return self.fleet or self.sort != LISTED or bool(self.filter_text) or self.group
+
+    def view_text(self) -> Text:
+        """``sort trouble · filter "x" 12 of 1,054 · grouped`` and the keys that change it."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("sort ", style="dim")
+        text.append("as listed" if self.sort == LISTED else self.sort, style="bold")
+        shown, total = self._shown
+        if self.filter_text:
+            text.append(" · filter ", style="dim")
+            text.append(escape(self.filter_text, one_line=True), style="bold")
+        text.append(
+            f" · {shown:,} of {total:,} queues" if self.filter_text else f" · {total:,} queues"
+        )
+        if self.group:
+            text.append(" · grouped by account/region", style="bold")
+        text.append("   o sort · / filter · g group", style="dim")
+        return text
+
+    def _show_view_line(self) -> None:
+        line = self.query_one("#view-line", TextStatic)
+        _set_display(line, self._view_active)
+        if self._view_active:
+            line.show(self.view_text())
+
+    def _again(self) -> None:
+        if self._data is not None:
+            self.show(self._data)
+        else:
+            self._show_view_line()
+
+    def action_sort(self) -> None:
+        """Next sort key: trouble, name, depth, age, DLQ (and as listed, for a few queues)."""
+        order = list(SORT_KEYS) if self.fleet else [LISTED, *SORT_KEYS]
+        self.sort = order[(order.index(self.sort) + 1) % len(order)]
+        self._again()
+
+    def action_group(self) -> None:
+        self.group = not self.group
+        self._again()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.display and not self.filter_text:
+            return
+        box.display = False
+        self.filter_text = ""
+        with box.prevent(Input.Changed):
+            box.value = ""
+        self.table.focus()
+        self._again()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self._again()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not self.filter_text:
+            box.display = False
+        self.table.focus()
+
+    def visible_urls(self) -> list[str]:
+        """Queue URLs of the rows on screen (what the fleet poller reads first)."""
+        return [k for k in self.table.visible_keys() if k.startswith(("http://", "https://"))]
 
     @staticmethod
     def _empty_text(data: DashboardData) -> Text:

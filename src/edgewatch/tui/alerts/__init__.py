@@ -1,0 +1,1 @@
+"""Alerts in the console: notifications, the bell, the webhook, and the history screen."""

@@ -1,0 +1,72 @@
+"""The console's side of the alert engine: what an operator sees and hears when one fires.
+
+Each live snapshot runs the same rules as ``edgewatch watch --alerts``. A firing alert is a
+warning notification and a terminal bell; a resolved one a short notification; more than
+``COALESCE`` at once (a fleet's first poll) become one notification that says how many and
+points at the history (``a``). The webhook posts from a worker: a slow receiver never holds up
+the screen. Text goes through the one escaping rule (``App.notify`` escapes everything).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from edgewatch.alerts.engine import AlertEngine, AlertEvent
+from edgewatch.alerts.notify import Webhook
+from edgewatch.config import AlertSettings
+from edgewatch.forecast.model import Forecast
+from edgewatch.metrics.models import MetricsSnapshot
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+COALESCE = 3
+GROUP = "alerts"
+
+
+class AlertRelay:
+    def __init__(
+        self, app: App[None], settings: AlertSettings, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.engine = AlertEngine(settings, clock=clock)
+        self.webhook = Webhook(settings)
+
+    def evaluate(
+        self, snapshot: MetricsSnapshot, forecasts: Mapping[str, Forecast]
+    ) -> list[AlertEvent]:
+        events = self.engine.evaluate(snapshot, forecasts)
+        firing = [e for e in events if e.state == "firing"]
+        resolved = [e for e in events if e.state == "resolved"]
+        if len(firing) > COALESCE:
+            names = ", ".join(sorted({e.queue for e in firing})[:COALESCE])
+            self.app.notify(
+                f"{len(firing)} alerts: {names}, … (a: alert history)",
+                title="Alerts",
+                severity="warning",
+                timeout=10,
+            )
+        else:
+            for ev in firing:
+                self.app.notify(ev.text, title="Alert", severity="warning", timeout=10)
+        for ev in resolved[:COALESCE]:
+            self.app.notify(ev.text, title="Resolved", timeout=5)
+        if firing and self.settings.bell:
+            self.app.bell()
+        sendable = [e for e in events if e.state != "suppressed"]
+        if self.webhook.enabled and sendable:
+            self.app.run_worker(self._post(sendable), group=GROUP, exit_on_error=False)
+        return events
+
+    async def _post(self, events: list[AlertEvent]) -> None:
+        for ev in events:
+            problem = await self.webhook.send(ev)
+            if problem:
+                self.app.notify(problem, title="Alerts", severity="error", timeout=8)
+                return
+
+    async def aclose(self) -> None:
+        await self.webhook.aclose()

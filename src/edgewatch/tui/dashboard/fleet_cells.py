@@ -1,0 +1,84 @@
+"""The fleet's extra columns: where a queue lives, how fresh its row is, what is coming.
+
+Pure functions (no widget access), so that each cell stays comparable and only changed rows are
+drawn again; freshness moves in coarse steps for the same reason.
+"""
+
+from __future__ import annotations
+
+from edgewatch.display import formatting as fmt
+from edgewatch.forecast.model import Forecast
+from edgewatch.metrics.models import QueueStatus
+from edgewatch.tui.common.palette import Palette
+from edgewatch.tui.dashboard.queue_table import Cell, Column, Layout
+
+FLEET_WIDE = Layout(
+    "fleet-wide",
+    (
+        Column("queue", "Queue", 24),
+        Column("place", "Account · region", 22),
+        Column("visible", "Visible", 7, "right"),
+        Column("in_flight", "In flight", 9, "right"),
+        Column("age", "Oldest", 7, "right"),
+        Column("dlq", "DLQ", 16),
+        Column("forecast", "Forecast", 16),
+        Column("fresh", "Fresh", 7),
+        Column("state", "State", 8),
+    ),
+)
+FLEET_COMPACT = Layout(
+    "fleet-compact",
+    (
+        Column("queue", "Queue", 18),
+        Column("visible", "Visible", 7, "right"),
+        Column("age", "Age", 6, "right"),
+        Column("forecast", "Forecast", 14),
+        Column("fresh", "Fresh", 6),
+        Column("state", "State", 7),
+    ),
+)
+
+
+def _coarse(seconds: float) -> str:
+    """Freshness in steps: 5s, 10s, 30s, then minutes (rows change rarely, not every second)."""
+    s = max(0.0, seconds)
+    if s < 60:
+        return f"{next(b for b in (5, 10, 30, 60) if s < b)}s"
+    return fmt.humanise_age(s // 60 * 60).replace("m00s", "m")
+
+
+def forecast_cell(f: Forecast | None, palette: Palette) -> Cell:
+    """The most urgent forecast, shortest form: loss, DLQ growing, stall, growing, drain."""
+    if f is None:
+        return ((fmt.UNKNOWN, palette.muted),)
+    if f.loss_eta_s is not None and f.loss_eta_s < 3600:
+        return ((f"loss {fmt.humanise_age(f.loss_eta_s)}", palette.crit),)
+    if f.dlq_growing:
+        return (("DLQ growing", palette.crit),)
+    if f.stalled:
+        return (("stalled", palette.crit),)
+    if f.retries_to_dlq:
+        return (("retrying", palette.warn),)
+    if f.trend == "growing" and f.growing_per_s is not None:
+        return ((f"+{f.growing_per_s:.2f}/s", palette.warn),)
+    if f.trend == "draining" and f.drain_eta_s is not None:
+        return ((f"drain {fmt.humanise_age(f.drain_eta_s)}", ""),)
+    if f.trend in ("empty", "steady"):
+        return ((f.trend, palette.muted),)
+    return ((fmt.UNKNOWN, palette.muted),)
+
+
+def fleet_cells(
+    q: QueueStatus, f: Forecast | None, palette: Palette, now: float
+) -> dict[str, Cell]:
+    place = " · ".join(p for p in (q.account, q.region) if p) or fmt.UNKNOWN
+    if q.updated_at is None:
+        fresh: Cell = ((fmt.UNKNOWN, palette.muted),)
+    else:
+        source = "cw " if q.read_by == "cloudwatch" else ""
+        fresh = ((f"{source}{_coarse(now - q.updated_at)}", palette.muted if source else ""),)
+    return {
+        "place": ((place, palette.muted),),
+        "fresh": fresh,
+        "forecast": forecast_cell(f, palette),
+    }
