@@ -12,18 +12,17 @@ from edgewatch.metrics.models import QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.dashboard.queue_table import Cell, Column, Layout
 
-FLEET_WIDE = Layout(
+FLEET_WIDE = Layout(  # 116 cells with padding: fits 120 columns
     "fleet-wide",
     (
-        Column("queue", "Queue", 24),
-        Column("place", "Account · region", 22),
+        Column("queue", "Queue", 22),
+        Column("place", "Account · region", 26),
         Column("visible", "Visible", 7, "right"),
-        Column("in_flight", "In flight", 9, "right"),
         Column("age", "Oldest", 7, "right"),
-        Column("dlq", "DLQ", 16),
-        Column("forecast", "Forecast", 16),
-        Column("fresh", "Fresh", 7),
-        Column("state", "State", 8),
+        Column("dlq", "DLQ", 12),
+        Column("forecast", "Forecast", 13),
+        Column("fresh", "Fresh", 6),
+        Column("state", "State", 7),
     ),
 )
 FLEET_COMPACT = Layout(

@@ -122,13 +122,18 @@ class DashboardScreen(Screen[None]):
         self.query_one("#view-line").display = self._view_active
         self.query_one(QueueTable).focus()
         self._apply_layout(self.app.size.width)
-        _set_display(self.query_one(LatencyChart), self.app.size.height >= CHART_MIN_HEIGHT)
+        _set_display(self.query_one(LatencyChart), self._chart_fits(self.app.size.height))
         self.ready = True
         self.post_message(self.Ready())
 
     def on_resize(self, event: events.Resize) -> None:
         self._apply_layout(event.size.width)
-        _set_display(self.query_one(LatencyChart), event.size.height >= CHART_MIN_HEIGHT)
+        _set_display(self.query_one(LatencyChart), self._chart_fits(event.size.height))
+
+    def _chart_fits(self, height: int) -> bool:
+        """A fleet needs the rows more than the pipeline's latency chart (the Logs screen has
+        latency too)."""
+        return height >= CHART_MIN_HEIGHT and not self.fleet
 
     def on_screen_resume(self) -> None:
         self.query_one(LatencyChart).catch_up()  # it is not redrawn while another screen shows
