@@ -39,11 +39,13 @@ FLEET_COMPACT = Layout(
 
 
 def _coarse(seconds: float) -> str:
-    """Freshness in steps: 5s, 10s, 30s, then minutes (rows change rarely, not every second)."""
+    """Freshness in steps: 5s, 10s, 30s, 60s, then whole minutes (a row changes rarely)."""
     s = max(0.0, seconds)
-    if s < 60:
-        return f"{next(b for b in (5, 10, 30, 60) if s < b)}s"
-    return fmt.humanise_age(s // 60 * 60).replace("m00s", "m")
+    for bound in (5, 10, 30, 60):
+        if s < bound:
+            return f"{bound}s"
+    minutes = int(s // 60)
+    return f"{minutes}m" if minutes < 60 else f"{minutes // 60}h"
 
 
 def forecast_cell(f: Forecast | None, palette: Palette) -> Cell:

@@ -149,7 +149,11 @@ def row_cells(
             dlq_age = ((fmt.humanise_age(q.dlq.oldest_age_s), ""),)
 
     trend_width = layout.width_of("trend")
-    trend = ((fmt.sparkline(history.series(row_key(q), "visible"), trend_width), palette.accent),)
+    trend: Cell = ()
+    if trend_width:  # a sparkline costs a copy of the series: only where it is shown
+        trend = (
+            (fmt.sparkline(history.series(row_key(q), "visible"), trend_width), palette.accent),
+        )
 
     state_width = layout.width_of("state")
     if q.error:
@@ -240,6 +244,9 @@ class QueueTable(ScrollView, can_focus=True):
         self._justify: dict[str, Justify] = {}
         self._source: tuple[Sequence[QueueStatus], History, Palette] | None = None
         self._extra: Mapping[str, Mapping[str, Cell]] = {}
+        # Cells by row for the status objects last shown: a keystroke re-arranges, not re-reads.
+        self._memo: dict[str, tuple[QueueStatus, object, dict[str, Cell]]] = {}
+        self._memo_for: tuple[object, ...] = ()
         self._strips: dict[tuple[str, bool], Strip] = {}  # (row key, under cursor) -> its line
         self.cursor_row = 0
         self.renders = 0  # rows rendered so far (tests check that an unchanged row is not)
@@ -298,9 +305,21 @@ class QueueTable(ScrollView, can_focus=True):
         self._extra = extra or {}
         layout = self.layout_spec
         new: dict[str, dict[str, Cell]] = {}
+        memo = self._memo if self._memo_for == (history, palette, layout) else {}
+        fresh: dict[str, tuple[QueueStatus, object, dict[str, Cell]]] = {}
         for q in statuses:
             key = row_key(q)
-            new.setdefault(key, row_cells(q, history, palette, layout, self._extra.get(key)))
+            if key in new:
+                continue
+            extra_row = self._extra.get(key)
+            hit = memo.get(key)
+            if hit is not None and hit[0] is q and hit[1] is extra_row:
+                cells = hit[2]  # the same status object: a re-sort or a filter keystroke
+            else:
+                cells = row_cells(q, history, palette, layout, extra_row)
+            new[key] = cells
+            fresh[key] = (q, extra_row, cells)
+        self._memo, self._memo_for = fresh, (history, palette, layout)
         if not self._justify:
             self._justify = {c.key: c.justify for c in layout.columns}
         old_order = [k for k in self._cells if k in new]
@@ -496,10 +515,16 @@ class QueueTable(ScrollView, can_focus=True):
                     key = row_key(q)
                     cells = row_cells(q, history, palette, self.layout_spec, self._extra.get(key))
                     rows.setdefault(key, cells)
-        self._justify = {c.key: c.justify for c in self.layout_spec.columns}
+        justify = {c.key: c.justify for c in self.layout_spec.columns}
+        same_columns = justify == self._justify
+        self._justify = justify
+        old_cells, old_texts = self._cells, self._texts
         self._cells, self._texts = {}, {}
         for key, cells in rows.items():
-            self._set_row(key, cells)
+            if same_columns and old_cells.get(key) == cells:  # moved, not changed (a re-sort)
+                self._cells[key], self._texts[key] = old_cells[key], old_texts[key]
+            else:
+                self._set_row(key, cells)
         self._strips.clear()
         self._resized()
         self._place_cursor(highlighted)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -26,7 +26,14 @@ from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.dashboard.fleet_cells import FLEET_COMPACT, FLEET_WIDE, fleet_cells
 from edgewatch.tui.dashboard.latency_chart import ChartData, LatencyChart
 from edgewatch.tui.dashboard.queue_detail import DetailContext, QueueDetail
-from edgewatch.tui.dashboard.queue_table import COMPACT, COMPACT_BELOW, WIDE, QueueTable, row_key
+from edgewatch.tui.dashboard.queue_table import (
+    COMPACT,
+    COMPACT_BELOW,
+    WIDE,
+    Cell,
+    QueueTable,
+    row_key,
+)
 
 CHART_MIN_HEIGHT = 30  # below this many rows the queue table needs them all (80x24)
 EMBEDDED_BANNER = "EMBEDDED LOCAL STACK — simulated data (configure aws.* or queues to watch AWS)"
@@ -99,6 +106,7 @@ class DashboardScreen(Screen[None]):
         self.ready = False
         self._data: DashboardData | None = None
         self._shown: tuple[int, int] = (0, 0)  # (rows shown, rows in the snapshot)
+        self._extra_cache: dict[str, tuple[object, object, float, dict[str, Cell]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(EMBEDDED_BANNER, id="embedded-banner", markup=False)
@@ -179,11 +187,7 @@ class DashboardScreen(Screen[None]):
                 queues = [q for q in every if id(q) in kept]
         extra = None
         if self.fleet:
-            now = data.status.now
-            extra = {
-                row_key(q): fleet_cells(q, data.forecasts.get(row_key(q)), palette, now)
-                for q in queues
-            }
+            extra = self._fleet_extra(queues, data, palette)
         self.table.show(queues, data.history, palette, extra)
         self._shown = (len(queues), len(every))
         self._show_view_line()
@@ -227,6 +231,26 @@ class DashboardScreen(Screen[None]):
         )
         palette = Palette.from_app(self.app)
         self.query_one(QueueDetail).show(highlighted, data.history, palette, ctx)
+
+    def _fleet_extra(
+        self, queues: Sequence[QueueStatus], data: DashboardData, palette: Palette
+    ) -> dict[str, dict[str, Cell]]:
+        """The fleet columns, reused for the same status, forecast and time (keystrokes)."""
+        now, cache = data.status.now, self._extra_cache
+        fresh: dict[str, tuple[object, object, float, dict[str, Cell]]] = {}
+        out = {}
+        for q in queues:
+            key = row_key(q)
+            f = data.forecasts.get(key)
+            hit = cache.get(key)
+            if hit is not None and hit[0] is q and hit[1] is f and hit[2] == now:
+                cells = hit[3]
+            else:
+                cells = fleet_cells(q, f, palette, now)
+            out[key] = cells
+            fresh[key] = (q, f, now, cells)
+        self._extra_cache = fresh
+        return out
 
     # -- view: sort, filter, group -------------------------------------------------------------
 
