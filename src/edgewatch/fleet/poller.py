@@ -107,6 +107,7 @@ class FleetPoller:
         self._cloud: dict[str, _Cloud] = {}
         self._counts: dict[str, CountsPeriod] = {}
         self._tags: dict[str, dict[str, str]] = {}
+        self._rows: dict[str, tuple[tuple[object, ...], QueueStatus]] = {}
         self._errors: dict[str, str] = {}
         self._source_errors: dict[int, str] = {}
         self._discovered_at: dict[int, float] = {}
@@ -313,7 +314,8 @@ class FleetPoller:
         self._queues.update(found)
 
     def _forget(self, url: str) -> None:
-        for store in (self._queues, self._attrs, self._cloud, self._counts, self._tags):
+        stores = (self._queues, self._attrs, self._cloud, self._counts, self._tags, self._rows)
+        for store in stores:
             store.pop(url, None)  # type: ignore[attr-defined]
         self._errors.pop(url, None)
 
@@ -482,8 +484,28 @@ class FleetPoller:
     # -- snapshot ------------------------------------------------------------------------------
 
     def _status(self, q: FleetQueue) -> QueueStatus:
+        """The row for ``q``; the same object as last poll when nothing it shows changed, so
+        that the console redraws (and recomputes) only the rows that did."""
         attrs = self._attrs.get(q.url)
         cloud = self._cloud.get(q.url)
+        inputs = (
+            attrs,
+            cloud,
+            self._counts.get(q.url),
+            self._tags.get(q.url),
+            self._errors.get(q.url),
+            ("attrs", q.url) in self._inflight,
+        )
+        last = self._rows.get(q.url)
+        if last is not None and last[0] == inputs:
+            return last[1]
+        status = self._build_status(q, attrs, cloud)
+        self._rows[q.url] = (inputs, status)
+        return status
+
+    def _build_status(
+        self, q: FleetQueue, attrs: _Attrs | None, cloud: _Cloud | None
+    ) -> QueueStatus:
         use_attrs = attrs is not None and (
             cloud is None or cloud.at is None or attrs.at >= cloud.at
         )

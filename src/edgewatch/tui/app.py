@@ -332,9 +332,14 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
     def _render(self) -> None:
         if not self._dashboard.ready or not self.is_running:  # closing: its widgets are going
             return
+        endpoint, region = self.runtime.endpoint_label, self._region
+        if isinstance(self.poller, FleetPoller):  # many places: say how many, not one of them
+            sources = self.settings.fleet.sources
+            endpoint = f"fleet · {len(sources)} source(s)"
+            region = ", ".join(dict.fromkeys(s.region or self._region for s in sources))
         status = StatusView(
-            endpoint=self.runtime.endpoint_label,
-            region=self._region,
+            endpoint=endpoint,
+            region=region,
             connection=self.connection,
             now=self.clock(),
             snapshot=self.snapshot,

@@ -78,8 +78,9 @@ def forecast_text(f: Forecast | None, palette: Palette) -> Text:
             text.append(f" · {label}", style=f"bold {palette.crit}")
     if f.dlq_growing:
         text.append(f" · DLQ +{_rate(f.dlq_inflow_per_s)}", style=f"bold {palette.crit}")
-    if f.dlq_expiry_s is not None:
-        text.append(f" · DLQ expiry {fmt.humanise_age(f.dlq_expiry_s)}")
+    if f.dlq_expiry_s is not None:  # worst case: a lower bound on the time left
+        bound = "≥" if f.dlq_expiry_basis == "worst_case" else ""
+        text.append(f" · DLQ expiry {bound}{fmt.humanise_age(f.dlq_expiry_s)}")
     source = f.rate_source or "no rate yet"
     text.append(
         f"   (in {_rate(f.in_per_s)} out {_rate(f.out_per_s)} net {_rate(f.net_per_s)} {source};"

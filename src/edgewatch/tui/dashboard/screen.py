@@ -235,20 +235,22 @@ class DashboardScreen(Screen[None]):
     def _fleet_extra(
         self, queues: Sequence[QueueStatus], data: DashboardData, palette: Palette
     ) -> dict[str, dict[str, Cell]]:
-        """The fleet columns, reused for the same status, forecast and time (keystrokes)."""
+        """The fleet columns, reused for the same status and forecast within a freshness step
+        (5 s): a keystroke or the status tick recompute nothing."""
         now, cache = data.status.now, self._extra_cache
+        step = now // 5
         fresh: dict[str, tuple[object, object, float, dict[str, Cell]]] = {}
         out = {}
         for q in queues:
             key = row_key(q)
             f = data.forecasts.get(key)
             hit = cache.get(key)
-            if hit is not None and hit[0] is q and hit[1] is f and hit[2] == now:
+            if hit is not None and hit[0] is q and hit[1] == f and hit[2] == step:
                 cells = hit[3]
             else:
                 cells = fleet_cells(q, f, palette, now)
             out[key] = cells
-            fresh[key] = (q, f, now, cells)
+            fresh[key] = (q, f, step, cells)
         self._extra_cache = fresh
         return out
 
