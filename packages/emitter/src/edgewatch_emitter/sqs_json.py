@@ -56,6 +56,7 @@ class Answer:
     elapsed_s: float | None = None
     credentials_expired: bool = False
     server_date: float | None = None  # the answer's Date header (epoch seconds), on errors
+    signed_offset_s: float = 0.0  # the clock offset the request was signed with
 
 
 class Redactor:
@@ -120,6 +121,8 @@ class SqsJsonClient:
         """Adopt the server's clock if the answer blames ours; True if a resend may now work."""
         if answer.code not in SKEW_CODES or answer.server_date is None:
             return False
+        if answer.signed_offset_s != self.clock_offset_s:
+            return True  # a concurrent request has corrected the clock since this one was signed
         offset = answer.server_date - time.time()
         if abs(offset - self.clock_offset_s) < _SKEW_TOLERANCE_S:
             return False  # not a clock problem we can fix (or already fixed)
@@ -141,6 +144,7 @@ class SqsJsonClient:
                 "retry", code="CredentialsUnavailable", message=f"refresh: {type(exc).__name__}"
             )
         self.redact.remember(creds.secret_key, creds.token)
+        offset = self.clock_offset_s
         headers = sign_request(
             "POST",
             self._url,
@@ -153,7 +157,7 @@ class SqsJsonClient:
             credentials=creds,
             region=self.region,
             service="sqs",
-            timestamp=amz_date(offset_s=self.clock_offset_s) if self.clock_offset_s else None,
+            timestamp=amz_date(offset_s=offset) if offset else None,
         )
         headers.append(("User-Agent", USER_AGENT))
         if log.isEnabledFor(logging.DEBUG):  # for diagnosing signatures; credentials redacted
@@ -169,6 +173,7 @@ class SqsJsonClient:
             return Answer("retry", code=kind, message=f"{kind}: {detail}".rstrip(": "))
         answer = self._classify(status, query_error, content)
         answer.elapsed_s = time.perf_counter() - started
+        answer.signed_offset_s = offset
         if answer.verdict != "ok" and date:
             answer.server_date = _parse_date(date)
         return answer
