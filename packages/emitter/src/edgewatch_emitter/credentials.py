@@ -63,6 +63,10 @@ class CredentialSource:
         refresh_needed = getattr(provider, "refresh_needed", None)
         return bool(refresh_needed and refresh_needed())
 
+    def current(self) -> ReadOnlyCredentials | None:
+        """The frozen credentials if nothing needs refreshing (no await); else None."""
+        return None if self._needs_refresh() else self._frozen
+
     async def get(self) -> ReadOnlyCredentials:
         """Frozen credentials, cheap when nothing needs refreshing."""
         if not self._needs_refresh():

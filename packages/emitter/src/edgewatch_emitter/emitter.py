@@ -579,7 +579,8 @@ class Emitter:
             if len(self._buffer) < MAX_BATCH_ENTRIES and linger and not lingered:
                 await self._sleep_until(_NEVER, linger)  # let a batch fill; flush() cuts it short
             lingered = False
-            await self._breaker.wait_ready()
+            if self._breaker.is_open:  # (a closed breaker needs no await: the common case)
+                await self._breaker.wait_ready()
             await slots.acquire()
             start, batch = self._take_batch()
             if self._flush_waiters:
@@ -689,7 +690,7 @@ class Emitter:
         assert client is not None and self._slots is not None
         try:
             while flight.pending:
-                probe = await self._breaker.acquire()
+                probe = await self._breaker.acquire() if self._breaker.is_open else False
                 try:
                     answer = await client.send_message_batch([p.entry for p in flight.pending])
                 except BaseException:
