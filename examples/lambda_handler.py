@@ -39,7 +39,7 @@ def demo() -> None:
         emitter = ThreadedEmitter(queue_url, endpoint_url=endpoint_url)
         demo_handler = flush_before_return(emitter, on_report=report)(handler.__wrapped__)
         event = {"Records": [{"orderId": f"o-{n}"} for n in range(3)]}
-        print(demo_handler(event, FakeContext(remaining_ms=3_000)))
+        print("returned:", demo_handler(event, FakeContext(remaining_ms=3_000)))
         print("flush:", demo_handler.last_report)
         print_events(sqs, queue_url)
         emitter.close()
