@@ -24,6 +24,8 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from edgewatch.identifiers import queue_name_from_url
+
 ENV_PREFIX = "EDGEWATCH_"
 CONFIG_ENV = "EDGEWATCH_CONFIG"
 
@@ -189,7 +191,7 @@ class Settings(BaseSettings):
         """Per-queue thresholds where configured (by name or URL), else the global ones."""
         for q in self.queues:
             if q.thresholds is not None and (
-                q.name == queue_name or q.name.rstrip("/").rsplit("/", 1)[-1] == queue_name
+                q.name == queue_name or queue_name_from_url(q.name) == queue_name
             ):
                 return q.thresholds
         return self.thresholds

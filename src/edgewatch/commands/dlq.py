@@ -8,7 +8,6 @@ Reading a message is receiving it, so listing raises each message's ``Approximat
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
@@ -17,7 +16,14 @@ from rich.table import Table
 from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    error,
+    run_with_runtime,
+)
 from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError
 from edgewatch.runtime import Runtime
 
@@ -41,11 +47,7 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.max < 1:
         error("--max must be at least 1")
         return EXIT_USAGE
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_list(runtime, args))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _list(runtime, args))
 
 
 async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -78,8 +80,6 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
     except Exception as exc:
         error(describe_error(exc))
         return EXIT_FAILURE
-    finally:
-        await runtime.aclose()
     return EXIT_OK
 
 

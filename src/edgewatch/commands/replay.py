@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error, run_with_runtime
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.dlq.replay import (
     FilterError,
@@ -100,11 +100,9 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         visibility_timeout_s=args.visibility_timeout,
         concurrency=args.concurrency,
     )
-    runtime = Runtime.start(settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_replay(runtime, args, selection, options))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(
+        ctx, lambda runtime: _replay(runtime, args, selection, options), settings=settings
+    )
 
 
 async def _replay(
@@ -112,29 +110,26 @@ async def _replay(
 ) -> int:
     err = Console(stderr=True, highlight=False)
     try:
-        try:
-            plan = await plan_replay(
-                runtime.clients,
-                args.dlq,
-                to=args.to,
-                selection=selection,
-                options=options,
-                dry_run=args.dry_run,
-                mode="native" if args.native else "client",
-            )
-        except ReplayError as exc:
-            error(str(exc))
-            return EXIT_FAILURE
-        except Exception as exc:
-            error(describe_error(exc))
-            return EXIT_FAILURE
-        for line in plan.summary():
-            err.print(Text(line))
-        if not args.dry_run and not args.yes and not await _confirm(plan):
-            return EXIT_USAGE
-        result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
-    finally:
-        await runtime.aclose()
+        plan = await plan_replay(
+            runtime.clients,
+            args.dlq,
+            to=args.to,
+            selection=selection,
+            options=options,
+            dry_run=args.dry_run,
+            mode="native" if args.native else "client",
+        )
+    except ReplayError as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    except Exception as exc:
+        error(describe_error(exc))
+        return EXIT_FAILURE
+    for line in plan.summary():
+        err.print(Text(line))
+    if not args.dry_run and not args.yes and not await _confirm(plan):
+        return EXIT_USAGE
+    result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
     return finish(
         as_json=args.json,
         payload=result.to_json,

@@ -13,7 +13,7 @@ import json
 import signal
 import sys
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error, run_with_runtime
 from edgewatch.commands.status_table import render_status_table
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -32,11 +32,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_status(runtime, as_json=args.json, watch=args.watch))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(
+        ctx, lambda runtime: _status(runtime, as_json=args.json, watch=args.watch)
+    )
 
 
 def _show(snapshot: MetricsSnapshot, runtime: Runtime, *, as_json: bool, watch: bool) -> None:
@@ -71,4 +69,3 @@ async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
         return EXIT_OK
     finally:
         await poller.aclose()
-        await runtime.aclose()

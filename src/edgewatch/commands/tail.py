@@ -20,7 +20,14 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TextIO
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    error,
+    run_with_runtime,
+)
 from edgewatch.display.formatting import escape_control
 from edgewatch.logs.models import LogLine, SourceNotice
 from edgewatch.logs.search import LogQuery, parse_since
@@ -76,19 +83,19 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     except (ValueError, NoLogSourceError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    runtime: Runtime | None = None
-    if targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
-        runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
+
+    def body(runtime: Runtime | None) -> Coroutine[Any, Any, int]:
         stack = runtime.stack if runtime is not None else None
-        targets = targets.resolved(stack.resources.log_group if stack is not None else None)
-        return asyncio.run(_tail(runtime, targets, ctx, query, start_ms, args))
+        resolved = targets.resolved(stack.resources.log_group if stack is not None else None)
+        return _tail(runtime, resolved, ctx, query, start_ms, args)
+
+    try:
+        if not targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
+            return asyncio.run(body(None))
+        return run_with_runtime(ctx, body)
     except NoLogSourceError as exc:
         error(str(exc))
         return EXIT_FAILURE
-    finally:
-        if runtime is not None:
-            runtime.stop_stack()
 
 
 async def _tail(
@@ -118,8 +125,6 @@ async def _tail(
         return EXIT_OK
     finally:
         await tail.aclose()
-        if runtime is not None:
-            await runtime.aclose()
     return EXIT_FAILURE if tail.errors else EXIT_OK
 
 

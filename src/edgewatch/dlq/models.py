@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from edgewatch.identifiers import queue_name_from_url
+
 REPLAY_ATTRIBUTE = "edgewatch.replay"
 MAX_MESSAGE_ATTRIBUTES = 10
 REQUEST_ID_KEYS = ("request_id", "requestId", "request-id", "RequestId")
@@ -349,7 +351,7 @@ class QueueInfo:
                 dlq_arn = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
             except (ValueError, AttributeError):
                 dlq_arn = None
-        name = url.rstrip("/").rsplit("/", 1)[-1]
+        name = queue_name_from_url(url)
         return cls(
             url=url,
             arn=attrs.get("QueueArn", ""),

@@ -25,6 +25,7 @@ from typing import Any
 from edgewatch.aws import AwsClients, describe_error, is_connection_error
 from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
 from edgewatch.config import Settings
+from edgewatch.identifiers import queue_name_from_arn, queue_name_from_url
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot, QueueStatus
 
 ATTRIBUTES = [
@@ -41,14 +42,6 @@ REDISCOVER_S = 60.0
 MAX_BACKOFF_S = 15.0  # an outage's end is noticed within this
 
 SnapshotCallback = Callable[[MetricsSnapshot], Awaitable[None] | None]
-
-
-def queue_name_from_url(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def queue_name_from_arn(arn: str) -> str:
-    return arn.rsplit(":", 1)[-1]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Two fixes to moto's SQS that keep the embedded stack's cost per message flat.
+"""Fixes to moto's SQS: two keep the embedded stack's cost per message flat, one closes a race.
 
 moto 5.2 answers SQS calls with work that grows with the queue's depth for *every message*:
 
@@ -10,10 +10,17 @@ moto 5.2 answers SQS calls with work that grows with the queue's depth for *ever
   through ``datetime`` arithmetic (about 1.5 µs), not ``time.time()``.
 
 On the embedded stack moto shares the console's process, so a DLQ a few hundred deep made every
-browse and replay spend most of its CPU there (DESIGN.md §8). The fixes read the one attribute the
-retention check needs, and read the clock with ``time.time()`` (the same instant, as a float of
-seconds since the epoch); moto's answers are unchanged. They are applied once, when the embedded
-server starts, and only where moto still has what they replace; otherwise moto is left as is.
+browse and replay spend most of its CPU there. The fixes read the one attribute the retention
+check needs, and read the clock with ``time.time()`` (the same instant, as a float of seconds
+since the epoch); moto's answers are unchanged. They are applied once, when the embedded server
+starts, and only where moto still has what they replace; otherwise moto is left as is.
+
+The race: moto's ``Queue.delete_message`` rebuilds the queue's message list from a copy, without
+the lock its sends take, so two deletes in parallel (or a delete and a send) can undo one
+another: a deleted message comes back (a duplicate for a replay) or a sent one is lost. AWS has no
+such race and a replay deletes in parallel, so the fix belongs here, not in the engine:
+:func:`serialise_deletes` makes each delete take the queue's own lock. It is applied whenever
+edgewatch serves moto, even when the speed fixes are off (benchmarks of moto as released).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 _applied = False
+_deletes_serialised = False
 
 
 def retention_check(backend: Any, queue_name: str, message: Any) -> bool:
@@ -63,4 +71,34 @@ def apply_moto_fixes() -> bool:
     models.unix_time = fast_clock(models.unix_time, 1.0)  # type: ignore[assignment]
     models.unix_time_millis = fast_clock(models.unix_time_millis, 1000.0)  # type: ignore[assignment]
     _applied = True
+    return True
+
+
+def locked_delete(original: Callable[..., None]) -> Callable[..., None]:
+    """``Queue.delete_message`` under the queue's message lock (the one its sends hold)."""
+
+    def delete_message(queue: Any, receipt_handle: str) -> None:
+        lock = getattr(queue, "_messages_lock", None)  # a Condition over an RLock: re-entrant
+        if lock is None:  # a moto without it: as released
+            original(queue, receipt_handle)
+            return
+        with lock:
+            original(queue, receipt_handle)
+
+    delete_message.__wrapped__ = original  # type: ignore[attr-defined]  # functools' convention
+    return delete_message
+
+
+def serialise_deletes() -> bool:
+    """Install the race fix (idempotent). Returns whether moto's deletes now take the lock."""
+    global _deletes_serialised
+    if _deletes_serialised:
+        return True
+    from moto.sqs import models
+
+    original = getattr(models.Queue, "delete_message", None)
+    if not callable(original):
+        return False
+    models.Queue.delete_message = locked_delete(original)  # type: ignore[method-assign]  # moto's class, patched on purpose
+    _deletes_serialised = True
     return True

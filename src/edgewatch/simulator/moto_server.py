@@ -11,7 +11,7 @@ import socket
 import threading
 import urllib.request
 
-from edgewatch.simulator.moto_fixes import apply_moto_fixes
+from edgewatch.simulator.moto_fixes import apply_moto_fixes, serialise_deletes
 
 FAKE_CREDENTIALS = ("testing", "testing")  # moto accepts any key; never real secrets
 NOISY_LOGGERS = ("werkzeug", "moto", "botocore", "aiobotocore", "flask_cors", "urllib3")
@@ -61,6 +61,7 @@ class MotoServer:
         if self._server is not None:
             return self.endpoint_url
         silence_loggers()
+        serialise_deletes()  # correctness, always: parallel deletes must not undo one another
         if self._moto_fixes:
             apply_moto_fixes()
         from moto.moto_server.threaded_moto_server import MotoRequestHandler

@@ -90,7 +90,6 @@ class ReplayEngine:
         self._sent: set[str] = set()  # acknowledged by the target: never sent again this run
         self._deleting: set[str] = set()  # a delete for these is under way
         self._copies_deleted = 0
-        self._delete_lock: asyncio.Lock | None = None
         self._blocked_groups: set[str] = set()
         self._taken = 0
         ids = plan.selection.message_ids
@@ -245,10 +244,6 @@ class ReplayEngine:
         self._keeper = keeper
         entries, _ = batch_limits(self.plan.target, opts.rate)
         self._limiter = RateLimiter(opts.rate, entries, self.clock)
-        # moto rebuilds a queue's message list on every delete, without a lock: two concurrent
-        # deletes can undo one another (the message returns: a duplicate). Loopback endpoints
-        # get their deletes one at a time; AWS gets them in parallel.
-        self._delete_lock = asyncio.Lock() if self.clients.target.is_local else None
         keeper.start()
         try:
             await self._emit(self.progress())
@@ -526,17 +521,16 @@ class ReplayEngine:
             pending = {f"d{i}": item for i, item in enumerate(part)}
             for attempt in range(1, self.options.max_attempts + 1):
                 try:
-                    async with self._delete_lock or contextlib.nullcontext():
-                        # The newest handle (a pipeline may have re-received the message), and
-                        # whether the lease holds as the request leaves: later is too late.
-                        entries = [
-                            {"Id": k, "ReceiptHandle": keeper.handle(item[0].message_id)}
-                            for k, item in pending.items()
-                        ]
-                        safe = {m.message_id: keeper.is_safe(m.message_id) for m, _, _ in part}
-                        resp = await sqs.delete_message_batch(
-                            QueueUrl=self.plan.dlq.url, Entries=entries
-                        )
+                    # The newest handle (a pipeline may have re-received the message), and
+                    # whether the lease holds as the request leaves: later is too late.
+                    entries = [
+                        {"Id": k, "ReceiptHandle": keeper.handle(item[0].message_id)}
+                        for k, item in pending.items()
+                    ]
+                    safe = {m.message_id: keeper.is_safe(m.message_id) for m, _, _ in part}
+                    resp = await sqs.delete_message_batch(
+                        QueueUrl=self.plan.dlq.url, Entries=entries
+                    )
                 except Exception as exc:
                     if _retryable(exc) and attempt < self.options.max_attempts:
                         await self._backoff(attempt)
