@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Switch, TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
@@ -33,8 +33,10 @@ from edgewatch.send import (
     resolve_queue,
     send_events,
 )
+from edgewatch.tui.common.messages import ShowRequest
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.common.workers import worker_failure
 from edgewatch.tui.send.form import QueueChoice, SendForm, SendRequest
 from edgewatch.tui.send.results import (
     ResultsTable,
@@ -319,9 +321,9 @@ class SendScreen(Screen[None]):
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == SEND_GROUP and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.show_error(f"{type(error).__name__}: {error}" if error else "unknown error")
+        failure = worker_failure(event, (SEND_GROUP,))
+        if failure is not None:
+            self.show_error(failure)
 
     @on(DataTable.RowHighlighted, "#send-results")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -338,13 +340,4 @@ class SendScreen(Screen[None]):
         if not request_id:
             self.app.notify("This event has no request ID to follow.", markup=False)
             return
-        show_request = getattr(self.app, "show_request", None)
-        if show_request is None:
-            self.app.notify(
-                f"No Logs screen in this build; follow it with: edgewatch tail --request-id "
-                f"{request_id}",
-                title="Request ID",
-                markup=False,
-            )
-            return
-        show_request(request_id)
+        self.post_message(ShowRequest(request_id))
