@@ -91,11 +91,13 @@ async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> No
         # 3. d on the source queue's row opens its DLQ; the event is listed.
         await wait_for(
             pilot,
-            lambda: app.snapshot is not None and res.queue.url in app._dashboard.table.keys,
+            lambda: (
+                app.snapshot is not None and res.queue.url in app.get_default_screen().table.keys
+            ),
             what="the source queue on the dashboard",
         )
-        row = app._dashboard.table.keys.index(res.queue.url)
-        app._dashboard.table.move_cursor(row=row)
+        row = app.get_default_screen().table.keys.index(res.queue.url)
+        app.get_default_screen().table.move_cursor(row=row)
         await pilot.pause()
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, DlqScreen), what="the DLQ screen")
