@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import HTTPClientError
+from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients, describe_error, error_code, is_connection_error, is_throttle
 from edgewatch.logs.models import (
@@ -247,6 +248,5 @@ class CloudWatchSource:
         """Doubling from the poll interval, capped, with "equal jitter" (never near zero)."""
         self._failures += 1
         first = self.poll_interval if self.follow else ONE_SHOT_BACKOFF_BASE_S
-        base = max(first, 0.05) * 2 ** min(self._failures, 16)
-        cap = min(self.max_backoff_s, base)
-        return cap * (0.5 + 0.5 * self.rng())
+        policy = BackoffPolicy(max(first, 0.05), self.max_backoff_s, "equal")
+        return policy.delay(self._failures + 1, self.rng)

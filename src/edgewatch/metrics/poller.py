@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from edgewatch_emitter import BackoffPolicy
+
 from edgewatch.aws import AwsClients, describe_error, is_connection_error
 from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
 from edgewatch.config import Settings
@@ -126,7 +128,8 @@ class QueuePoller:
         base = self.settings.poll_interval
         if self._failures == 0:
             return base
-        return min(MAX_BACKOFF_S, base * (2 ** min(self._failures, 10)))
+        # No jitter: the wait is also the poll's pace, and one console is no thundering herd.
+        return BackoffPolicy(base, MAX_BACKOFF_S, "none").delay(self._failures + 1)
 
     async def run(self, on_snapshot: SnapshotCallback) -> None:
         """Poll until cancelled; each poll starts only after the previous one and its callback."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from edgewatch.aws import AwsClients, error_code
 from edgewatch.simulator.resources import create_log_stream, log_stream_name
-from edgewatch.simulator.state import Backoff, PipelineConfig, PipelineState
+from edgewatch.simulator.state import PipelineConfig, PipelineState, backoff
 
 
 class LogShipper:
@@ -36,7 +36,7 @@ class LogShipper:
         self._streams: deque[str] = deque([stream])
         self._rotated_at = time.monotonic()
         self._rotations = 0
-        self._backoff = Backoff(base=1.0, cap=10.0)
+        self._backoff = backoff(base=1.0, cap=10.0)
 
     @property
     def stream(self) -> str:

@@ -3,7 +3,7 @@
 Three kinds of task share one event loop (the embedded stack runs it on its own thread):
 
 * **traffic** — seeded analytics events into the standard and FIFO queues through an
-  :class:`EventSink`: the SigV4 :class:`~edgewatch.emitter.Emitter`, as at the edge, with bursts;
+  :class:`EventSink`: the SigV4 :class:`~edgewatch_emitter.Emitter`, as at the edge, with bursts;
 * **consumers** — one per source queue: long poll, process, delete; poison is handed back
   (short visibility) until SQS's redrive moves it to the DLQ after ``maxReceiveCount`` receives;
   one JSON log line per attempt goes to CloudWatch Logs in batches;
@@ -32,7 +32,7 @@ from edgewatch.aws import AwsClients
 from edgewatch.simulator.logship import LogShipper
 from edgewatch.simulator.publisher import MetricsPublisher
 from edgewatch.simulator.resources import QueueRef, StackResources
-from edgewatch.simulator.state import Backoff, PipelineConfig, PipelineState, PipelineStats
+from edgewatch.simulator.state import PipelineConfig, PipelineState, PipelineStats, backoff
 from edgewatch.simulator.traffic import EmitterSink, EventSink, TrafficGenerator
 
 __all__ = [
@@ -86,7 +86,7 @@ class Consumer:
         self.queue = queue
         self._clients, self._shipper = clients, shipper
         self._config, self._state = config, state
-        self._backoff = Backoff()
+        self._backoff = backoff()
 
     async def run(self) -> None:
         attributes = ["SentTimestamp", "ApproximateReceiveCount", "MessageGroupId"]

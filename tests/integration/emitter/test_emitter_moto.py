@@ -8,7 +8,8 @@ import json
 import time
 from typing import Any
 
-from edgewatch.emitter import Emitter
+from edgewatch_emitter import Emitter
+
 from edgewatch.simulator.moto_server import MotoServer
 from tests.support.sqs import receive_all
 

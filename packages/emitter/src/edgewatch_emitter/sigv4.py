@@ -1,4 +1,4 @@
-"""SigV4 signing for requests that botocore does not send itself (the emitter's httpx requests).
+"""SigV4 signing for requests that botocore does not send itself (the emitter's own requests).
 
 The cryptography and canonicalisation are botocore's own ``SigV4Auth``; this module only feeds it
 a request and a fixed timestamp, and hands back the header list to put on the wire. The caller
@@ -48,12 +48,13 @@ class _SigV4AtTime(SigV4Auth):
 _last_date: tuple[int, str] = (-1, "")
 
 
-def amz_date(now: _dt.datetime | None = None) -> str:
-    """The ``X-Amz-Date`` form of ``now`` (UTC); the current second's string is cached."""
+def amz_date(now: _dt.datetime | None = None, offset_s: float = 0.0) -> str:
+    """The ``X-Amz-Date`` form of ``now`` (UTC), default the clock plus ``offset_s`` (a learnt
+    clock skew); the current second's string is cached."""
     global _last_date
     if now is not None:
         return now.astimezone(_dt.UTC).strftime(SIGV4_TIMESTAMP)
-    second = int(time.time())
+    second = int(time.time() + offset_s)
     if _last_date[0] != second:
         stamp = _dt.datetime.fromtimestamp(second, _dt.UTC).strftime(SIGV4_TIMESTAMP)
         _last_date = (second, stamp)

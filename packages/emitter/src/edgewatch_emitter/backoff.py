@@ -1,9 +1,12 @@
-"""Retry pacing: exponential backoff with full jitter, and a circuit breaker.
+"""Retry pacing for every retry loop in edgewatch: one backoff policy, and a circuit breaker.
 
-Full jitter (a uniform draw in [0, min(cap, base * 2**n)]) spreads the retries of many emitters so
-that a recovering endpoint is not hit by synchronised waves. The breaker stops all sending after a
-run of failed requests, so that an outage costs one probe per cool-down instead of a retry storm,
-while ``emit()`` keeps buffering.
+``BackoffPolicy`` is exponential backoff, ``base * 2**(attempt-1)`` capped at ``cap``, with a
+jitter mode: ``full`` (a uniform draw in [0, ceiling], AWS's recommendation for many concurrent
+clients: a recovering endpoint is not hit by synchronised waves), ``equal`` (in [ceiling/2,
+ceiling]: never near zero, for pollers whose wait is also their pace) or ``none``. ``Backoff`` is
+a loop's state (attempts since the last success). The breaker stops all sending after a run of
+failed requests, so that an outage costs one probe per cool-down instead of a retry storm, while
+``emit()`` keeps buffering.
 """
 
 from __future__ import annotations
@@ -12,12 +15,59 @@ import asyncio
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+Jitter = Literal["full", "equal", "none"]
 
 
-def backoff_delay(attempt: int, base_s: float, cap_s: float, rng: random.Random) -> float:
-    """Seconds to wait before retry number ``attempt`` (1-based)."""
-    ceiling = min(cap_s, base_s * (2.0 ** min(attempt - 1, 62)))
-    return rng.uniform(0.0, ceiling)
+@dataclass(frozen=True, slots=True)
+class BackoffPolicy:
+    """How long to wait before retry number ``attempt`` (1-based)."""
+
+    base_s: float = 0.05
+    cap_s: float = 5.0
+    jitter: Jitter = "full"
+
+    def __post_init__(self) -> None:
+        if self.base_s < 0 or self.cap_s < 0:
+            raise ValueError("backoff base and cap must be ≥ 0")
+        if self.jitter not in ("full", "equal", "none"):
+            raise ValueError("jitter must be 'full', 'equal' or 'none'")
+
+    def ceiling(self, attempt: int) -> float:
+        """The un-jittered wait: doubling from ``base_s``, capped at ``cap_s``."""
+        return min(self.cap_s, self.base_s * (2.0 ** min(max(attempt, 1) - 1, 62)))
+
+    def delay(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
+        """The wait before retry ``attempt``; ``rng`` returns a float in [0, 1)."""
+        ceiling = self.ceiling(attempt)
+        if self.jitter == "full":
+            return ceiling * rng()
+        if self.jitter == "equal":
+            return ceiling * (0.5 + 0.5 * rng())
+        return ceiling
+
+
+class Backoff:
+    """A retry loop's state under a policy: ``next_delay()`` per failure, ``reset()`` on success."""
+
+    __slots__ = ("attempt", "policy", "rng")
+
+    def __init__(self, policy: BackoffPolicy, rng: Callable[[], float] = random.random) -> None:
+        self.policy = policy
+        self.rng = rng
+        self.attempt = 0  # failures since the last success
+
+    def next_delay(self) -> float:
+        self.attempt += 1
+        return self.policy.delay(self.attempt, self.rng)
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self.next_delay())
+
+    def reset(self) -> None:
+        self.attempt = 0
 
 
 class CircuitBreaker:

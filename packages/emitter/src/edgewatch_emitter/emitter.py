@@ -20,28 +20,23 @@ import re
 import secrets
 import threading
 import time
-import urllib.request
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from edgewatch.emitter.backoff import CircuitBreaker, backoff_delay
-from edgewatch.emitter.credentials import (
-    CredentialsInput,
-    CredentialSource,
-    resolve_region_blocking,
-)
-from edgewatch.emitter.results import (
+from edgewatch_emitter.backoff import CircuitBreaker
+from edgewatch_emitter.batch import classify_batch
+from edgewatch_emitter.credentials import CredentialSource, resolve_region_blocking, run_blocking
+from edgewatch_emitter.options import EmitterOptions, Overflow
+from edgewatch_emitter.results import (
     DeliveryFailure,
     DeliveryReceipt,
     EmitterStats,
     FlushResult,
     LatencyWindow,
 )
-from edgewatch.emitter.rules import (
+from edgewatch_emitter.rules import (
     MAX_BATCH_ENTRIES,
     SQS_MAX_BYTES,
     AttributeValue,
@@ -53,10 +48,11 @@ from edgewatch.emitter.rules import (
     encode_attributes,
     utf8_size,
 )
-from edgewatch.emitter.sqs_json import Answer, SqsJsonClient
-from edgewatch.emitter.wire import AsyncioTransport
+from edgewatch_emitter.serialize import default_serializer
+from edgewatch_emitter.sqs_json import Answer, SqsJsonClient
+from edgewatch_emitter.wire import AsyncioTransport
 
-log = logging.getLogger("edgewatch.emitter")
+log = logging.getLogger("edgewatch_emitter")
 
 _NEVER = 1 << 62
 _LOG_EVERY_S = 10.0
@@ -66,15 +62,7 @@ _REGION_IN_HOST = (
 )
 DEFAULT_REGION = "us-east-1"
 
-Overflow = Literal["drop_oldest", "drop_newest"]
-
-
-_JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
-
-
-def default_serializer(event: Any) -> str:
-    """Compact ASCII JSON; values JSON cannot hold (datetimes, UUIDs, Decimals) become strings."""
-    return _JSON(event)
+__all__ = ["Emitter", "EmitterOptions", "Overflow", "default_serializer"]
 
 
 class _Envelope:
@@ -125,92 +113,50 @@ class Emitter:
 
     Use as ``async with Emitter(url) as emitter: emitter.emit({...})``, or call ``start()`` in a
     running loop and ``await aclose()`` at shutdown. ``emit()`` may be called from other threads;
-    everything else belongs to the loop that started the emitter.
-
-    Options: ``region`` (default: from the queue URL, else the AWS chain), ``endpoint_url``
-    (default: the queue URL's origin), ``credentials`` (key/secret[/token] tuple or a botocore
-    ``Credentials``; default: the standard chain). ``max_buffer`` bounds memory; ``overflow``
-    picks which event a full buffer drops. ``linger_ms`` is how long a partial batch may wait for
-    company. ``max_in_flight`` concurrent requests (1 on FIFO queues). Retries: ``max_retries``
-    per entry, backoff ``backoff_base_s * 2**n`` capped at ``backoff_cap_s``, full jitter;
-    ``request_timeout_s`` per request. The breaker opens after ``breaker_threshold`` consecutive
-    failed requests for ``breaker_cooldown_s``. ``max_message_bytes`` (default: the queue's
-    ``MaximumMessageSize``, asked in the background). ``on_error`` receives every
-    ``DeliveryFailure``; ``on_sent`` (optional, off the hot path) a ``DeliveryReceipt`` per
-    acknowledged event, with its SQS message id, for tools that must follow each event.
-    ``group_id_fn`` / ``dedup_id_fn`` derive FIFO ids from the event; without a dedup id the
-    emitter generates one per event (stable across retries) unless ``content_based_dedup``.
-    ``http_client``: an ``httpx.AsyncClient`` (or transport) to send through instead of the
-    built-in pool, e.g. for a proxy.
+    everything else belongs to the loop that started the emitter (``ThreadedEmitter`` runs one
+    in a thread of its own for code without a loop). Settings are an ``EmitterOptions``;
+    keyword arguments change single options of it (``Emitter(url, max_buffer=50_000)``).
     """
 
     def __init__(
-        self,
-        queue_url: str,
-        *,
-        region: str | None = None,
-        endpoint_url: str | None = None,
-        credentials: CredentialsInput = None,
-        profile: str | None = None,
-        max_buffer: int = 10_000,
-        overflow: Overflow = "drop_oldest",
-        linger_ms: float = 5.0,
-        max_in_flight: int = 8,
-        max_retries: int = 5,
-        backoff_base_s: float = 0.05,
-        backoff_cap_s: float = 5.0,
-        request_timeout_s: float = 5.0,
-        breaker_threshold: int = 5,
-        breaker_cooldown_s: float = 5.0,
-        max_message_bytes: int | None = None,
-        on_error: Callable[[DeliveryFailure], None] | None = None,
-        on_sent: Callable[[DeliveryReceipt], None] | None = None,
-        group_id_fn: Callable[[Any], str] | None = None,
-        dedup_id_fn: Callable[[Any], str] | None = None,
-        content_based_dedup: bool = False,
-        serializer: Callable[[Any], str | bytes] = default_serializer,
-        http_client: httpx.AsyncClient | None = None,
+        self, queue_url: str, options: EmitterOptions | None = None, **changes: Any
     ) -> None:
         parts = urlsplit(queue_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
             raise ValueError(f"not a queue URL: {queue_url!r}")
-        if max_buffer < 1 or max_in_flight < 1 or max_retries < 0:
-            raise ValueError("max_buffer and max_in_flight must be ≥ 1, max_retries ≥ 0")
-        if overflow not in ("drop_oldest", "drop_newest"):
-            raise ValueError("overflow must be 'drop_oldest' or 'drop_newest'")
-        if max_message_bytes is not None and not 1 <= max_message_bytes <= SQS_MAX_BYTES:
-            raise ValueError(f"max_message_bytes must be within 1..{SQS_MAX_BYTES}")
+        opts = (options or EmitterOptions()).replace(**changes)
+        self.options = opts
         self.queue_url = queue_url
         self._fifo = parts.path.rstrip("/").endswith(".fifo")
-        self._endpoint_url = (endpoint_url or f"{parts.scheme}://{parts.netloc}").rstrip("/")
-        self._region = region or _region_from_host(parts.hostname or "")
-        self._profile = profile
-        self._credentials = CredentialSource(credentials, profile)
-        self._max_buffer = max_buffer
-        self._drop_newest = overflow == "drop_newest"
-        self._linger_s = max(0.0, linger_ms / 1000.0)
+        self._endpoint_url = (opts.endpoint_url or f"{parts.scheme}://{parts.netloc}").rstrip("/")
+        self._region = opts.region or _region_from_host(parts.hostname or "")
+        self._profile = opts.profile
+        self._credentials = CredentialSource(opts.credentials, opts.profile)
+        self._max_buffer = opts.max_buffer
+        self._drop_newest = opts.overflow == "drop_newest"
+        self._linger_s = max(0.0, opts.linger_ms / 1000.0)
         # FIFO order within a group holds only if batches leave one at a time.
-        self._max_in_flight = 1 if self._fifo else max_in_flight
-        self._max_retries = max_retries
-        self._backoff_base_s = backoff_base_s
-        self._backoff_cap_s = backoff_cap_s
-        self._request_timeout_s = request_timeout_s
-        self._discover_size = max_message_bytes is None
-        self._max_message_bytes = max_message_bytes or SQS_MAX_BYTES
-        self._on_error = on_error
-        self._on_sent = on_sent
-        self._group_id_fn = group_id_fn
-        self._dedup_id_fn = dedup_id_fn
-        self._generate_dedup = self._fifo and not content_based_dedup
-        self._serializer = serializer
-        self._http_client: httpx.AsyncClient | httpx.AsyncBaseTransport | None = http_client
-        self._owns_http = http_client is None
-        self._breaker = CircuitBreaker(breaker_threshold, breaker_cooldown_s)
+        self._max_in_flight = 1 if self._fifo else opts.max_in_flight
+        self._max_retries = opts.max_retries
+        self._backoff = opts.backoff
+        self._discover_size = opts.max_message_bytes is None
+        self._max_message_bytes = opts.max_message_bytes or SQS_MAX_BYTES
+        self._on_error = opts.on_error
+        self._on_sent = opts.on_sent
+        self._group_id_fn = opts.group_id_fn
+        self._dedup_id_fn = opts.dedup_id_fn
+        self._generate_dedup = self._fifo and not opts.content_based_dedup
+        self._serializer = opts.serializer
+        self._http_client: Any = opts.http_client
+        self._owns_http = opts.http_client is None
+        self._breaker = CircuitBreaker(opts.breaker_threshold, opts.breaker_cooldown_s)
         self._rng = random.Random()
         self._dedup_prefix = secrets.token_hex(8)
         self._dedup_counter = 0
 
         self._buffer: deque[Any] = deque()
+        # Held only off the hot path: overflow in emit(), the sender taking a batch, close.
+        self._mutex = threading.Lock()
         self._wake_at = 1  # the first emit in a running loop starts the drainer
         self._taken = 0  # events that have left the buffer (batched or dropped as oldest)
         self._sent = 0
@@ -293,19 +239,35 @@ class Emitter:
             item = _Envelope(event, attributes or None, group_id, None, delay)
         else:
             item = event
-        if self._closed:
-            self._dropped += 1
-            return
         buffer = self._buffer
-        if len(buffer) >= self._max_buffer:
-            self._dropped += 1
-            if self._drop_newest:
-                return
-            buffer.popleft()
-            self._taken += 1
-            if self._flush_waiters:
-                self._wake_from_any_thread(progress=True)
+        if len(buffer) >= self._max_buffer or self._closed:
+            self._overflow(item)
+            return
         buffer.append(item)
+        if len(buffer) >= self._wake_at:
+            self._wake()
+
+    def _overflow(self, item: Any) -> None:
+        """The slow path of ``emit()``: a full buffer or a closed emitter (counted, never silent).
+
+        Under the lock, because threads may emit at once and the sender pops concurrently: the
+        counters must add up (every event ends sent, failed or dropped).
+        """
+        buffer = self._buffer
+        with self._mutex:
+            if self._closed:
+                self._dropped += 1
+                return
+            if len(buffer) >= self._max_buffer:
+                self._dropped += 1
+                if self._drop_newest:
+                    return
+                if buffer:
+                    buffer.popleft()
+                    self._taken += 1
+            buffer.append(item)
+        if self._flush_waiters:
+            self._wake_from_any_thread(progress=True)
         if len(buffer) >= self._wake_at:
             self._wake()
 
@@ -373,7 +335,8 @@ class Emitter:
         """
         if self._drainer is None and self._buffer:
             self.start()
-        target = self._taken + len(self._buffer)
+        with self._mutex:
+            target = self._taken + len(self._buffer)
         if self._drainer is None:
             return self._flush_result(target)
         loop = asyncio.get_running_loop()
@@ -419,11 +382,12 @@ class Emitter:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        abandoned = [_original(item) for item in self._buffer]
+        with self._mutex:
+            abandoned = [_original(item) for item in self._buffer]
+            self._buffer.clear()
         for flight in list(self._flights):
             abandoned += [p.event for p in flight.pending]
         self._flights.clear()
-        self._buffer.clear()
         self._log_drops(force=True)
         if abandoned:
             self._dropped += len(abandoned)
@@ -445,6 +409,29 @@ class Emitter:
         return FlushResult(
             complete=result.complete and not abandoned, unsent=len(abandoned), stats=self.stats()
         )
+
+    def discard_buffered(self) -> int:
+        """Drop what is still buffered (not what is in flight); returns and counts how many.
+
+        For a caller that must not leave events behind, e.g. a Lambda sandbox about to freeze:
+        they are counted as dropped and passed to ``on_error`` (reason ``closed``).
+        """
+        with self._mutex:
+            abandoned = [_original(item) for item in self._buffer]
+            self._taken += len(self._buffer)
+            self._buffer.clear()
+            self._dropped += len(abandoned)
+            self._logged_drops += len(abandoned)  # reported below, not an overflow
+        if abandoned:
+            self._report(
+                DeliveryFailure(
+                    "closed", None, f"{len(abandoned)} buffered events discarded", tuple(abandoned)
+                ),
+                count=False,
+            )
+        if self._flush_waiters:
+            self._wake_from_any_thread(progress=True)
+        return len(abandoned)
 
     # ------------------------------------------------------------------------------ reporting ---
     @property
@@ -512,12 +499,16 @@ class Emitter:
 
     @staticmethod
     def _acknowledge(
-        on_sent: Callable[[DeliveryReceipt], None], prepared: _Prepared, key: str, answer: Answer
+        on_sent: Callable[[DeliveryReceipt], None],
+        prepared: _Prepared,
+        key: str,
+        item: Mapping[str, Any],
     ) -> None:
+        sequence = item.get("SequenceNumber")
         receipt = DeliveryReceipt(
             prepared.event,
-            answer.message_ids.get(key, ""),
-            answer.sequence_numbers.get(key),
+            str(item.get("MessageId") or ""),
+            str(sequence) if sequence is not None else None,
             prepared.attempts + 1,
         )
         try:
@@ -549,20 +540,22 @@ class Emitter:
     # ------------------------------------------------------------------------------ background --
     def _open_client(self, region: str) -> SqsJsonClient:
         if self._http_client is None:
-            self._http_client = _default_http(self._endpoint_url, self._max_in_flight)
+            self._http_client = AsyncioTransport(
+                max_connections=self._max_in_flight, ca_bundle=self.options.ca_bundle
+            )
         return SqsJsonClient(
             queue_url=self.queue_url,
             endpoint_url=self._endpoint_url,
             region=region,
             credentials=self._credentials,
             http=self._http_client,
-            timeout_s=self._request_timeout_s,
+            timeout_s=self.options.request_timeout_s,
         )
 
     async def _drain(self) -> None:
         region = self._region
         if region is None:
-            region = await asyncio.to_thread(resolve_region_blocking, self._profile)
+            region = await run_blocking(resolve_region_blocking, self._profile)
         self._client = self._open_client(region or DEFAULT_REGION)
         if self._discover_size:
             self._discovery = asyncio.create_task(self._discover_limits())
@@ -615,18 +608,21 @@ class Emitter:
 
     def _take_batch(self) -> tuple[int, list[_Prepared]]:
         buffer = self._buffer
-        start = self._taken
+        with self._mutex:  # the pops and the count move together (emit() may drop meanwhile)
+            start = self._taken
+            items = [buffer.popleft() for _ in range(min(len(buffer), MAX_BATCH_ENTRIES))]
+            self._taken += len(items)
         batch: list[_Prepared] = []
         total = 0
-        while buffer and len(batch) < MAX_BATCH_ENTRIES:
-            item = buffer.popleft()
-            self._taken += 1
+        for position, item in enumerate(items):
             prepared = item if type(item) is _Prepared else self._prepare(item)
             if prepared is None:
                 continue
             if batch and total + prepared.size > SQS_MAX_BYTES:
-                buffer.appendleft(prepared)  # opens the next batch
-                self._taken -= 1
+                rest = [prepared, *items[position + 1 :]]  # they open the next batch
+                with self._mutex:
+                    buffer.extendleft(reversed(rest))
+                    self._taken -= len(rest)
                 break
             batch.append(prepared)
             total += prepared.size
@@ -710,9 +706,7 @@ class Emitter:
                 if flight.pending:
                     attempt = max(p.attempts for p in flight.pending)
                     self._retried += len(flight.pending)
-                    await asyncio.sleep(
-                        backoff_delay(attempt, self._backoff_base_s, self._backoff_cap_s, self._rng)
-                    )
+                    await asyncio.sleep(self._backoff.delay(attempt, self._rng.random))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug, not transport trouble: report, never lose silently
@@ -749,33 +743,34 @@ class Emitter:
                 )
             )
             return []
-        failures = {f.id: f for f in answer.failed}
-        retry: list[_Prepared] = []
-        rejected: dict[tuple[str | None, str], list[_Prepared]] = {}
+        entries = answer.entries
+        if entries is None:  # an "ok" answer to a batch call always carries its entries
+            entries = classify_batch(map(str, range(len(pending))), answer.payload)
         on_sent = self._on_sent
-        for index, prepared in enumerate(pending):
-            key = str(index)
-            failure = failures.get(key)
-            if failure is None and key in answer.succeeded:
-                self._sent += 1
-                if on_sent is not None:
-                    self._acknowledge(on_sent, prepared, key, answer)
-            elif failure is not None and failure.sender_fault:
-                rejected.setdefault((failure.code, failure.message), []).append(prepared)
-            else:  # SenderFault false, or not acknowledged at all
-                retry.append(prepared)
-        for (code, message), entries in rejected.items():
+        for key in entries.succeeded:
+            self._sent += 1
+            if on_sent is not None:
+                self._acknowledge(on_sent, pending[int(key)], key, entries.succeeded[key])
+        rejected: dict[tuple[str | None, str], list[_Prepared]] = {}
+        for failure in entries.rejected:
+            rejected.setdefault((failure.code, failure.message), []).append(
+                pending[int(failure.id)]
+            )
+        for (code, message), group in rejected.items():
             self._report(
                 DeliveryFailure(
                     "rejected",
                     code,
                     message,
-                    tuple(p.event for p in entries),
-                    max(p.attempts for p in entries) + 1,
+                    tuple(p.event for p in group),
+                    max(p.attempts for p in group) + 1,
                 )
             )
+        # SenderFault false, or not acknowledged at all: both are retried.
+        retry_ids = [f.id for f in entries.retryable] + entries.unanswered
+        retry = [pending[int(key)] for key in sorted(retry_ids, key=int)]
         if retry:
-            first = next((f for f in answer.failed if not f.sender_fault), None)
+            first = entries.retryable[0] if entries.retryable else None
             answer.code = first.code if first else "Unacknowledged"
             answer.message = first.message if first else "entry missing from the answer"
         return retry
@@ -831,17 +826,3 @@ def _region_from_host(host: str) -> str | None:
         if match:
             return match.group(1)
     return None
-
-
-def _default_http(
-    endpoint_url: str, connections: int
-) -> httpx.AsyncClient | httpx.AsyncBaseTransport:
-    """The lean asyncio transport, unless a proxy applies (httpx's own client honours it)."""
-    parts = urlsplit(endpoint_url)
-    proxies = urllib.request.getproxies()
-    if (proxies.get(parts.scheme) or proxies.get("all")) and not urllib.request.proxy_bypass(
-        parts.hostname or ""
-    ):
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        return httpx.AsyncClient(limits=limits, trust_env=True)
-    return AsyncioTransport(max_connections=connections)

@@ -15,8 +15,7 @@ from urllib.parse import quote
 
 import pytest
 from botocore.credentials import ReadOnlyCredentials
-
-from edgewatch.aws.sigv4 import redact_headers, sign_request
+from edgewatch_emitter.sigv4 import redact_headers, sign_request
 
 SUITE = Path(__file__).resolve().parents[2] / "data" / "sigv4" / "aws4_testsuite"
 ACCESS_KEY = "AKIDEXAMPLE"

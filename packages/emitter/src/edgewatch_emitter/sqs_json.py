@@ -5,12 +5,18 @@ One request is ``POST /`` with ``X-Amz-Target: AmazonSQS.<Operation>`` and an
 into the signature and sent. Errors carry ``__type`` (``com.amazonaws.sqs#Code``) and, for the
 query-compatible codes, an ``x-amzn-query-error: Code;Sender`` header, which wins when present.
 Nothing derived from the request headers ever reaches an error message. Requests go through the
-built-in ``AsyncioTransport`` (serialised here, no httpx objects on the hot path) or through any
-``httpx.AsyncClient`` / httpx transport the caller supplied.
+built-in ``AsyncioTransport`` (serialised here) or through an ``httpx.AsyncClient`` / httpx
+transport the caller supplied (the optional ``httpx`` extra; imported only then).
+
+A clock that is off by more than SigV4's five minutes makes every request fail
+(``RequestTimeTooSkewed``, or ``InvalidSignatureException`` / ``SignatureDoesNotMatch`` with a
+"Signature expired" message). The answer's ``Date`` header tells the server's time: the client
+keeps the offset, signs with it from then on, and resends the request once at once.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import time
@@ -18,32 +24,23 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-import httpx
+from edgewatch_emitter.batch import BatchResult, classify_batch
+from edgewatch_emitter.codes import EXPIRED_CODES, SKEW_CODES, THROTTLE_CODES
+from edgewatch_emitter.credentials import CredentialSource, CredentialUnavailable
+from edgewatch_emitter.sigv4 import REDACTED, amz_date, redact_headers, sign_request
+from edgewatch_emitter.wire import AsyncioTransport, TransportError
 
-from edgewatch.aws.errors import THROTTLE_CODES
-from edgewatch.aws.sigv4 import REDACTED, redact_headers, sign_request
-from edgewatch.emitter.credentials import CredentialSource, CredentialUnavailable
-from edgewatch.emitter.wire import AsyncioTransport
-
-log = logging.getLogger("edgewatch.emitter")
+log = logging.getLogger("edgewatch_emitter")
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
 USER_AGENT = "edgewatch-emitter/0.1"
-EXPIRED_CODES = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired"})
 RETRYABLE_CODES = THROTTLE_CODES | {"RequestTimeout", "RequestTimeoutException", "InternalError"}
 _MESSAGE_LIMIT = 300
+_SKEW_TOLERANCE_S = 60.0  # a smaller difference cannot be what the server refused
 # One encoder for every request: json.dumps() with options builds a new one per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 Verdict = Literal["ok", "retry", "reject"]
-
-
-@dataclass(slots=True)
-class EntryFailure:
-    id: str
-    sender_fault: bool
-    code: str | None
-    message: str
 
 
 @dataclass(slots=True)
@@ -55,12 +52,10 @@ class Answer:
     code: str | None = None
     message: str = ""
     payload: dict[str, Any] = field(default_factory=dict)
-    failed: list[EntryFailure] = field(default_factory=list)
-    succeeded: set[str] = field(default_factory=set)
-    message_ids: dict[str, str] = field(default_factory=dict)  # entry Id -> MessageId
-    sequence_numbers: dict[str, str] = field(default_factory=dict)  # FIFO queues only
+    entries: BatchResult | None = None  # batch calls: the per-entry outcomes
     elapsed_s: float | None = None
     credentials_expired: bool = False
+    server_date: float | None = None  # the answer's Date header (epoch seconds), on errors
 
 
 class Redactor:
@@ -94,20 +89,21 @@ class SqsJsonClient:
         endpoint_url: str,
         region: str,
         credentials: CredentialSource,
-        http: httpx.AsyncClient | httpx.AsyncBaseTransport,
+        http: Any,
         timeout_s: float,
     ) -> None:
         self.queue_url = queue_url
         parts = urlsplit(endpoint_url)
         self._host = parts.netloc
         self._url = f"{parts.scheme}://{parts.netloc}/"
-        self._httpx_url = httpx.URL(self._url)
         self.region = region
         self._credentials = credentials
         self._http = http
-        self._timeout = httpx.Timeout(timeout_s)
-        self._timeouts = self._timeout.as_dict()
-        self._timeout_ext = {"timeout": self._timeouts}
+        self._timeout_s = timeout_s
+        self._timeouts = {"connect": timeout_s, "read": timeout_s, "write": timeout_s,
+                          "pool": timeout_s}
+        self.clock_offset_s = 0.0  # server time minus ours, learnt from a skew error
+        self.skew_corrections = 0
         self._scheme = parts.scheme
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._connect_host = parts.hostname or ""
@@ -115,6 +111,27 @@ class SqsJsonClient:
 
     async def call(self, operation: str, body: bytes) -> Answer:
         """Send one request; never raises for transport trouble (it becomes a ``retry`` answer)."""
+        answer = await self._call_once(operation, body)
+        if answer.verdict != "ok" and self._correct_skew(answer):
+            answer = await self._call_once(operation, body)  # re-signed with the server's time
+        return answer
+
+    def _correct_skew(self, answer: Answer) -> bool:
+        """Adopt the server's clock if the answer blames ours; True if a resend may now work."""
+        if answer.code not in SKEW_CODES or answer.server_date is None:
+            return False
+        offset = answer.server_date - time.time()
+        if abs(offset - self.clock_offset_s) < _SKEW_TOLERANCE_S:
+            return False  # not a clock problem we can fix (or already fixed)
+        log.warning(
+            "emitter: the local clock is %+.0f s off the endpoint's; signing with its time",
+            -offset,
+        )
+        self.clock_offset_s = offset
+        self.skew_corrections += 1
+        return True
+
+    async def _call_once(self, operation: str, body: bytes) -> Answer:
         try:
             creds = await self._credentials.get()
         except CredentialUnavailable as exc:
@@ -136,6 +153,7 @@ class SqsJsonClient:
             credentials=creds,
             region=self.region,
             service="sqs",
+            timestamp=amz_date(offset_s=self.clock_offset_s) if self.clock_offset_s else None,
         )
         headers.append(("User-Agent", USER_AGENT))
         if log.isEnabledFor(logging.DEBUG):  # for diagnosing signatures; credentials redacted
@@ -144,19 +162,21 @@ class SqsJsonClient:
             )
         started = time.perf_counter()
         try:
-            status, query_error, content = await self._send(body, headers)
-        except httpx.TransportError as exc:
+            status, query_error, date, content = await self._send(body, headers)
+        except TransportError as exc:
             kind = type(exc).__name__
             detail = self.redact(str(exc)) if str(exc) else ""
             return Answer("retry", code=kind, message=f"{kind}: {detail}".rstrip(": "))
         answer = self._classify(status, query_error, content)
         answer.elapsed_s = time.perf_counter() - started
+        if answer.verdict != "ok" and date:
+            answer.server_date = _parse_date(date)
         return answer
 
     async def _send(
         self, body: bytes, headers: list[tuple[str, str]]
-    ) -> tuple[int, str | None, bytes]:
-        """POST ``body``; returns status, the ``x-amzn-query-error`` header, and the content."""
+    ) -> tuple[int, str | None, str | None, bytes]:
+        """POST ``body``; returns the status, ``x-amzn-query-error``, ``Date`` and the content."""
         http = self._http
         if isinstance(http, AsyncioTransport):
             head = "".join([f"{name}: {value}\r\n" for name, value in headers])
@@ -168,23 +188,47 @@ class SqsJsonClient:
                 self._scheme, self._connect_host, self._port, data, self._timeouts
             )
             query_error = raw.header(b"x-amzn-query-error")
+            date = raw.header(b"date")
             return (
                 raw.status,
                 query_error.decode("latin-1") if query_error is not None else None,
+                date.decode("latin-1") if date is not None else None,
                 bytes(raw.body),
             )
-        if isinstance(http, httpx.AsyncClient):
-            request = http.build_request(
-                "POST", self._httpx_url, content=body, headers=headers, timeout=self._timeout
-            )
-            response = await http.send(request)
-        else:  # any other httpx transport: no cookies, redirects or auth hooks needed for SQS
-            request = httpx.Request(
-                "POST", self._httpx_url, content=body, headers=headers, extensions=self._timeout_ext
-            )
-            response = await http.handle_async_request(request)
-            await response.aread()
-        return response.status_code, response.headers.get("x-amzn-query-error"), response.content
+        return await self._send_httpx(body, headers)
+
+    async def _send_httpx(
+        self, body: bytes, headers: list[tuple[str, str]]
+    ) -> tuple[int, str | None, str | None, bytes]:
+        """Through a caller-supplied httpx client or transport (the ``httpx`` extra)."""
+        import httpx
+
+        http = self._http
+        timeout = httpx.Timeout(self._timeout_s)
+        try:
+            if isinstance(http, httpx.AsyncClient):
+                request = http.build_request(
+                    "POST", self._url, content=body, headers=headers, timeout=timeout
+                )
+                response = await http.send(request)
+            else:  # an httpx transport: no cookies, redirects or auth hooks needed for SQS
+                request = httpx.Request(
+                    "POST",
+                    self._url,
+                    content=body,
+                    headers=headers,
+                    extensions={"timeout": timeout.as_dict()},
+                )
+                response = await http.handle_async_request(request)
+                await response.aread()
+        except httpx.TransportError as exc:
+            raise TransportError(f"{type(exc).__name__}: {exc}") from None
+        return (
+            response.status_code,
+            response.headers.get("x-amzn-query-error"),
+            response.headers.get("date"),
+            response.content,
+        )
 
     def _classify(self, status: int, query_error: str | None, content: bytes) -> Answer:
         try:
@@ -225,23 +269,9 @@ class SqsJsonClient:
     async def send_message_batch(self, entries: list[dict[str, Any]]) -> Answer:
         """One SendMessageBatch; entry ``Id``s are their positions in ``entries``."""
         answer = await self.call("SendMessageBatch", self.batch_body(entries))
-        if answer.verdict != "ok":
-            return answer
-        payload = answer.payload
-        for item in payload.get("Successful") or ():
-            key = str(item.get("Id"))
-            answer.succeeded.add(key)
-            answer.message_ids[key] = str(item.get("MessageId") or "")
-            if item.get("SequenceNumber") is not None:
-                answer.sequence_numbers[key] = str(item["SequenceNumber"])
-        for item in payload.get("Failed") or ():
-            answer.failed.append(
-                EntryFailure(
-                    id=str(item.get("Id")),
-                    sender_fault=bool(item.get("SenderFault", True)),
-                    code=str(item.get("Code") or "") or None,
-                    message=self.redact(str(item.get("Message") or "")),
-                )
+        if answer.verdict == "ok":
+            answer.entries = classify_batch(
+                map(str, range(len(entries))), answer.payload, clean=self.redact
             )
         return answer
 
@@ -262,3 +292,10 @@ def _error_codes(query_error: str | None, payload: dict[str, Any]) -> list[str]:
     type_code = str(payload.get("__type") or payload.get("code") or "")
     codes.append(type_code.rsplit("#", 1)[-1].split(":", 1)[0])
     return [c for c in codes if c]
+
+
+def _parse_date(value: str) -> float | None:
+    try:
+        return email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None

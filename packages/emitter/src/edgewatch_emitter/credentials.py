@@ -9,12 +9,28 @@ ever reads an already-frozen ``ReadOnlyCredentials``; resolution and refresh run
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import botocore.session
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
 CredentialsInput = Credentials | tuple[str, str] | tuple[str, str, str | None] | None
+T = TypeVar("T")
+
+
+async def run_blocking(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a worker thread; inline once the interpreter refuses new threads (exit).
+
+    At interpreter exit (an atexit flush) ``asyncio.to_thread`` raises: the last flush must
+    still be able to sign, so it resolves on the calling thread then.
+    """
+    try:
+        return await asyncio.to_thread(fn, *args)
+    except RuntimeError as exc:
+        if "shutdown" not in str(exc):
+            raise
+        return fn(*args)
 
 
 class CredentialUnavailable(Exception):
@@ -53,7 +69,7 @@ class CredentialSource:
             return self._frozen
         async with self._lock:
             if self._needs_refresh():
-                self._frozen = await asyncio.to_thread(self._resolve_blocking)
+                self._frozen = await run_blocking(self._resolve_blocking)
         assert self._frozen is not None
         return self._frozen
 

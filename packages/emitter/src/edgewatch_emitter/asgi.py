@@ -1,30 +1,25 @@
 """Pure ASGI middleware that emits one analytics event per HTTP request, after it completes.
 
-Recorded per request (the event's JSON keys)::
+Recorded per request (the event's JSON keys; the rules are in ``http_event``)::
 
     type, request_id, service, method, path, route, status, country, user_agent,
     request_bytes, response_bytes, elapsed_ms, started_at, emitted_at,
     [client_disconnected], [error], [token_fingerprint]
 
 ``elapsed_ms`` runs from the request's arrival in the middleware until the last body chunk has
-been handed to the server, so streamed responses are measured in full. ``path`` excludes the
-query string (where tokens like ``?api_key=`` live); no request header is recorded except the
-user agent and the country. A ``token_fingerprint`` (salted HMAC of the bearer token, 16 hex
-digits) is added only when ``fingerprint_salt`` is set. The request ID comes from
+been handed to the server, so streamed responses are measured in full. The request ID comes from
 ``request_id_header`` when it is well-formed, else is generated; it is echoed in the response and
 placed in ``scope["edgewatch.request_id"]`` for the app. Lifespan shutdown drains the emitter.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any, Protocol
+
+from edgewatch_emitter.http_event import DEFAULT_COUNTRY_HEADERS, MAX_TEXT, RequestRecorder
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -32,15 +27,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-log = logging.getLogger("edgewatch.emitter.asgi")
-
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
-_MAX_TEXT = 512
-DEFAULT_COUNTRY_HEADERS = ("cloudfront-viewer-country", "cf-ipcountry", "x-country-code")
+log = logging.getLogger("edgewatch_emitter.asgi")
 
 
 class EventSink(Protocol):
-    """What the middleware needs from an emitter (``edgewatch.emitter.Emitter`` fits)."""
+    """What the middleware needs from an emitter (``edgewatch_emitter.Emitter`` fits)."""
 
     def emit(self, event: Any) -> None: ...
 
@@ -68,11 +59,16 @@ class EmitterMiddleware:
     ) -> None:
         self.app = app
         self.emitter = emitter
-        self.service = service
-        self.event_type = event_type
-        self._country_headers = tuple(h.lower().encode("latin-1") for h in country_headers)
-        self._request_id_header = request_id_header.lower().encode("latin-1")
-        self._fingerprint_salt = fingerprint_salt
+        self.recorder = RequestRecorder(
+            service=service,
+            event_type=event_type,
+            country_headers=country_headers,
+            request_id_header=request_id_header,
+            fingerprint_salt=fingerprint_salt,
+        )
+        self._country_headers = tuple(h.encode("latin-1") for h in self.recorder.country_headers)
+        self._request_id_header = self.recorder.request_id_header.encode("latin-1")
+        self._fingerprint = fingerprint_salt is not None
         self._close_on_shutdown = close_on_shutdown
         self._shutdown_timeout_s = shutdown_timeout_s
         self._clock = clock
@@ -90,21 +86,20 @@ class EmitterMiddleware:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = self._clock()
         started_at = time.time()
-        country = user_agent = request_id = fingerprint = None
+        country = user_agent = proposed_id = fingerprint = None
         declared_length = 0
         for name, value in scope.get("headers") or ():
             if name == b"user-agent":
-                user_agent = value.decode("latin-1")[:_MAX_TEXT]
+                user_agent = value.decode("latin-1")[:MAX_TEXT]
             elif name == self._request_id_header:
-                text = value.decode("latin-1")
-                request_id = text if _REQUEST_ID.fullmatch(text) else None
+                proposed_id = value.decode("latin-1")
             elif name in self._country_headers and country is None:
-                country = value.decode("latin-1")[:8].upper() or None
+                country = self.recorder.country(value.decode("latin-1"))
             elif name == b"content-length":
                 declared_length = int(value) if value.isdigit() else 0
-            elif name == b"authorization" and self._fingerprint_salt is not None:
-                fingerprint = self._fingerprint(value)
-        request_id = request_id or uuid.uuid4().hex
+            elif name == b"authorization" and self._fingerprint:
+                fingerprint = self.recorder.fingerprint(value.decode("latin-1"))
+        request_id = self.recorder.request_id(proposed_id)
         scope["edgewatch.request_id"] = request_id
         state = _Exchange()
         echo = (self._request_id_header, request_id.encode("latin-1"))
@@ -175,41 +170,26 @@ class EmitterMiddleware:
         declared_length: int,
     ) -> None:
         state.emitted = True
-        elapsed_ms = (self._clock() - started) * 1000.0
-        event: dict[str, Any] = {
-            "type": self.event_type,
-            "request_id": request_id,
-            "service": self.service,
-            "method": scope.get("method"),
-            "path": str(scope.get("path", ""))[: _MAX_TEXT * 2],
-            "route": _route_of(scope),
-            "status": state.status,
-            "country": country,
-            "user_agent": user_agent,
-            "request_bytes": state.request_bytes or declared_length,
-            "response_bytes": state.response_bytes,
-            "elapsed_ms": round(elapsed_ms, 3),
-            "started_at": round(started_at, 6),
-            "emitted_at": round(time.time(), 6),
-        }
-        if state.disconnected:
-            event["client_disconnected"] = True
-        if state.error:
-            event["error"] = state.error
-        if fingerprint:
-            event["token_fingerprint"] = fingerprint
+        event = self.recorder.event(
+            request_id=request_id,
+            method=scope.get("method"),
+            path=str(scope.get("path", "")),
+            route=_route_of(scope),
+            status=state.status,
+            country=country,
+            user_agent=user_agent,
+            request_bytes=state.request_bytes or declared_length,
+            response_bytes=state.response_bytes,
+            elapsed_ms=(self._clock() - started) * 1000.0,
+            started_at=started_at,
+            disconnected=state.disconnected,
+            error=state.error,
+            fingerprint=fingerprint,
+        )
         try:
             self.emitter.emit(event)
         except Exception:  # an analytics problem must never fail the request
             log.exception("request event not emitted")
-
-    def _fingerprint(self, authorization: bytes) -> str | None:
-        scheme, _, token = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        assert self._fingerprint_salt is not None
-        digest = hmac.new(self._fingerprint_salt, token.strip().encode(), hashlib.sha256)
-        return digest.hexdigest()[:16]
 
     # ------------------------------------------------------------------------------- lifespan ---
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
