@@ -7,14 +7,19 @@ parse, call and print.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from edgewatch.config import ConfigSource, Settings
 from edgewatch.runtime import Runtime
+
+# What ``register`` gets (generic for type checkers only: a string, not evaluated at run time).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # Order is the order of `edgewatch --help`.
 COMMAND_MODULES = ("status", "tail", "replay", "dlq", "send", "demo", "config_cmd")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 
-from edgewatch.commands import EXIT_OK, CommandContext
+from edgewatch.commands import EXIT_OK, CommandContext, Subparsers
 from edgewatch.config import default_config_path
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("config", parents=[common], help="inspect the configuration")
     actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     actions.add_parser("path", parents=[common], help="print the config file in use")

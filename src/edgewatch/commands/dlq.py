@@ -21,6 +21,7 @@ from edgewatch.commands import (
     EXIT_OK,
     EXIT_USAGE,
     CommandContext,
+    Subparsers,
     error,
     run_with_runtime,
 )
@@ -28,7 +29,7 @@ from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("dlq", parents=[common], help="browse a dead-letter queue")
     actions = parser.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
     listing = actions.add_parser(

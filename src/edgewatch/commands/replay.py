@@ -20,7 +20,14 @@ from rich.table import Table
 from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error, run_with_runtime
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.dlq.replay import (
     FilterError,
@@ -38,7 +45,7 @@ from edgewatch.dlq.replay import (
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "replay",
         parents=[common],
@@ -206,7 +213,7 @@ def _print_summary(result: ReplayResult) -> None:
         ("possibly_duplicated", "possibly duplicated (in the target; the DLQ copy may remain)"),
         ("held", "skipped (left in the DLQ)"),
     ):
-        rows = result.by_status(status)  # type: ignore[arg-type]
+        rows = result.by_status(status)  # type: ignore[arg-type]  # the literals listed above
         if rows:
             out.print(_table(title, rows, with_reason=status != "would_move"))
     for note in result.notes:

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterator
 
 from rich.console import Console
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error, run_with_runtime
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.display.formatting import escape_control
 from edgewatch.runtime import Runtime
@@ -67,7 +74,7 @@ exit codes:
 """
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "send",
         parents=[common],

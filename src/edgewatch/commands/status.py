@@ -13,14 +13,21 @@ import json
 import signal
 import sys
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error, run_with_runtime
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.status_table import render_status_table
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "status", parents=[common], help="queue metrics: one snapshot or a refreshing table"
     )

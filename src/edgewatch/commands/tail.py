@@ -25,6 +25,7 @@ from edgewatch.commands import (
     EXIT_OK,
     EXIT_USAGE,
     CommandContext,
+    Subparsers,
     error,
     run_with_runtime,
 )
@@ -44,7 +45,7 @@ SHORT_STREAM = 24
 TROUBLE = frozenset({"throttled", "retrying", "waiting"})
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "tail",
         parents=[common],
@@ -167,7 +168,7 @@ class _Printer:
         self._troubled: set[str] = set()
         if not as_json:
             with contextlib.suppress(AttributeError, ValueError):
-                out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]
+                out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]  # TextIOWrapper has it
 
     def lines(self, lines: tuple[LogLine, ...]) -> None:
         if not lines:

@@ -150,7 +150,7 @@ class QueuePoller:
 
     async def aclose(self) -> None:
         """Cancel requests still in flight (long-lived clients are closed by their owner)."""
-        tasks = [*self._inflight.values()]
+        tasks: list[asyncio.Task[Any]] = [*self._inflight.values()]
         if self._metrics_task is not None:
             tasks.append(self._metrics_task)
         for task in tasks:

@@ -192,7 +192,7 @@ class _Tally:
                 EventOutcome(
                     item.index,
                     out.request_id if out else None,
-                    status,  # type: ignore[arg-type]
+                    status,  # type: ignore[arg-type]  # "failed" or "dropped", set above
                     attempts=failure.attempts,
                     error=detail,
                     line=out.line if out else None,

@@ -48,7 +48,7 @@ def fast_clock(original: Callable[..., float], scale: float) -> Callable[..., fl
             return original(dt)
         return time.time() * scale
 
-    clock.__wrapped__ = original  # type: ignore[attr-defined]
+    clock.__wrapped__ = original  # type: ignore[attr-defined]  # functools' convention
     return clock
 
 
@@ -67,9 +67,10 @@ def apply_moto_fixes() -> bool:
     ):
         return False
 
-    backend.is_message_valid_based_on_retention_period = retention_check  # type: ignore[method-assign]
-    models.unix_time = fast_clock(models.unix_time, 1.0)  # type: ignore[assignment]
-    models.unix_time_millis = fast_clock(models.unix_time_millis, 1000.0)  # type: ignore[assignment]
+    # moto's names, replaced on purpose (mypy sees moto's own signatures and exports):
+    backend.is_message_valid_based_on_retention_period = retention_check  # type: ignore[assignment]  # looser signature
+    models.unix_time = fast_clock(models.unix_time, 1.0)  # type: ignore[attr-defined]  # not in __all__
+    models.unix_time_millis = fast_clock(models.unix_time_millis, 1000.0)  # type: ignore[attr-defined]  # not in __all__
     _applied = True
     return True
 

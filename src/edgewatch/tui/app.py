@@ -12,11 +12,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on
 from textual.app import App, SystemCommand
-from textual.binding import BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -55,8 +54,8 @@ class EdgewatchApp(App[None]):
 
     TITLE = "edgewatch"
     CSS_PATH = "edgewatch.tcss"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS: ClassVar[list[BindingType]] = app_bindings()
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = app_bindings()
     send_seed: int | None = None  # repeatable request ids on the Send screen (tests)
 
     def __init__(
@@ -355,14 +354,14 @@ class EdgewatchApp(App[None]):
         await self.shutdown()
         self.exit()
 
-    def key_help(self, screen: Screen[object] | None = None) -> list[tuple[str, str]]:
+    def key_help(self, screen: Screen[Any] | None = None) -> list[tuple[str, str]]:
         """The app's keys that work on ``screen`` (the dashboard by default) as the help screen
         lists them: a key the screen binds itself is its own (keys follow keymap overrides)."""
-        screen = screen or self._dashboard
+        shown: Screen[Any] = screen if screen is not None else self._dashboard
         order = {a.id: i for i, a in enumerate(APP_ACTIONS)}
         found = sorted(
             (order[str(b.binding.id)], self.get_key_display(b.binding), str(b.binding.id))
-            for b in screen.active_bindings.values()
+            for b in shown.active_bindings.values()
             if b.node is self and b.binding.id in order
         )
         rows = []
@@ -372,7 +371,7 @@ class EdgewatchApp(App[None]):
             rows.append((key, described.help_line))
         rows.append(("ctrl+p", "command palette (pause, refresh, help, theme, quit)"))
         rows.append(("ctrl+q", "quit from any screen"))
-        if screen is self._dashboard:
+        if shown is self._dashboard:
             rows.append(("↑ ↓", "select a queue: its history and thresholds show below the table"))
         return rows
 
@@ -456,9 +455,9 @@ class EdgewatchApp(App[None]):
                 seed=self.send_seed,
             )
             self.install_screen(screen, SEND_SCREEN)
-        screen = self.get_screen(SEND_SCREEN)
-        assert isinstance(screen, SendScreen)
-        return screen
+        installed = self.get_screen(SEND_SCREEN)
+        assert isinstance(installed, SendScreen)
+        return installed
 
     def action_open_send(self) -> None:
         """Open the Send screen (in read-only mode it says why sending is refused)."""

@@ -359,9 +359,11 @@ class DlqScreen(Screen[None]):
     @work(group=REPLAY_GROUP, exclusive=True, exit_on_error=False, name="dlq-replay-plan")
     async def _prepare(self, ids: list[str], expression: str | None) -> None:
         try:
-            prepared = await self.session.prepare(
-                ids, expression, on_released=lambda: self.post_message(self.Released())
-            )
+
+            def released() -> None:
+                self.post_message(self.Released())
+
+            prepared = await self.session.prepare(ids, expression, on_released=released)
         except (ReplayError, FilterError) as exc:
             self.post_message(self.Failed("replay", str(exc)))
             return

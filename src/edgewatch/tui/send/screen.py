@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Switch, TextArea
@@ -255,12 +256,16 @@ class SendScreen(Screen[None]):
         except SendError as exc:
             self.post_message(self.Finished(None, str(exc)))
             return
+
+        def on_progress(progress: SendProgress) -> None:
+            self.post_message(self.Progressed(progress))
+
         result = await send_events(
             clients,
             queue,
             request.make_source(),
             request.options,
-            on_progress=lambda p: self.post_message(self.Progressed(p)),
+            on_progress=on_progress,
             control=control,
         )
         self.post_message(self.Finished(result))
@@ -304,7 +309,7 @@ class SendScreen(Screen[None]):
             table.focus()
         if not self.is_current:
             summary = summary_text(result, palette, hint=False).plain
-            severity = "information" if result.ok else "error"
+            severity: SeverityLevel = "information" if result.ok else "error"
             self.app.notify(summary, title="Test send", severity=severity, markup=False)
 
     def show_error(self, error: str) -> None:
