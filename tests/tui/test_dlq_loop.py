@@ -1,4 +1,4 @@
-"""The operator's whole loop on the embedded stack, through the console (DESIGN.md §1).
+"""The operator's whole loop on the embedded stack, through the console (docs/architecture.md).
 
 A poison test event is sent with the Send screen's engine → the stack's consumer fails it
 ``maxReceiveCount`` times → it is in the DLQ → browsed on the DLQ screen → ``l`` shows its worker

@@ -84,10 +84,6 @@ class MessageAttribute:
             out["StringValue"] = self.string_value or ""
         return out
 
-    @property
-    def is_binary(self) -> bool:
-        return self.data_type.split(".", 1)[0] == "Binary"
-
     def size(self, name: str) -> int:
         """Bytes SQS counts for this attribute: name, data type and value."""
         value = (
@@ -208,10 +204,6 @@ class DlqMessage:
         return _epoch_ms(self.system.get("SentTimestamp"))
 
     @property
-    def first_received_at(self) -> datetime | None:
-        return _epoch_ms(self.system.get("ApproximateFirstReceiveTimestamp"))
-
-    @property
     def group_id(self) -> str | None:
         return self.system.get("MessageGroupId")
 
@@ -286,11 +278,6 @@ class DlqMessage:
     def size(self) -> int:
         """Bytes SQS counts toward MaximumMessageSize: body plus every attribute."""
         return utf8_len(self.body) + sum(a.size(n) for n, a in self.attributes.items())
-
-    def with_receipt(self, receipt_handle: str, system: Mapping[str, str]) -> DlqMessage:
-        return DlqMessage(
-            self.message_id, receipt_handle, self.body, self.attributes, system, self.md5_of_body
-        )
 
     def to_json(self, *, body_limit: int | None = None) -> dict[str, Any]:
         """The documented JSON shape (``edgewatch dlq list --json``); body text kept exact."""

@@ -1,4 +1,4 @@
-"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (DESIGN.md §3, "Worker logs").
+"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (docs/architecture.md, "Data sources").
 
 How a poll works, and why:
 - it pages until the answer has no ``nextToken``; pages may be empty before that (the service

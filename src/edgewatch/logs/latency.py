@@ -1,4 +1,4 @@
-"""Sliding-window latency percentiles from worker log lines (DESIGN.md §3, "Latency").
+"""Sliding-window latency percentiles from worker log lines (docs/architecture.md, "Data sources").
 
 Two series: ``latency_ms`` (the worker's processing time) and queue lag (``queue_lag_ms``, or the
 processed time minus ``emitted_at``). A sample belongs to the second of its *event* time, so a

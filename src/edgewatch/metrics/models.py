@@ -92,9 +92,6 @@ class MetricsSnapshot:
     metrics_at: float | None = None  # when CloudWatch was last read successfully
     metrics_error: str | None = None
 
-    def by_url(self) -> dict[str, QueueStatus]:
-        return {q.url or q.name: q for q in self.queues}
-
     def to_json(self) -> list[dict[str, Any]]:
         return [q.to_json() for q in self.queues]
 

@@ -1,6 +1,6 @@
 """The queue metrics engine: SQS attributes for every watched queue, plus CloudWatch ages.
 
-Rules it keeps (DESIGN.md §3):
+Rules it keeps (docs/architecture.md, "Data sources"):
 - queues are polled concurrently; a queue whose request has not answered does not hold up the
   others: its request stays in flight across polls and the queue is shown as stale meanwhile;
 - the next poll starts only after the previous one finished (a sleep, not a fixed-rate timer);

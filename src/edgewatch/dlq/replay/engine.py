@@ -1,6 +1,6 @@
 """DLQ replay: client-side (receive → send → delete what was acknowledged) or AWS's move task.
 
-The contract (DESIGN.md §4) and how this module keeps it:
+The contract (docs/architecture.md, "Contracts") and how this module keeps it:
 
 - **Nothing is lost.** A DLQ message is deleted only after the target acknowledged *that* entry
   (per-entry results of ``SendMessageBatch``). A crash at any instant leaves it in the DLQ (it
