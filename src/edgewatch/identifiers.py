@@ -15,6 +15,12 @@ def queue_name_from_url(url: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
+def account_from_url(url: str) -> str | None:
+    """``<endpoint>/<account>/<name>`` → the account id (``None`` for another shape)."""
+    parts = url.rstrip("/").rsplit("/", 2)
+    return parts[1] if len(parts) == 3 and parts[1].isdigit() else None
+
+
 def queue_name_from_arn(arn: str) -> str:
     """``arn:aws:sqs:eu-west-1:123456789012:orders`` → ``orders``."""
     return arn.rsplit(":", 1)[-1]

@@ -16,13 +16,24 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from edgewatch.config import ConfigSource, Settings
+from edgewatch.display.escape import escape
 from edgewatch.runtime import Runtime
 
 # What ``register`` gets (generic for type checkers only: a string, not evaluated at run time).
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # Order is the order of `edgewatch --help`.
-COMMAND_MODULES = ("status", "tail", "replay", "dlq", "send", "demo", "config_cmd")
+COMMAND_MODULES = (
+    "status",
+    "watch",
+    "tail",
+    "replay",
+    "dlq",
+    "send",
+    "demo",
+    "config_cmd",
+    "capabilities",
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -66,5 +77,7 @@ def run_with_runtime(
 
 
 def error(message: str) -> None:
-    """One line on stderr, prefixed with the program name: the only way commands report errors."""
-    print(f"edgewatch: {message}", file=sys.stderr)
+    """One line on stderr, prefixed with the program name: the only way commands report errors.
+
+    Escaped: an error often quotes an endpoint, a queue name or an OS message (outside text)."""
+    print(f"edgewatch: {escape(message)}", file=sys.stderr)

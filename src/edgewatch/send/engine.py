@@ -79,8 +79,15 @@ class SendControl:
 
     def __init__(self) -> None:
         self._stop = asyncio.Event()
+        self.aborted = False
 
     def cancel(self) -> None:
+        self._stop.set()
+
+    def abort(self) -> None:
+        """Stop at once: the caller cancels the task next, and :func:`send_events` turns that
+        cancellation into a result (what is in flight is reported as dropped)."""
+        self.aborted = True
         self._stop.set()
 
     @property
@@ -225,8 +232,9 @@ async def send_events(
     """Emit ``options.count`` events from ``source`` to ``queue`` and wait for their outcomes.
 
     Never raises for delivery trouble: it is in the outcomes. Cancelling the task abandons
-    what is in flight at once (reported as dropped); ``control.cancel()`` stops emitting and
-    still waits (up to ``flush_timeout_s``) for what was emitted.
+    what is in flight at once (reported as dropped), and after ``control.abort()`` still
+    returns the result; ``control.cancel()`` stops emitting and still waits (up to
+    ``flush_timeout_s``) for what was emitted.
     """
     control = control or SendControl()
     tally = _Tally(options.count, on_progress, options.progress_interval_s)
@@ -246,6 +254,7 @@ async def send_events(
     started = time.perf_counter()
     stopped: str | None = None
     closed = False
+    final = None
     try:
         emitter.start()
         t0 = loop.time()
@@ -270,10 +279,15 @@ async def send_events(
             tally.report()
         final = await emitter.aclose(options.flush_timeout_s)
         closed = True
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if not control.aborted or task is None:
+            raise
+        task.uncancel()  # the abort asked for it: a result, not a cancelled command
     finally:
         if not closed:  # cancelled: abandon what is in flight (reported as dropped)
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await emitter.aclose(0)
+                final = await emitter.aclose(0)
     tally.report(force=True)
     return SendResult(
         queue=queue,
@@ -283,7 +297,7 @@ async def send_events(
         rate=options.rate,
         cancelled=control.cancelled,
         stopped=stopped,
-        emitter=final.stats,
+        emitter=final.stats if final is not None else emitter.stats(),
     )
 
 

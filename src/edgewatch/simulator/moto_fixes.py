@@ -1,4 +1,5 @@
-"""Fixes to moto's SQS: two keep the embedded stack's cost per message flat, one closes a race.
+"""Fixes to moto's SQS: two keep the embedded stack's cost per message flat, one keeps moto from
+delivering messages to Lambda functions it cannot run, one closes a race.
 
 moto 5.2 answers SQS calls with work that grows with the queue's depth for *every message*:
 
@@ -14,6 +15,13 @@ browse and replay spend most of its CPU there. The fixes read the one attribute 
 check needs, and read the clock with ``time.time()`` (the same instant, as a float of seconds
 since the epoch); moto's answers are unchanged. They are applied once, when the embedded server
 starts, and only where moto still has what they replace; otherwise moto is left as is.
+
+moto also delivers every message sent to a queue with an event source mapping to the mapped
+function, which it can only run in Docker: without Docker it receives the batch (raising the
+receive counts), logs "error running docker" to the function's log group and hands the
+messages back. The embedded stack's functions exist to be *discovered* (``ListEventSourceMappings``
+reads the Lambda backend, untouched); its simulated consumer does the work. So queues keep no
+mapping to deliver to.
 
 The race: moto's ``Queue.delete_message`` rebuilds the queue's message list from a copy, without
 the lock its sends take, so two deletes in parallel (or a delete and a send) can undo one
@@ -67,6 +75,7 @@ def apply_moto_fixes() -> bool:
     ):
         return False
 
+    no_deliveries()
     # moto's names, replaced on purpose (mypy sees moto's own signatures and exports):
     backend.is_message_valid_based_on_retention_period = retention_check  # type: ignore[assignment]  # looser signature
     models.unix_time = fast_clock(models.unix_time, 1.0)  # type: ignore[attr-defined]  # not in __all__
@@ -102,4 +111,22 @@ def serialise_deletes() -> bool:
         return False
     models.Queue.delete_message = locked_delete(original)  # type: ignore[method-assign]  # moto's class, patched on purpose
     _deletes_serialised = True
+    return True
+
+
+def no_deliveries() -> bool:
+    """Queues forget the mappings moto would deliver to (see the module's docstring)."""
+    from moto.sqs import models
+
+    queue = getattr(models, "Queue", None)
+    if queue is None or isinstance(getattr(queue, "lambda_event_source_mappings", None), property):
+        return queue is not None
+
+    def mappings(self: Any) -> dict[str, Any]:
+        return {}  # a new dict each time: what moto stores in it is dropped
+
+    def ignore(self: Any, value: Any) -> None:
+        pass
+
+    queue.lambda_event_source_mappings = property(mappings, ignore)
     return True

@@ -13,6 +13,7 @@ import urllib.request
 from typing import TYPE_CHECKING
 
 from edgewatch.simulator.moto_fixes import apply_moto_fixes, serialise_deletes
+from edgewatch.simulator.moto_metrics_index import apply_metrics_index
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -68,6 +69,7 @@ class MotoServer:
         serialise_deletes()  # correctness, always: parallel deletes must not undo one another
         if self._moto_fixes:
             apply_moto_fixes()
+            apply_metrics_index()
         from moto.moto_server.threaded_moto_server import (  # type: ignore[attr-defined]  # moto re-exports it without __all__
             MotoRequestHandler,
         )

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 from textual import on
 from textual.app import App, SystemCommand
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker
 
+from edgewatch.capabilities import Capability, probe_endpoint
+from edgewatch.display.escape import escape
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -42,6 +46,9 @@ POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
 EXIT_DEADLINE_S = 5.0  # giving SQS back what screens hold, at exit: a dead endpoint cannot hang it
 SEND_SCREEN = "send"  # installed once: a send goes on while the operator watches the dashboard
+# Terminal closed (SIGHUP) or asked to stop (SIGTERM, e.g. a service manager or kill): quit the
+# way ctrl+q does (browsed DLQ messages given back, terminal restored), exit 128 + signal.
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class EdgewatchApp(App[None]):
@@ -78,12 +85,16 @@ class EdgewatchApp(App[None]):
         self.poller_error: str | None = None
         self._history: History = self.poller.history
         self._was_down = False
+        self._probed = False  # capability differences told (see tell_differences)
         # Not ``_closing`` / ``_closed``: Textual's message pump owns those names.
         self._shutting_down = False
         self._clients_closed = False
         self._tick: Timer | None = None
         self.exit_deadline_s = EXIT_DEADLINE_S
         self._before_exit: set[asyncio.Task[None]] = set()
+        self._signalled: int | None = None
+        self._signal_handlers: list[signal.Signals] = []
+        self._quit_task: asyncio.Task[None] | None = None
         self._dashboard = DashboardScreen(embedded=runtime.embedded)
         self.logs = LogService(self, runtime, clock=clock)  # one log tail for the whole app
         own, problems = user_themes()
@@ -104,6 +115,7 @@ class EdgewatchApp(App[None]):
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._install_quit_signals()
         if self.auto_poll:
             self.start_polling()
             self._tick = self.set_interval(TICK_S, self._render, name="status-tick")
@@ -120,6 +132,39 @@ class EdgewatchApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.shutdown()
+
+    def _install_quit_signals(self) -> None:
+        """SIGTERM / SIGHUP quit like ctrl+q (main thread only; elsewhere they are left alone)."""
+        loop = asyncio.get_running_loop()
+        for sig in QUIT_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._on_quit_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+            self._signal_handlers.append(sig)
+
+    def _remove_quit_signals(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            loop = asyncio.get_running_loop()
+            for sig in self._signal_handlers:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(sig)
+        self._signal_handlers.clear()
+
+    def _on_quit_signal(self, sig: signal.Signals) -> None:
+        """First signal: the bounded shutdown (at most ``exit_deadline_s`` to give messages back),
+        then exit. A second one exits at once (the terminal is still restored by the driver)."""
+        if self._signalled is not None:
+            self.exit(return_code=128 + self._signalled)
+            return
+        self._signalled = int(sig)
+        self._quit_task = asyncio.create_task(self._quit_on_signal(), name=f"quit-{sig.name}")
+
+    async def _quit_on_signal(self) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            self.exit(return_code=128 + (self._signalled or 0))
 
     def start_polling(self) -> Worker[None]:
         """(Re)start the poll worker; exclusive, so a restart replaces any previous one."""
@@ -189,6 +234,25 @@ class EdgewatchApp(App[None]):
         await self.logs.aclose()
         await self.poller.aclose()
         await self.runtime.aclose()
+        self._remove_quit_signals()  # last: a second signal meanwhile still exits cleanly
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of every screen: escaped (errors quote endpoints and names), never markup."""
+        super().notify(
+            escape(message),
+            title=escape(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- data in -------------------------------------------------------------------------------
 
@@ -197,6 +261,26 @@ class EdgewatchApp(App[None]):
         # Coalesce: if the UI fell behind, snapshots already superseded are skipped.
         if self._latest_posted is None or message.snapshot is self._latest_posted:
             self.apply_snapshot(message.snapshot)
+        if not self._probed and message.snapshot.connection in ("ok", "degraded"):
+            self._probed = True  # once per run, after the first live numbers
+            self.run_worker(self.tell_differences(), group="capabilities", exit_on_error=False)
+
+    async def tell_differences(self) -> list[Capability]:
+        """One notification per way this endpoint differs from AWS (why a column says n/a,
+        why replay is client-side...): never a silent 0. Checks that fail are left unsaid."""
+        try:
+            found = await probe_endpoint(self.runtime.clients, self.runtime.target.endpoint_url)
+        except Exception:
+            return []
+        for capability in found:
+            if capability.differs:
+                self.notify(
+                    escape(capability.note),
+                    title="This endpoint differs from AWS",
+                    timeout=12,
+                    markup=False,
+                )
+        return found
 
     def apply_snapshot(self, snapshot: MetricsSnapshot, history: History | None = None) -> None:
         """Show ``snapshot``; trends come from ``history`` (default: the poller's own).
@@ -338,7 +422,12 @@ class EdgewatchApp(App[None]):
             self.action_pause()
 
     def action_refresh(self) -> None:
-        """Poll now; after a worker failure, restart the worker instead."""
+        """Poll now; after a worker failure, restart the worker instead (the log tail too, and
+        a screen's own failed load: ``refresh_data``)."""
+        self.logs.restart()
+        refresh_data = getattr(self.screen, "refresh_data", None)
+        if callable(refresh_data):
+            refresh_data()
         if self.poller_error is not None and self.auto_poll:
             if isinstance(self.screen, PollerErrorScreen):
                 self.pop_screen()

@@ -66,6 +66,9 @@ def _retryable(exc: BaseException) -> bool:
     return False
 
 
+ABORTED = "stopped at once (second Ctrl-C): batches in flight abandoned, nothing lost"
+
+
 class ReplayEngine:
     """Runs one :class:`ReplayPlan`. ``cancel()`` stops after the batches in flight."""
 
@@ -105,11 +108,19 @@ class ReplayEngine:
         # Set by the first pipeline whose receive comes back empty: the others finish the batch
         # they hold and stop, instead of each spending one more (long-polled) receive to learn it.
         self._drained = False
+        self._aborted = False
 
     # -- control -------------------------------------------------------------------------------
 
     def cancel(self) -> None:
         """Stop taking new messages; batches already sent are finished (deleted), not abandoned."""
+        self._cancel.set()
+
+    def abort(self) -> None:
+        """Stop at once: the caller cancels the task next and :meth:`run` still returns the
+        result. Batches in flight are abandoned; leased messages are given back, and a message
+        sent but not yet deleted stays in the DLQ too (a possible duplicate, never a loss)."""
+        self._aborted = True
         self._cancel.set()
 
     @property
@@ -134,6 +145,12 @@ class ReplayEngine:
                 await self._run_native()
             else:
                 await self._run_client()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._aborted or task is None:
+                raise
+            task.uncancel()  # asked for by abort(): report what happened so far
+            self._error = self._error or ABORTED
         except Exception as exc:
             self._error = self._error or describe_error(exc)
         self.result.error = self._error

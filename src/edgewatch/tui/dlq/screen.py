@@ -30,6 +30,7 @@ from textual.worker import Worker
 
 from edgewatch.aws import AwsClients, describe_error
 from edgewatch.config import ReplaySettings
+from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.replay import (
     DlqMessage,
     FilterError,
@@ -157,8 +158,15 @@ class DlqScreen(Screen[None]):
         self.read_only = read_only
         self.clock = clock
         self.autoload = autoload  # False: tests feed messages with show_messages()
-        options = replay_options(replay or ReplaySettings(), read_only=read_only)
-        self.session = DlqSession(clients, target.url, options=options, wait_time_s=wait_time_s)
+        settings = replay or ReplaySettings()
+        options = replay_options(settings, read_only=read_only)
+        self.session = DlqSession(
+            clients,
+            target.url,
+            options=options,
+            wait_time_s=wait_time_s,
+            window=settings.browse_window,
+        )
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -210,15 +218,23 @@ class DlqScreen(Screen[None]):
         palette, session = self.palette, self.session
         title = Text()
         title.append("DLQ ", style="bold")
-        title.append(self.target.name, style=f"bold {palette.accent}")
+        title.append(escape(self.target.name, one_line=True), style=f"bold {palette.accent}")
         title.append(f" · {len(session.shown())} shown")
         if session.filter is not None:
             title.append(f" of {len(session.messages)} · filter ")
-            title.append(session.filter.expression, style="bold")
+            title.append(escape(session.filter.expression, one_line=True), style="bold")
         if session.selected:
             title.append(f" · {len(session.selected)} selected", style=f"bold {palette.accent}")
+        if session.total is not None or session.given_back:
+            title.append(f" · {session.held:,} held of ~{session.total or 0:,} in the DLQ")
+            if session.held >= session.window:
+                title.append(f" (window {session.window:,})", style=palette.muted)
         if session.loading:
             title.append(" · receiving…", style=palette.muted)
+        elif session.failure is not None:
+            title.append(" · receive failed: ", style=f"bold {palette.crit}")
+            title.append(escape(session.failure, one_line=True), style=palette.crit)
+            title.append(" · r retries", style=f"bold {palette.crit}")
         elif not session.exhausted and session.messages:
             title.append(" · m: more", style=palette.muted)
         elif session.exhausted:
@@ -227,7 +243,7 @@ class DlqScreen(Screen[None]):
             title.append(" · READ-ONLY: browse only", style=f"bold {palette.warn}")
         self.query_one("#dlq-title", TextStatic).show(title)
         self.refresh_bindings()  # "m More" greys out once the DLQ is exhausted
-        note = Text(" ".join(session.browser.warnings), style=palette.warn)
+        note = safe(" ".join(session.browser.warnings), palette.warn)
         self.query_one("#dlq-note", TextStatic).show(note, layout=True)
 
     def _show_detail(self) -> None:
@@ -235,6 +251,14 @@ class DlqScreen(Screen[None]):
         detail = self.query_one("#dlq-detail", TextStatic)
         box = self.query_one("#dlq-detail-box")
         if msg is None:
+            failure = self.session.failure
+            if failure is not None and not self.session.loading:
+                shown = Text("Could not receive from this DLQ: ", style=f"bold {self.palette.crit}")
+                shown.append(escape(failure))
+                shown.append("\nThe list is unknown, not empty. Press r to retry.")
+                detail.show(shown, layout=True)
+                box.border_subtitle = ""
+                return
             empty = "Receiving…" if self.session.loading else "No message to show."
             detail.show(Text(empty, style=self.palette.muted), layout=True)
             box.border_subtitle = ""
@@ -282,6 +306,11 @@ class DlqScreen(Screen[None]):
 
     def action_more(self) -> None:
         self.load()
+
+    def refresh_data(self) -> None:
+        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again."""
+        if self.session.failure is not None:
+            self.load()
 
     # -- selection, filter, detail, logs -------------------------------------------------------
 
@@ -447,7 +476,7 @@ class DlqScreen(Screen[None]):
 
     def _failed_replay(self, error: str) -> None:
         self.session.finished(None)
-        self._show_status(Text.assemble(("Replay not started: ", "bold"), error))
+        self._show_status(Text.assemble(("Replay not started: ", "bold"), escape(error)))
         self.notify(error, title="Replay", severity="error", markup=False)
         if not self.session.messages:
             self.load()
@@ -457,7 +486,7 @@ class DlqScreen(Screen[None]):
         if message.what == "replay":
             self._failed_replay(message.error)
             return
-        self.session.browse_failed()
+        self.session.browse_failed(message.error)
         self._fill_table()
         self.notify(message.error, title="DLQ browse failed", severity="error", markup=False)
 

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Switch, TextArea
 
+from edgewatch.display.escape import safe
 from edgewatch.send import (
     MAX_COUNT,
     BodyError,
@@ -94,7 +95,7 @@ class SendForm(Vertical):
         self.choices = choices
         select = self.query_one("#send-queue", Select)
         current = select.value
-        select.set_options((Text(c.name), c.url) for c in choices)
+        select.set_options((safe(c.name, one_line=True), c.url) for c in choices)
         urls = [c.url for c in choices]
         if current in urls:
             select.value = current
@@ -126,7 +127,7 @@ class SendForm(Vertical):
             make_source = partial(TemplateEvents, name, poison=poison, seed=self._seed)
 
         json_error.display = custom and problem is not None
-        json_error.show(Text(problem or ""))
+        json_error.show(safe(problem or ""))
         if problem is not None:
             problem = "the JSON body is not valid (see the error under it)"
         count, count_problem = parse_count(self.query_one("#send-count", Input).value)

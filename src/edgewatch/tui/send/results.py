@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, ProgressBar
 
+from edgewatch.display.escape import escape, safe
 from edgewatch.send import EventOutcome, SendProgress, SendResult
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -71,11 +72,11 @@ class ResultsTable(DataTable[Text]):
             self.outcomes[key] = o
             self.add_row(
                 Text(str(o.index + 1)),
-                Text(o.request_id or "—"),
+                safe(o.request_id or "—", one_line=True),
                 Text(o.status, style=status_style(o, palette)),
                 Text("" if o.ack_ms is None else f"{o.ack_ms:.1f}", justify="right"),
-                Text(o.message_id or ""),
-                Text(o.error or ""),
+                safe(o.message_id or "", one_line=True),
+                safe(o.error or "", one_line=True),
                 key=key,
             )
 
@@ -108,16 +109,16 @@ def detail_text(o: EventOutcome, palette: Palette) -> Text:
     if o.line is not None:
         text.append(f" (line {o.line})")
     text.append(" · request ")
-    text.append(o.request_id or "—")
+    text.append(escape(o.request_id or "—", one_line=True))
     text.append(" · ")
     text.append(o.status, style=status_style(o, palette))
     if o.status == "sent":
-        text.append(f" as {o.message_id} in {_ms(o.ack_ms)}")
+        text.append(f" as {escape(o.message_id, one_line=True)} in {_ms(o.ack_ms)}")
     if o.attempts > 1:
         text.append(f" after {o.attempts} attempts")
     if o.error:
         text.append(": ")
-        text.append(o.error)
+        text.append(escape(o.error))
     return text
 
 
@@ -127,13 +128,13 @@ def summary_text(result: SendResult, palette: Palette, *, hint: bool = True) -> 
     text = Text()
     text.append(f"{head}: ", style=style)
     text.append(f"sent {result.sent} of {result.requested} to ")
-    text.append(result.queue.name, style="bold")
+    text.append(escape(result.queue.name, one_line=True), style="bold")
     text.append(
         f" in {result.elapsed_s:.2f} s · ack p50 {_ms(result.ack_ms(0.5))} · "
         f"p99 {_ms(result.ack_ms(0.99))}"
     )
     if result.stopped:
-        text.append(f" · {result.stopped}")
+        text.append(f" · {escape(result.stopped)}")
     if len(result.outcomes) > MAX_ROWS:
         text.append(f" · the table lists {MAX_ROWS:,} of them")
     if hint and any(o.request_id for o in result.outcomes):

@@ -25,6 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Switch, TextArea
 from textual.worker import Worker
 
+from edgewatch.display.escape import safe
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
     SendControl,
@@ -195,7 +196,7 @@ class SendScreen(Screen[None]):
         if self.running:
             status.show(Text("Sending… (ctrl+s or Cancel stops; esc keeps it running)"))
         elif self.problem is not None:
-            status.show(Text(f"Cannot send: {self.problem}", style=palette.warn))
+            status.show(safe(f"Cannot send: {self.problem}", palette.warn))
         elif self.result is not None:
             status.show(summary_text(self.result, palette))
         else:
