@@ -17,9 +17,9 @@ from edgewatch.tui.dlq.screen import DlqScreen, DlqTarget
 from edgewatch.tui.logs.screen import LogsScreen
 from edgewatch.tui.logs.view import LogView
 from tests.support.logs import LogsArranger
-from tests.support.sqs import fill
+from tests.support.sqs import depth, fill
 from tests.support.tui import LiveQueues, live_runtime, wait_for
-from tests.support.tui_dlq import SIZE, depth, live_app, open_dlq_screen, text_of
+from tests.support.tui_dlq import SIZE, live_app, open_dlq_screen, text_of
 from tests.support.tui_logs import GROUP, RID, ScriptedSource, open_logs
 
 DEEP = "[" * 5000 + "]" * 5000

@@ -41,7 +41,7 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
         ("DLQ visible", "right"),
         ("State", "left"),
     ):
-        table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]  # rich's justify literals
     for q in snapshot.queues:
         dlq = q.dlq
         state = q.error or ("stale" if q.stale else ("dlq" if q.is_dlq else "ok"))

@@ -69,7 +69,8 @@ class SeriesColours:
         )
 
     def of(self, name: str) -> tuple[int, int, int]:
-        return getattr(self, name)  # type: ignore[no-any-return]
+        colour: tuple[int, int, int] = getattr(self, name)  # one of the fields above
+        return colour
 
 
 def segments(
@@ -147,9 +148,9 @@ def y_ticks(top: float) -> tuple[list[float], list[str]]:
     return ticks, [value_label(t) if t else "0" for t in ticks]
 
 
-def x_ticks(history_s: int) -> tuple[list[int], list[str]]:
+def x_ticks(history_s: int) -> tuple[list[float], list[str]]:
     """Every minute back to the start of the history, labelled in seconds ago."""
-    ticks = list(range(-(history_s // TICK_EVERY_S) * TICK_EVERY_S, 1, TICK_EVERY_S))
+    ticks: list[float] = list(range(-(history_s // TICK_EVERY_S) * TICK_EVERY_S, 1, TICK_EVERY_S))
     return ticks, [f"{-t}s" if t else "now" for t in ticks]
 
 
