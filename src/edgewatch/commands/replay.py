@@ -17,7 +17,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from edgewatch.aws import describe_error
 from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
@@ -221,7 +220,7 @@ def _print_summary(result: ReplayResult) -> None:
 
 
 def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
-    table = Table(title=Text(title), title_justify="left", expand=False)
+    table = Table(title=safe(title), title_justify="left", expand=False)
     table.add_column("Message ID", no_wrap=True)
     table.add_column("Group")
     table.add_column("Bytes", justify="right")
@@ -233,7 +232,7 @@ def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
         cells = [
             safe(o.message_id, one_line=True),
             safe(o.group_id or "", one_line=True),
-            Text(f"{o.size:,}"),
+            safe(f"{o.size:,}"),
             safe(o.request_id or "", one_line=True),
         ]
         if with_reason:
