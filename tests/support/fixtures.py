@@ -7,7 +7,7 @@ clients for it are in ``tests/conftest.py``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
@@ -19,6 +19,9 @@ from tests.support.faults import FaultProxy
 from tests.support.logs import LogsArranger
 from tests.support.sqs import Pair, make_pair
 from tests.support.tui import LiveQueues, Scene, build_scene
+
+if TYPE_CHECKING:
+    from tests.support.backends import Backend
 
 
 @pytest.fixture
@@ -32,26 +35,28 @@ def fifo_pair(boto3_sqs: Any) -> Pair:
 
 
 @pytest.fixture
-def proxy(moto_server: Any) -> Iterator[FaultProxy]:
-    """A fault-injecting HTTP proxy in front of the moto server."""
-    p = FaultProxy(moto_server.endpoint_url)
+def proxy(backend: Backend) -> Iterator[FaultProxy]:
+    """A fault-injecting HTTP proxy in front of the backend (moto unless parametrised)."""
+    p = FaultProxy(backend.endpoint_url)
     yield p
     p.close()
 
 
 @pytest.fixture
-async def proxy_clients(proxy: FaultProxy) -> AsyncIterator[AwsClients]:
-    """Clients that talk to moto through the fault proxy."""
+async def proxy_clients(proxy: FaultProxy, backend: Backend) -> AsyncIterator[AwsClients]:
+    """Clients that talk to the backend through the fault proxy."""
     clients = AwsClients(
-        AwsTarget(region="us-east-1", endpoint_url=proxy.endpoint_url, credentials=FAKE_CREDENTIALS)
+        AwsTarget(
+            region="us-east-1", endpoint_url=proxy.endpoint_url, credentials=backend.credentials
+        )
     )
     yield clients
     await clients.aclose()
 
 
 @pytest.fixture
-def logs(moto_server: Any) -> LogsArranger:
-    return LogsArranger(moto_server.endpoint_url)
+def logs(backend: Backend) -> LogsArranger:
+    return LogsArranger(backend.endpoint_url, backend.credentials)
 
 
 @pytest.fixture

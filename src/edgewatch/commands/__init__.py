@@ -14,7 +14,17 @@ from edgewatch.config import ConfigSource, Settings
 from edgewatch.display.escape import escape
 
 # Order is the order of `edgewatch --help`.
-COMMAND_MODULES = ("status", "tail", "replay", "dlq", "send", "demo", "config_cmd")
+COMMAND_MODULES = (
+    "status",
+    "watch",
+    "tail",
+    "replay",
+    "dlq",
+    "send",
+    "demo",
+    "config_cmd",
+    "capabilities",
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -4,8 +4,10 @@ Asks for confirmation unless ``--yes``; ``--dry-run`` lists exactly what would m
 nothing. A progress bar goes to stderr on a terminal; the summary goes to stdout (JSON with
 ``--json``: the shape of :meth:`ReplayResult.to_json`). Exit codes: 0 all selected messages
 moved (held-back ones allowed), 1 a message failed or may be duplicated, or the run stopped on an
-error, 2 usage (bad flags, read-only, no confirmation), 130 cancelled with Ctrl-C (the first one
-finishes the batches in flight, a second one stops at once — still without losing messages).
+error, 2 usage (bad flags, read-only, no confirmation), 3 with ``--watch-bounce S``: replayed
+messages came back to the DLQ within S seconds ("N of M replayed messages came back"), 130
+cancelled with Ctrl-C (the first one finishes the batches in flight, a second one stops at once —
+still without losing messages).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from edgewatch.aws import describe_error
 from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.display.escape import escape, safe
+from edgewatch.dlq.bounce import BounceReport, BounceWatcher, moved_by
 from edgewatch.dlq.replay import (
     FilterError,
     ReplayEngine,
@@ -36,6 +39,8 @@ from edgewatch.dlq.replay import (
     replay_options,
 )
 from edgewatch.runtime import Runtime
+
+EXIT_BOUNCED = 3  # the replay worked, but replayed messages came back to the DLQ
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -73,6 +78,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--visibility-timeout", type=int, metavar="S", help="lease on received DLQ messages, s"
     )
     parser.add_argument("--concurrency", type=int, metavar="N", help="pipelines (standard DLQs)")
+    parser.add_argument(
+        "--watch-bounce",
+        type=float,
+        metavar="S",
+        help="then watch the DLQ for S seconds for replayed messages coming back (exit 3 if any)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -91,6 +102,12 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         return EXIT_USAGE
     if args.rate is not None and args.rate <= 0:
         error("--rate must be positive")
+        return EXIT_USAGE
+    if args.watch_bounce is not None and not 0 < args.watch_bounce <= 86_400:
+        error("--watch-bounce must be between 0 and 86400 seconds")
+        return EXIT_USAGE
+    if args.watch_bounce is not None and (args.dry_run or args.native):
+        error("--watch-bounce needs a client-side replay (not --dry-run or --native)")
         return EXIT_USAGE
     options = replay_options(
         settings.replay,
@@ -133,16 +150,31 @@ async def _replay(
         if not args.dry_run and not args.yes and not await _confirm(plan):
             return EXIT_USAGE
         result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
+        bounce = None
+        if args.watch_bounce is not None and result.moved and not result.cancelled:
+            bounce = await _watch_bounce(runtime, plan, result, args.watch_bounce, err)
     finally:
         await runtime.aclose()
-    return finish(
+    code = finish(
         as_json=args.json,
-        payload=result.to_json,
-        summary=lambda: _print_summary(result),
-        problem=result.error,
+        payload=lambda: {**result.to_json(), "bounce": bounce.to_json() if bounce else None},
+        summary=lambda: _print_summary(result, bounce),
+        problem=result.error or (bounce.error if bounce else None),
         cancelled=result.cancelled,
         ok=result.ok,
     )
+    if code == 0 and bounce is not None and bounce.came_back:
+        return EXIT_BOUNCED
+    return code
+
+
+async def _watch_bounce(
+    runtime: Runtime, plan: ReplayPlan, result: ReplayResult, seconds: float, err: Console
+) -> BounceReport:
+    watcher = BounceWatcher(runtime.clients, plan.dlq.url, moved_by(result), label=plan.dlq.name)
+    if err.is_terminal:
+        err.print(safe(f"watching {plan.dlq.name} for {seconds:g} s for messages coming back…"))
+    return await watcher.watch(seconds, interval_s=min(5.0, max(0.2, seconds / 10)))
 
 
 async def _confirm(plan: ReplayPlan) -> bool:
@@ -183,7 +215,7 @@ async def _run_engine(
         return await engine.run(on_event)
 
 
-def _print_summary(result: ReplayResult) -> None:
+def _print_summary(result: ReplayResult, bounce: BounceReport | None = None) -> None:
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     rate = (result.moved / result.elapsed_s) if result.elapsed_s > 0 else 0.0
     if result.plan.dry_run:
@@ -217,6 +249,8 @@ def _print_summary(result: ReplayResult) -> None:
             out.print(_table(title, rows, with_reason=status != "would_move"))
     for note in result.notes:
         out.print(safe(f"note: {note}"))
+    if bounce is not None:
+        out.print(safe(bounce.summary))
 
 
 def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:

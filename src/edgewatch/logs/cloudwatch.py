@@ -24,8 +24,10 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import HTTPClientError
+from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients, describe_error, error_code, is_connection_error, is_throttle
+from edgewatch.logs.formats import NO_MAPPING, FieldMap
 from edgewatch.logs.models import (
     Emit,
     LogBatch,
@@ -102,6 +104,7 @@ class CloudWatchSource:
         *,
         start_ms: int,
         query: LogQuery | None = None,
+        fields: FieldMap = NO_MAPPING,
         follow: bool = True,
         poll_interval: float = 2.0,
         overlap_s: float = 10.0,
@@ -116,6 +119,7 @@ class CloudWatchSource:
         self.clients = clients
         self.group = group
         self.query = query or LogQuery()
+        self.fields = fields
         self.follow = follow
         self.poll_interval = poll_interval
         self.overlap_ms = int(overlap_s * 1000)
@@ -132,6 +136,8 @@ class CloudWatchSource:
         self._newest_ms: int | None = None
         self._failures = 0
         self._troubled = False
+        self.unfiltered = 0  # events a JSON pattern should have excluded but the server sent
+        self._told_unfiltered = False
 
     @property
     def name(self) -> str:
@@ -172,15 +178,26 @@ class CloudWatchSource:
             if running is not None:
                 await running.wait()
             page = await self._request(emit, {**params, "nextToken": token} if token else params)
-            lines = self._accept(page.get("events") or [])
+            before = self.unfiltered
+            lines = self._accept(
+                page.get("events") or [],
+                json_pattern=bool(pattern) and str(pattern).startswith("{"),
+            )
             if lines:
                 await emit(LogBatch(lines=tuple(lines)))
+            if self.unfiltered > before and not self._told_unfiltered:
+                self._told_unfiltered = True
+                text = (
+                    "the endpoint ignored the JSON filter pattern (AWS honours it; moto and "
+                    "LocalStack do not): events that do not match were removed here"
+                )
+                await emit(LogBatch(notices=(SourceNotice(self.group, "unfiltered", text),)))
             next_token = page.get("nextToken")
             if not next_token or (next_token == token and not page.get("events")):
                 return  # done (a repeated token on an empty page would loop forever)
             token = next_token
 
-    def _accept(self, events: list[dict[str, Any]]) -> list[LogLine]:
+    def _accept(self, events: list[dict[str, Any]], *, json_pattern: bool = False) -> list[LogLine]:
         """New events as lines (duplicates dropped, client-side check applied)."""
         now_ms = int(self.clock() * 1000)
         lines = []
@@ -200,9 +217,12 @@ class CloudWatchSource:
                 stream=str(event.get("logStreamName", "")),
                 message=str(event.get("message", "")),
                 ingestion_time=event.get("ingestionTime"),
+                fields=self.fields,
             )
             if self.query.matches(line):
                 lines.append(line)
+            elif json_pattern:
+                self.unfiltered += 1
         return lines
 
     async def _request(self, emit: Emit, params: dict[str, Any]) -> dict[str, Any]:
@@ -247,6 +267,5 @@ class CloudWatchSource:
         """Doubling from the poll interval, capped, with "equal jitter" (never near zero)."""
         self._failures += 1
         first = self.poll_interval if self.follow else ONE_SHOT_BACKOFF_BASE_S
-        base = max(first, 0.05) * 2 ** min(self._failures, 16)
-        cap = min(self.max_backoff_s, base)
-        return cap * (0.5 + 0.5 * self.rng())
+        policy = BackoffPolicy(max(first, 0.05), self.max_backoff_s, "equal")
+        return policy.delay(self._failures + 1, self.rng)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from edgewatch_emitter import DeliveryFailure, DeliveryReceipt, Emitter, EmitterOptions
+from edgewatch_emitter.rules import SQS_MAX_BYTES, check_attributes, check_body, check_fifo_id
+
 from edgewatch.aws import AwsClients, describe_error, error_code
 from edgewatch.aws.errors import DENIED_CODES, NO_QUEUE_CODES
-from edgewatch.emitter import DeliveryFailure, DeliveryReceipt, Emitter
-from edgewatch.emitter.rules import SQS_MAX_BYTES, check_attributes, check_body, check_fifo_id
 from edgewatch.send.results import EventOutcome, QueueTarget, SendProgress, SendResult
 from edgewatch.send.templates import EventSource, Outgoing
 
@@ -240,16 +241,14 @@ async def send_events(
     target = clients.target
     emitter = Emitter(
         queue.url,
-        region=clients.region,
-        endpoint_url=target.endpoint_url,
-        credentials=target.credentials,
-        profile=target.profile,
-        max_buffer=2 * CHUNK,
-        max_message_bytes=queue.max_message_bytes,
-        serializer=_serialize,
-        on_sent=tally.on_sent,
-        on_error=tally.on_error,
-        **options.emitter_options,
+        EmitterOptions.from_target(
+            target,
+            max_buffer=2 * CHUNK,
+            max_message_bytes=queue.max_message_bytes,
+            serializer=_serialize,
+            on_sent=tally.on_sent,
+            on_error=tally.on_error,
+        ).replace(region=clients.region, **options.emitter_options),
     )
     loop = asyncio.get_running_loop()
     started = time.perf_counter()

@@ -24,6 +24,7 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from edgewatch.capabilities import Capability, probe_endpoint
 from edgewatch.display.escape import escape
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
@@ -85,6 +86,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         self.poller_error: str | None = None
         self._history: History = self.poller.history
         self._was_down = False
+        self._probed = False  # capability differences told (see tell_differences)
         # Not ``_closing`` / ``_closed``: Textual's message pump owns those names.
         self._shutting_down = False
         self._clients_closed = False
@@ -254,6 +256,26 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         # Coalesce: if the UI fell behind, snapshots already superseded are skipped.
         if self._latest_posted is None or message.snapshot is self._latest_posted:
             self.apply_snapshot(message.snapshot)
+        if not self._probed and message.snapshot.connection in ("ok", "degraded"):
+            self._probed = True  # once per run, after the first live numbers
+            self.run_worker(self.tell_differences(), group="capabilities", exit_on_error=False)
+
+    async def tell_differences(self) -> list[Capability]:
+        """One notification per way this endpoint differs from AWS (why a column says n/a,
+        why replay is client-side...): never a silent 0. Checks that fail are left unsaid."""
+        try:
+            found = await probe_endpoint(self.runtime.clients, self.runtime.target.endpoint_url)
+        except Exception:
+            return []
+        for capability in found:
+            if capability.differs:
+                self.notify(
+                    escape(capability.note),
+                    title="This endpoint differs from AWS",
+                    timeout=12,
+                    markup=False,
+                )
+        return found
 
     def apply_snapshot(self, snapshot: MetricsSnapshot, history: History | None = None) -> None:
         """Show ``snapshot``; trends come from ``history`` (default: the poller's own).

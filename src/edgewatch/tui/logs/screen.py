@@ -133,6 +133,7 @@ class LogsScreen(Screen[None]):
     async def _search(self, tail: LogTail) -> None:
         """Merge older lines of the request as pages arrive; problems go to the filter line."""
         problem: str | None = None
+        ignored: str | None = None  # the endpoint sent what the filter pattern excludes (moto)
         try:
             async for batch in tail:
                 if batch.lines:
@@ -140,12 +141,15 @@ class LogsScreen(Screen[None]):
                 for notice in batch.notices:
                     if notice.kind == "error":
                         problem = f"search failed: {notice.source}: {notice.message}"
+                    elif notice.kind == "unfiltered":
+                        ignored = "the endpoint ignored the JSON filter; matched here"
                 self._show_state()
         except Exception as exc:  # shown, never a traceback
             problem = f"search failed: {type(exc).__name__}: {exc}"
         finally:
             await tail.aclose()
-        self.search_state = problem or f"searched the last {SEARCH_WINDOW}"
+        done = f"searched the last {SEARCH_WINDOW}" + (f" ({ignored})" if ignored else "")
+        self.search_state = problem or done
         self._show_state()
 
     # -- what the lines around the view say ---------------------------------------------------

@@ -68,6 +68,8 @@ def summary(line: LogLine) -> str:
     already in a column are left out); a text line is shown as it is. Cut to ``SUMMARY_LIMIT``.
     """
     parsed = line.parsed
+    if line.info.summary is not None:  # EMF metrics: compact, not the raw directive
+        return literal(line.info.summary[:SUMMARY_LIMIT])
     if parsed is None:
         return literal(line.message.rstrip("\r\n")[:SUMMARY_LIMIT])
     parts: list[str] = []
