@@ -58,7 +58,7 @@ async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
 def lines(found: list[Capability], *, only_differences: bool) -> list[str]:
     """``key: word — note`` per capability, escaped for the terminal."""
     return [
-        f"{c.key}: {WORD[c.available]} — {escape(c.note)}"
+        f"{c.key}: {WORD[c.available]} — {escape(c.note, one_line=True)}"
         for c in found
         if c.differs or not only_differences
     ]

@@ -13,7 +13,6 @@ import sys
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from edgewatch.aws import describe_error
 from edgewatch.commands import (
@@ -92,8 +91,8 @@ def _table(name: str, messages: list[DlqMessage]) -> Table:
     for m in messages:
         table.add_row(
             safe(m.message_id, one_line=True),
-            Text(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
-            Text(str(m.receive_count)),
+            safe(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
+            safe(m.receive_count),
             safe(m.group_id or "", one_line=True),
             safe(m.request_id or "", one_line=True),
             safe(

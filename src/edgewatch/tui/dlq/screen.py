@@ -260,7 +260,7 @@ class DlqScreen(Screen[None]):
                 box.border_subtitle = ""
                 return
             empty = "Receiving…" if self.session.loading else "No message to show."
-            detail.show(Text(empty, style=self.palette.muted), layout=True)
+            detail.show(safe(empty, self.palette.muted), layout=True)
             box.border_subtitle = ""
             return
         detail.show(detail_text(msg, now=self.clock(), palette=self.palette), layout=True)
