@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from edgewatch_emitter import Emitter
 
-from edgewatch.emitter import Emitter
 from edgewatch.simulator.moto_server import free_port
 
 SINK = Path(__file__).with_name("sqs_sink.py")

@@ -96,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = getattr(args, "handler", None)
         return handler(args, ctx) if handler else _console(ctx)
+    except ConfigError as exc:  # found once AWS settings are resolved (aws/preflight.py)
+        error(str(exc))
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # e.g. the demo port is taken

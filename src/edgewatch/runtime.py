@@ -15,6 +15,7 @@ from edgewatch.config import ConfigSource, Settings
 EMBEDDED_METRICS_S = 5.0
 
 if TYPE_CHECKING:
+    from edgewatch.consumers import ConsumerDirectory
     from edgewatch.simulator.stack import EmbeddedStack
 
 
@@ -25,6 +26,7 @@ class Runtime:
     config_source: ConfigSource = field(default_factory=lambda: ConfigSource(None, "none"))
     stack: EmbeddedStack | None = None
     _clients: AwsClients | None = field(default=None, repr=False)
+    _consumers: ConsumerDirectory | None = field(default=None, repr=False)
 
     @property
     def embedded(self) -> bool:
@@ -37,6 +39,15 @@ class Runtime:
         if self._clients is None:
             self._clients = AwsClients(self.target)
         return self._clients
+
+    @property
+    def consumers(self) -> ConsumerDirectory:
+        """Which functions consume which queue (looked up on demand, kept for a while)."""
+        if self._consumers is None:
+            from edgewatch.consumers import ConsumerDirectory
+
+            self._consumers = ConsumerDirectory(self.clients, self.settings)
+        return self._consumers
 
     @property
     def endpoint_label(self) -> str:
@@ -55,8 +66,15 @@ class Runtime:
         embedded: bool,
         seed: int | None = None,
     ) -> Runtime:
-        """Connect to the configured AWS, or start the embedded stack first when ``embedded``."""
+        """Connect to the configured AWS, or start the embedded stack first when ``embedded``.
+
+        Raises :class:`~edgewatch.config.ConfigError` for a configuration that will certainly
+        fail (a missing profile, a queue URL of another region): exit 2, not a retry loop.
+        """
         if not embedded:
+            from edgewatch.aws import preflight
+
+            preflight.check(settings)
             return cls(settings, AwsTarget.from_settings(settings.aws), config_source)
         from edgewatch.simulator.stack import EmbeddedStack
 
@@ -73,6 +91,7 @@ class Runtime:
         if self._clients is not None:
             await self._clients.aclose()
             self._clients = None
+            self._consumers = None
 
     def stop_stack(self) -> None:
         if self.stack is not None:

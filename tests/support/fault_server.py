@@ -22,8 +22,7 @@ from typing import Any
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import ReadOnlyCredentials
-
-from edgewatch.emitter import DeliveryFailure, Emitter
+from edgewatch_emitter import BackoffPolicy, DeliveryFailure, Emitter
 
 
 @dataclass(frozen=True)
@@ -260,8 +259,7 @@ class FaultServer:
 FAST = {
     "credentials": ("AKIDTEST", "testing"),
     "region": "us-east-1",
-    "backoff_base_s": 0.001,
-    "backoff_cap_s": 0.005,
+    "backoff": BackoffPolicy(0.001, 0.005),
     "max_message_bytes": 262_144,
     "request_timeout_s": 5.0,
 }

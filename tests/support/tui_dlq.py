@@ -91,7 +91,7 @@ async def open_dlq_screen(pilot: Pilot[Any], *, expect: int | None = None) -> Dl
     await wait_for(pilot, lambda: isinstance(app.screen, DlqScreen), what="the DLQ screen")
     screen = app.screen
     assert isinstance(screen, DlqScreen)
-    await wait_for(pilot, lambda: not screen.loading, what="the first page")
+    await wait_for(pilot, lambda: not screen.session.loading, what="the first page")
     if expect is not None:
         await wait_for(pilot, lambda: screen.table.row_count == expect, what=f"{expect} rows")
     return screen

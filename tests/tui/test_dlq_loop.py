@@ -104,7 +104,8 @@ async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> No
 
         def poison_row() -> str | None:
             return next(
-                (m.message_id for m in screen.messages.values() if m.request_id == rid), None
+                (m.message_id for m in screen.session.messages.values() if m.request_id == rid),
+                None,
             )
 
         await wait_for(pilot, lambda: poison_row() is not None, what="the poison event listed")
@@ -137,8 +138,10 @@ async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> No
         )
         assert "Dry run: would move 1" in str(app.screen.query_one("#confirm-text").render())
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.result is not None, timeout=30, what="the replay")
-        result = screen.result
+        await wait_for(
+            pilot, lambda: screen.session.result is not None, timeout=30, what="the replay"
+        )
+        result = screen.session.result
         assert result is not None and result.ok and result.moved == 1
         assert result.outcomes[original].status == "moved"
 

@@ -11,9 +11,20 @@ import sys
 from dataclasses import dataclass
 
 from edgewatch.config import ConfigSource, Settings
+from edgewatch.display.escape import escape
 
 # Order is the order of `edgewatch --help`.
-COMMAND_MODULES = ("status", "tail", "replay", "dlq", "send", "demo", "config_cmd", "capabilities")
+COMMAND_MODULES = (
+    "status",
+    "watch",
+    "tail",
+    "replay",
+    "dlq",
+    "send",
+    "demo",
+    "config_cmd",
+    "capabilities",
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -31,5 +42,7 @@ class CommandContext:
 
 
 def error(message: str) -> None:
-    """One line on stderr, prefixed with the program name: the only way commands report errors."""
-    print(f"edgewatch: {message}", file=sys.stderr)
+    """One line on stderr, prefixed with the program name: the only way commands report errors.
+
+    Escaped: an error often quotes an endpoint, a queue name or an OS message (outside text)."""
+    print(f"edgewatch: {escape(message)}", file=sys.stderr)

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from edgewatch.aws import describe_error
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.display.escape import safe
 from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError
 from edgewatch.runtime import Runtime
 
@@ -61,7 +62,7 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
             info = browser.info
             assert info is not None
             for warning in browser.warnings:
-                err.print(Text(warning))
+                err.print(safe(warning))
             if args.json:
                 doc = {
                     "queue": info.to_json(),
@@ -84,17 +85,20 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
 
 
 def _table(name: str, messages: list[DlqMessage]) -> Table:
-    table = Table(title=Text(f"{name}: {len(messages)} message(s)"), title_justify="left")
+    table = Table(title=safe(f"{name}: {len(messages)} message(s)"), title_justify="left")
     for column in ("Message ID", "Sent", "Receives", "Group", "Request ID", "Attrs", "Body"):
         table.add_column(column, no_wrap=column != "Body")
     for m in messages:
         table.add_row(
-            Text(m.message_id),
+            safe(m.message_id, one_line=True),
             Text(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
             Text(str(m.receive_count)),
-            Text(m.group_id or ""),
-            Text(m.request_id or ""),
-            Text(", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items()))),
-            Text(m.preview(200)),
+            safe(m.group_id or "", one_line=True),
+            safe(m.request_id or "", one_line=True),
+            safe(
+                ", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items())),
+                one_line=True,
+            ),
+            safe(m.preview(200), one_line=True),
         )
     return table

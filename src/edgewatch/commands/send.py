@@ -16,7 +16,7 @@ from rich.console import Console
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
-from edgewatch.display.formatting import escape_control
+from edgewatch.display.escape import escape
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
     MAX_COUNT,
@@ -186,7 +186,7 @@ async def _run(
     """The engine, with Ctrl-C: the first stops emitting, a second abandons what is in flight."""
     control = SendControl()
     stopping = "cancelling: waiting for the events already emitted (Ctrl-C again to stop)"
-    with two_stage_interrupt(err, control.cancel, stopping):
+    with two_stage_interrupt(err, control.cancel, stopping, control.abort):
         return await send_events(
             runtime.clients, queue, source, options, on_progress=on_progress, control=control
         )
@@ -216,7 +216,7 @@ def _summary(result: SendResult) -> None:
     """Plain text; anything from AWS or the operator is escaped (it cannot drive the terminal)."""
     out: list[str] = []
     head = (
-        f"sent {result.sent} of {result.requested} to {escape_control(result.queue.name)}"
+        f"sent {result.sent} of {result.requested} to {escape(result.queue.name, one_line=True)}"
         f" in {result.elapsed_s:.2f} s · failed {result.failed} · dropped {result.dropped}"
     )
     if result.not_sent:
@@ -232,15 +232,15 @@ def _summary(result: SendResult) -> None:
     if sent:
         out.append(f"{'request id':<36}  message id")
         for o in sent[:SHOWN_EVENTS]:
-            out.append(
-                f"{escape_control(o.request_id or '-'):<36}  {escape_control(o.message_id or '')}"
-            )
+            rid = escape(o.request_id or "-", one_line=True)
+            out.append(f"{rid:<36}  {escape(o.message_id or '', one_line=True)}")
         if len(sent) > SHOWN_EVENTS:
             out.append(f"… {len(sent) - SHOWN_EVENTS} more (--json lists every event)")
     problems = [o for o in result.outcomes if o.status != "sent"]
     for o in problems[:SHOWN_ERRORS]:
         who = o.request_id or f"event {o.index + 1}"
-        out.append(f"{o.status}: {escape_control(who)}: {escape_control(o.error or '')}")
+        why = escape(o.error or "", one_line=True)
+        out.append(f"{o.status}: {escape(who, one_line=True)}: {why}")
     if len(problems) > SHOWN_ERRORS:
         out.append(f"… {len(problems) - SHOWN_ERRORS} more not sent (--json lists them)")
     sys.stdout.write("\n".join(out) + "\n")

@@ -2,7 +2,9 @@
 
 JSON (one document, or with ``--watch`` one document per line) is a list of
 ``{"name", "url", "visible", "in_flight", "delayed", "oldest_age_s", "dlq": {...} | null,
-"error": null | str}``; ``oldest_age_s`` is ``null`` when CloudWatch has no datapoint.
+"error": null | str, "forecast": {...}}`` plus freshness, retention and CloudWatch counts
+(README, "status --json"); ``oldest_age_s`` is ``null`` when CloudWatch has no datapoint. Rates
+from depth changes need two polls: a one-shot status has them only where CloudWatch has counts.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from edgewatch.capabilities import probe_endpoint
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
 from edgewatch.commands.capabilities import lines as capability_lines
 from edgewatch.commands.status_table import render_status_table
+from edgewatch.forecast.book import ForecastBook
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
@@ -41,9 +44,17 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         runtime.stop_stack()
 
 
-def _show(snapshot: MetricsSnapshot, runtime: Runtime, *, as_json: bool, watch: bool) -> None:
+def _show(
+    snapshot: MetricsSnapshot,
+    runtime: Runtime,
+    *,
+    as_json: bool,
+    watch: bool,
+    book: ForecastBook | None = None,
+) -> None:
     if as_json:
-        print(json.dumps(snapshot.to_json(), indent=None if watch else 2), flush=True)
+        forecasts = book.update(snapshot) if book is not None else None
+        print(json.dumps(snapshot.to_json(forecasts), indent=None if watch else 2), flush=True)
     else:
         render_status_table(snapshot, runtime, clear=watch and sys.stdout.isatty())
 
@@ -60,10 +71,11 @@ async def _differences(runtime: Runtime) -> None:
 
 async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
     poller = QueuePoller(runtime.clients, runtime.settings)
+    book = ForecastBook(runtime.settings.forecast)
     try:
         if not watch:
             snapshot = await poller.poll_once()
-            _show(snapshot, runtime, as_json=as_json, watch=False)
+            _show(snapshot, runtime, as_json=as_json, watch=False, book=book)
             if snapshot.error:
                 error(snapshot.error)
             if not as_json and snapshot.connection != "down":
@@ -75,7 +87,7 @@ async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         task = asyncio.create_task(
-            poller.run(lambda s: _show(s, runtime, as_json=as_json, watch=True))
+            poller.run(lambda s: _show(s, runtime, as_json=as_json, watch=True, book=book))
         )
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait([task, stopped], return_when=asyncio.FIRST_COMPLETED)

@@ -24,8 +24,10 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import HTTPClientError
+from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients, describe_error, error_code, is_connection_error, is_throttle
+from edgewatch.logs.formats import NO_MAPPING, FieldMap
 from edgewatch.logs.models import (
     Emit,
     LogBatch,
@@ -102,6 +104,7 @@ class CloudWatchSource:
         *,
         start_ms: int,
         query: LogQuery | None = None,
+        fields: FieldMap = NO_MAPPING,
         follow: bool = True,
         poll_interval: float = 2.0,
         overlap_s: float = 10.0,
@@ -116,6 +119,7 @@ class CloudWatchSource:
         self.clients = clients
         self.group = group
         self.query = query or LogQuery()
+        self.fields = fields
         self.follow = follow
         self.poll_interval = poll_interval
         self.overlap_ms = int(overlap_s * 1000)
@@ -213,6 +217,7 @@ class CloudWatchSource:
                 stream=str(event.get("logStreamName", "")),
                 message=str(event.get("message", "")),
                 ingestion_time=event.get("ingestionTime"),
+                fields=self.fields,
             )
             if self.query.matches(line):
                 lines.append(line)
@@ -262,6 +267,5 @@ class CloudWatchSource:
         """Doubling from the poll interval, capped, with "equal jitter" (never near zero)."""
         self._failures += 1
         first = self.poll_interval if self.follow else ONE_SHOT_BACKOFF_BASE_S
-        base = max(first, 0.05) * 2 ** min(self._failures, 16)
-        cap = min(self.max_backoff_s, base)
-        return cap * (0.5 + 0.5 * self.rng())
+        policy = BackoffPolicy(max(first, 0.05), self.max_backoff_s, "equal")
+        return policy.delay(self._failures + 1, self.rng)

@@ -1,4 +1,5 @@
-"""Two fixes to moto's SQS that keep the embedded stack's cost per message flat.
+"""Fixes to moto's SQS: two keep the embedded stack's cost per message flat, one keeps moto from
+delivering messages to Lambda functions it cannot run.
 
 moto 5.2 answers SQS calls with work that grows with the queue's depth for *every message*:
 
@@ -14,6 +15,13 @@ browse and replay spend most of its CPU there (DESIGN.md §8). The fixes read th
 retention check needs, and read the clock with ``time.time()`` (the same instant, as a float of
 seconds since the epoch); moto's answers are unchanged. They are applied once, when the embedded
 server starts, and only where moto still has what they replace; otherwise moto is left as is.
+
+moto also delivers every message sent to a queue with an event source mapping to the mapped
+function, which it can only run in Docker: without Docker it receives the batch (raising the
+receive counts), logs "error running docker" to the function's log group and hands the
+messages back. The embedded stack's functions exist to be *discovered* (``ListEventSourceMappings``
+reads the Lambda backend, untouched); its simulated consumer does the work. So queues keep no
+mapping to deliver to.
 """
 
 from __future__ import annotations
@@ -59,8 +67,27 @@ def apply_moto_fixes() -> bool:
     ):
         return False
 
+    no_deliveries()
     backend.is_message_valid_based_on_retention_period = retention_check  # type: ignore[method-assign]
     models.unix_time = fast_clock(models.unix_time, 1.0)  # type: ignore[assignment]
     models.unix_time_millis = fast_clock(models.unix_time_millis, 1000.0)  # type: ignore[assignment]
     _applied = True
+    return True
+
+
+def no_deliveries() -> bool:
+    """Queues forget the mappings moto would deliver to (see the module's docstring)."""
+    from moto.sqs import models
+
+    queue = getattr(models, "Queue", None)
+    if queue is None or isinstance(getattr(queue, "lambda_event_source_mappings", None), property):
+        return queue is not None
+
+    def mappings(self: Any) -> dict[str, Any]:
+        return {}  # a new dict each time: what moto stores in it is dropped
+
+    def ignore(self: Any, value: Any) -> None:
+        pass
+
+    queue.lambda_event_source_mappings = property(mappings, ignore)
     return True

@@ -12,6 +12,7 @@ import threading
 import urllib.request
 
 from edgewatch.simulator.moto_fixes import apply_moto_fixes
+from edgewatch.simulator.moto_metrics_index import apply_metrics_index
 
 FAKE_CREDENTIALS = ("testing", "testing")  # moto accepts any key; never real secrets
 NOISY_LOGGERS = ("werkzeug", "moto", "botocore", "aiobotocore", "flask_cors", "urllib3")
@@ -63,6 +64,7 @@ class MotoServer:
         silence_loggers()
         if self._moto_fixes:
             apply_moto_fixes()
+            apply_metrics_index()
         from moto.moto_server.threaded_moto_server import MotoRequestHandler
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server

@@ -48,7 +48,7 @@ _QUIET = _NotFromTheStack()
 
 
 def _quiet_stack_emitters() -> None:
-    logger = logging.getLogger("edgewatch.emitter")
+    logger = logging.getLogger("edgewatch_emitter")
     if _QUIET not in logger.filters:
         logger.addFilter(_QUIET)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from dataclasses import dataclass, field, replace
 
+from edgewatch_emitter import Backoff, BackoffPolicy, EmitterStats
+
 from edgewatch.aws import describe_error
-from edgewatch.emitter import EmitterStats
 from edgewatch.simulator.moto_state import QueueSnapshot
 from edgewatch.simulator.resources import QueueRef
 
@@ -38,6 +38,7 @@ class PipelineConfig:
     metrics_interval_s: float = 5.0
     metrics_retention_s: float = 3600.0
     housekeeping_s: float = 60.0  # how often moto's old datapoints and receipt handles are trimmed
+    timeout_rate: float = 0.01  # invocations that time out (nothing of their batch is deleted)
     log_flush_s: float = 1.0
     log_buffer: int = 20_000
     log_rotate_s: float = 600.0
@@ -60,6 +61,7 @@ class PipelineStats:
     shed: int = 0  # events not generated because a queue was too deep or unreachable
     processed: int = 0  # consumer attempts that succeeded (and deleted)
     failed: int = 0  # consumer attempts that failed (poison, malformed)
+    timeouts: int = 0  # simulated invocations that timed out
     log_events: int = 0  # log lines written to CloudWatch Logs
     log_dropped: int = 0  # log lines dropped from a full buffer
     metric_publishes: int = 0
@@ -73,22 +75,9 @@ class PipelineStats:
         return replace(self, emitters=dict(self.emitters))
 
 
-class Backoff:
-    """Exponential backoff with jitter, capped; ``reset()`` after a success."""
-
-    def __init__(self, base: float = 0.2, cap: float = 5.0) -> None:
-        self.base, self.cap, self.attempt = base, cap, 0
-
-    def next_delay(self) -> float:
-        delay = min(self.cap, self.base * 2**self.attempt) * _jitter.uniform(0.5, 1.0)
-        self.attempt += 1
-        return delay
-
-    async def wait(self) -> None:
-        await asyncio.sleep(self.next_delay())
-
-    def reset(self) -> None:
-        self.attempt = 0
+def backoff(base: float = 0.2, cap: float = 5.0) -> Backoff:
+    """The simulated pipeline's retry pacing: doubling from ``base``, never near zero."""
+    return Backoff(BackoffPolicy(base, cap, "equal"), _jitter.random)
 
 
 class PipelineState:

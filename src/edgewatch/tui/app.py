@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, ClassVar
@@ -17,13 +18,14 @@ from typing import Any, ClassVar
 from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from edgewatch.capabilities import Capability, probe_endpoint
-from edgewatch.display.formatting import escape_control
+from edgewatch.display.escape import escape
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -42,6 +44,9 @@ from edgewatch.tui.send.actions import SendActions
 POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
 EXIT_DEADLINE_S = 5.0  # giving SQS back what screens hold, at exit: a dead endpoint cannot hang it
+# Terminal closed (SIGHUP) or asked to stop (SIGTERM, e.g. a service manager or kill): quit the
+# way ctrl+q does (browsed DLQ messages given back, terminal restored), exit 128 + signal.
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (issue 3)
@@ -88,6 +93,9 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         self._tick: Timer | None = None
         self.exit_deadline_s = EXIT_DEADLINE_S
         self._before_exit: set[asyncio.Task[None]] = set()
+        self._signalled: int | None = None
+        self._signal_handlers: list[signal.Signals] = []
+        self._quit_task: asyncio.Task[None] | None = None
         self._dashboard = DashboardScreen(embedded=runtime.embedded)
         self.logs = LogService(self, runtime, clock=clock)  # one log tail for the whole app
         for theme in bundled_themes().values():
@@ -102,6 +110,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._install_quit_signals()
         if self.auto_poll:
             self.start_polling()
             self._tick = self.set_interval(TICK_S, self._render, name="status-tick")
@@ -118,6 +127,39 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
 
     async def on_unmount(self) -> None:
         await self.shutdown()
+
+    def _install_quit_signals(self) -> None:
+        """SIGTERM / SIGHUP quit like ctrl+q (main thread only; elsewhere they are left alone)."""
+        loop = asyncio.get_running_loop()
+        for sig in QUIT_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._on_quit_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+            self._signal_handlers.append(sig)
+
+    def _remove_quit_signals(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            loop = asyncio.get_running_loop()
+            for sig in self._signal_handlers:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(sig)
+        self._signal_handlers.clear()
+
+    def _on_quit_signal(self, sig: signal.Signals) -> None:
+        """First signal: the bounded shutdown (at most ``exit_deadline_s`` to give messages back),
+        then exit. A second one exits at once (the terminal is still restored by the driver)."""
+        if self._signalled is not None:
+            self.exit(return_code=128 + self._signalled)
+            return
+        self._signalled = int(sig)
+        self._quit_task = asyncio.create_task(self._quit_on_signal(), name=f"quit-{sig.name}")
+
+    async def _quit_on_signal(self) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            self.exit(return_code=128 + (self._signalled or 0))
 
     def start_polling(self) -> Worker[None]:
         """(Re)start the poll worker; exclusive, so a restart replaces any previous one."""
@@ -187,6 +229,25 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         await self.logs.aclose()
         await self.poller.aclose()
         await self.runtime.aclose()
+        self._remove_quit_signals()  # last: a second signal meanwhile still exits cleanly
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of every screen: escaped (errors quote endpoints and names), never markup."""
+        super().notify(
+            escape(message),
+            title=escape(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- data in -------------------------------------------------------------------------------
 
@@ -209,7 +270,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         for capability in found:
             if capability.differs:
                 self.notify(
-                    escape_control(capability.note),
+                    escape(capability.note),
                     title="This endpoint differs from AWS",
                     timeout=12,
                     markup=False,
@@ -354,7 +415,12 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             self.action_pause()
 
     def action_refresh(self) -> None:
-        """Poll now; after a worker failure, restart the worker instead."""
+        """Poll now; after a worker failure, restart the worker instead (the log tail too, and
+        a screen's own failed load: ``refresh_data``)."""
+        self.logs.restart()
+        refresh_data = getattr(self.screen, "refresh_data", None)
+        if callable(refresh_data):
+            refresh_data()
         if self.poller_error is not None and self.auto_poll:
             if isinstance(self.screen, PollerErrorScreen):
                 self.pop_screen()

@@ -15,7 +15,7 @@ import pytest
 
 from edgewatch.cli import main
 from edgewatch.commands.tail import format_line
-from edgewatch.display.formatting import escape_control as escape
+from edgewatch.display.escape import escape
 from edgewatch.logs.latency import LatencyStats
 from edgewatch.logs.models import make_line
 from tests.support.logs import now_ms, record
@@ -151,7 +151,7 @@ def test_file_is_read_whole_by_default_and_since_filters_stamped_lines(tmp_path,
 
 
 def test_format_helpers():
-    assert escape("a\nb\rc\x1bd\x7f\u0085") == "a\\nb\\rc\\x1bd\\x7f\\x85"
+    assert escape("a\nb\rc\x1bd\x7f\u0085", one_line=True) == "a\\nb\\rc\\x1bd\\x7f\\x85"
     line = make_line(
         event_id="1",
         timestamp=1_795_000_000_123,

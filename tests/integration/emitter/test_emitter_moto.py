@@ -9,8 +9,8 @@ import time
 from typing import Any
 
 import pytest
+from edgewatch_emitter import Emitter
 
-from edgewatch.emitter import Emitter
 from tests.support.backends import Backend
 from tests.support.sqs import receive_all
 

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients
 from edgewatch.send import (
@@ -29,7 +30,7 @@ from tests.support.sqs import receive_all
 
 pytestmark = pytest.mark.backends  # moto and LocalStack
 
-FAST = {"backoff_base_s": 0.001, "backoff_cap_s": 0.005}
+FAST = {"backoff": BackoffPolicy(0.001, 0.005)}
 
 
 class Recording:

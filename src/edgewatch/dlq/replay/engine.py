@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from edgewatch_emitter import BackoffPolicy, classify_batch
 
 from edgewatch.aws import AwsClients, describe_error, is_connection_error, is_throttle
 from edgewatch.dlq.browse import HeldMessage
@@ -48,6 +48,9 @@ from edgewatch.dlq.replay.native import NativeMove
 from edgewatch.dlq.replay.plan import READ_ONLY, plan_replay
 from edgewatch.dlq.replay.ratelimit import RateLimiter
 
+# Throttling, 5xx and connection errors: doubling from 50 ms to 2 s, never near zero.
+RETRY_BACKOFF = BackoffPolicy(base_s=0.05, cap_s=2.0, jitter="equal")
+
 __all__ = ["EventCallback", "ReplayEngine", "plan_replay"]
 
 EventCallback = Callable[[ReplayEvent], Awaitable[None] | None]
@@ -61,6 +64,9 @@ def _retryable(exc: BaseException) -> bool:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return isinstance(status, int) and status >= 500
     return False
+
+
+ABORTED = "stopped at once (second Ctrl-C): batches in flight abandoned, nothing lost"
 
 
 class ReplayEngine:
@@ -103,11 +109,19 @@ class ReplayEngine:
         # Set by the first pipeline whose receive comes back empty: the others finish the batch
         # they hold and stop, instead of each spending one more (long-polled) receive to learn it.
         self._drained = False
+        self._aborted = False
 
     # -- control -------------------------------------------------------------------------------
 
     def cancel(self) -> None:
         """Stop taking new messages; batches already sent are finished (deleted), not abandoned."""
+        self._cancel.set()
+
+    def abort(self) -> None:
+        """Stop at once: the caller cancels the task next and :meth:`run` still returns the
+        result. Batches in flight are abandoned; leased messages are given back, and a message
+        sent but not yet deleted stays in the DLQ too (a possible duplicate, never a loss)."""
+        self._aborted = True
         self._cancel.set()
 
     @property
@@ -132,6 +146,12 @@ class ReplayEngine:
                 await self._run_native()
             else:
                 await self._run_client()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._aborted or task is None:
+                raise
+            task.uncancel()  # asked for by abort(): report what happened so far
+            self._error = self._error or ABORTED
         except Exception as exc:
             self._error = self._error or describe_error(exc)
         self.result.error = self._error
@@ -332,7 +352,7 @@ class ReplayEngine:
 
     @staticmethod
     async def _backoff(attempt: int) -> None:
-        await asyncio.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
+        await asyncio.sleep(RETRY_BACKOFF.delay(attempt + 1))
 
     async def _process(self, msgs: list[DlqMessage], *, received_at: float | None) -> None:
         """Decide each message in receive order, then send the ones to move, batch by batch."""
@@ -448,10 +468,9 @@ class ReplayEngine:
                     await self._record(out.message, "failed", reason, out=out)
                 pending.clear()
                 break
-            for ok in resp.get("Successful", []):
-                out = pending.pop(str(ok.get("Id")), None)
-                if out is None:
-                    continue
+            result = classify_batch(pending, resp)
+            for key, ok in result.succeeded.items():
+                out = pending.pop(key)
                 if attempt == 1:
                     first_round.add(out.message.message_id)
                 differs = out.mismatch(ok)
@@ -467,21 +486,13 @@ class ReplayEngine:
                     continue
                 self._sent.add(out.message.message_id)
                 acked.append((out.message, out, ok.get("MessageId")))
-            retry = False
-            for bad in resp.get("Failed", []):
-                key = str(bad.get("Id"))
-                out = pending.get(key)
-                if out is None:
-                    continue
-                if bad.get("SenderFault", True) or attempt == self.options.max_attempts:
-                    del pending[key]
-                    why = f"{bad.get('Code', 'error')}: {bad.get('Message', '')}".rstrip(": ")
-                    await self._record(out.message, "failed", why, out=out)
-                else:
-                    retry = True
+            last = attempt == self.options.max_attempts
+            for bad in result.rejected + (result.retryable if last else []):
+                out = pending.pop(bad.id)
+                await self._record(out.message, "failed", bad.reason, out=out)
             if not pending:
                 break
-            if not retry:  # entries the answer did not mention: not acknowledged
+            if last or not result.should_retry:  # entries the answer did not mention
                 for out in pending.values():
                     await self._record(out.message, "failed", "no result for this entry", out=out)
                 pending.clear()
@@ -547,32 +558,23 @@ class ReplayEngine:
                         )
                     pending.clear()
                     break
-                for ok in resp.get("Successful", []):
-                    item = pending.pop(str(ok.get("Id")), None)
-                    if item is None:
-                        continue
-                    msg, out, target_id = item
+                result = classify_batch(pending, resp)
+                for key in result.succeeded:
+                    msg, out, target_id = pending.pop(key)
                     if safe[msg.message_id]:
                         await self._moved(msg, out, target_id)
                     else:
                         await self._unconfirmed_copy(
                             msg, out, target_id, "the DLQ lease ran out before the delete"
                         )
-                retry = False
-                for bad in resp.get("Failed", []):
-                    key = str(bad.get("Id"))
-                    if key not in pending:
-                        continue
-                    if bad.get("SenderFault", True) or attempt == self.options.max_attempts:
-                        msg, out, target_id = pending.pop(key)
-                        code = str(bad.get("Code", "error"))
-                        why = f"delete refused ({code})"
-                        if "ReceiptHandle" in code:
-                            why += ": stale receipt handle"
-                        await self._unconfirmed_copy(msg, out, target_id, why)
-                    else:
-                        retry = True
-                if not pending or not retry:
+                last = attempt == self.options.max_attempts
+                for bad in result.rejected + (result.retryable if last else []):
+                    msg, out, target_id = pending.pop(bad.id)
+                    why = f"delete refused ({bad.code or 'error'})"
+                    if "ReceiptHandle" in (bad.code or ""):
+                        why += ": stale receipt handle"
+                    await self._unconfirmed_copy(msg, out, target_id, why)
+                if not pending or last or not result.should_retry:
                     for msg, out, target_id in pending.values():
                         await self._unconfirmed_copy(msg, out, target_id, "delete unanswered")
                     pending.clear()

@@ -179,7 +179,9 @@ class LogsScreen(Screen[None]):
         if feed.unavailable is not None:
             text.append(f"● {log_text.literal(feed.unavailable)}", style=f"bold {palette.warn}")
             return text
-        if feed.paused:
+        if feed.failed is not None:
+            text.append("● stopped", style=f"bold {palette.crit}")
+        elif feed.paused:
             text.append("● paused", style=f"bold {palette.warn}")
         elif not feed.started:
             text.append("● not started", style=palette.muted)
