@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from edgewatch.alerts.rules import AlertKind, checks
 from edgewatch.config import AlertSettings
-from edgewatch.display.formatting import escape_control
+from edgewatch.display.escape import escape
 from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import MetricsSnapshot
 
@@ -51,7 +51,7 @@ class AlertEvent:
         """One line, Slack-compatible, free of control characters."""
         label = {"firing": "ALERT", "resolved": "resolved", "suppressed": "suppressed"}[self.state]
         again = " (still)" if self.repeat else ""
-        return escape_control(f"edgewatch {label}{again}: {self.queue}: {self.summary}")
+        return escape(f"edgewatch {label}{again}: {self.queue}: {self.summary}")
 
     def to_json(self) -> dict[str, Any]:
         def finite(v: float | None) -> float | None:

@@ -14,7 +14,7 @@ import json
 from edgewatch.aws import describe_error, is_connection_error
 from edgewatch.capabilities import Capability, probe_endpoint
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
-from edgewatch.display.formatting import escape_control
+from edgewatch.display.escape import escape
 from edgewatch.runtime import Runtime
 
 WORD = {True: "ok", False: "differs", None: "unknown"}
@@ -41,9 +41,9 @@ async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
         found = await probe_endpoint(runtime.clients, runtime.target.endpoint_url)
     except Exception as exc:
         if not is_connection_error(exc):
-            error(f"capability checks failed: {escape_control(describe_error(exc))}")
+            error(f"capability checks failed: {escape(describe_error(exc), one_line=True)}")
             return EXIT_FAILURE
-        error(f"endpoint unreachable: {escape_control(describe_error(exc))}")
+        error(f"endpoint unreachable: {escape(describe_error(exc), one_line=True)}")
         return EXIT_FAILURE
     finally:
         await runtime.aclose()
@@ -58,7 +58,7 @@ async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
 def lines(found: list[Capability], *, only_differences: bool) -> list[str]:
     """``key: word — note`` per capability, escaped for the terminal."""
     return [
-        f"{c.key}: {WORD[c.available]} — {escape_control(c.note)}"
+        f"{c.key}: {WORD[c.available]} — {escape(c.note, one_line=True)}"
         for c in found
         if c.differs or not only_differences
     ]
