@@ -43,9 +43,9 @@ async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
         found = await probe_endpoint(runtime.clients, runtime.target.endpoint_url)
     except Exception as exc:
         if not is_connection_error(exc):
-            error(f"capability checks failed: {escape(describe_error(exc))}")
+            error(f"capability checks failed: {escape(describe_error(exc), one_line=True)}")
             return EXIT_FAILURE
-        error(f"endpoint unreachable: {escape(describe_error(exc))}")
+        error(f"endpoint unreachable: {escape(describe_error(exc), one_line=True)}")
         return EXIT_FAILURE
     if as_json:
         print(json.dumps([c.to_json() for c in found], indent=2))
