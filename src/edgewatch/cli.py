@@ -8,6 +8,7 @@ non-zero exit code; a traceback never reaches the operator.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import os
 import sys
@@ -22,9 +23,8 @@ from edgewatch.commands import (
     CommandContext,
     error,
 )
+from edgewatch.commands.fleet_option import fleet_size
 from edgewatch.config import ConfigError, is_unconfigured, load_settings
-from edgewatch.fleet.factory import fleet_size
-from edgewatch.runtime import Runtime
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -121,15 +121,12 @@ def _console(ctx: CommandContext, *, fleet: int = 0) -> int:
         return EXIT_USAGE
     from edgewatch.tui.app import EdgewatchApp
 
-    runtime = Runtime.start(
-        ctx.settings, ctx.source, embedded=ctx.embedded or bool(fleet), seed=ctx.seed, fleet=fleet
-    )
-    try:
+    if fleet:
+        ctx = dataclasses.replace(ctx, fleet=fleet)
+    with ctx.runtime() as runtime:  # the app closes the clients itself, on its own loop
         app = EdgewatchApp(runtime)
         app.run()
         return int(app.return_code or 0)
-    finally:
-        runtime.stop_stack()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from edgewatch.commands import CommandContext
-from edgewatch.fleet.factory import add_fleet_option
+from edgewatch.commands import CommandContext, Subparsers
+from edgewatch.commands.fleet_option import add_fleet_option
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("demo", parents=[common], help="run only the embedded local stack")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
     add_fleet_option(parser)

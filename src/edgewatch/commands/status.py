@@ -16,18 +16,26 @@ import signal
 import sys
 
 from edgewatch.capabilities import probe_endpoint
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.capabilities import lines as capability_lines
+from edgewatch.commands.fleet_option import add_fleet_option, with_fleet
 from edgewatch.commands.status_table import render_status_table
 from edgewatch.fleet.cost import CostEstimate, polling_estimate
-from edgewatch.fleet.factory import add_fleet_option, make_poller, start_runtime
+from edgewatch.fleet.factory import make_poller
 from edgewatch.fleet.poller import COLD_SPECS, FleetPoller
 from edgewatch.forecast.book import ForecastBook
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "status", parents=[common], help="queue metrics: one snapshot or a refreshing table"
     )
@@ -45,13 +53,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = start_runtime(args, ctx)
-    try:
-        if args.cost:
-            return asyncio.run(_cost(runtime, as_json=args.json))
-        return asyncio.run(_status(runtime, as_json=args.json, watch=args.watch))
-    finally:
-        runtime.stop_stack()
+    ctx = with_fleet(args, ctx)
+    if args.cost:
+        return run_with_runtime(ctx, lambda runtime: _cost(runtime, as_json=args.json))
+    return run_with_runtime(
+        ctx, lambda runtime: _status(runtime, as_json=args.json, watch=args.watch)
+    )
 
 
 def _show(
@@ -107,7 +114,6 @@ async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
         return EXIT_OK
     finally:
         await poller.aclose()
-        await runtime.aclose()
 
 
 async def _cost(runtime: Runtime, *, as_json: bool) -> int:
@@ -151,4 +157,3 @@ async def _cost(runtime: Runtime, *, as_json: bool) -> int:
         return EXIT_FAILURE if snapshot.connection == "down" else EXIT_OK
     finally:
         await poller.aclose()
-        await runtime.aclose()

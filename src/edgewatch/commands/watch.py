@@ -20,8 +20,16 @@ import sys
 
 from edgewatch.alerts.engine import AlertEngine, AlertEvent
 from edgewatch.alerts.notify import Webhook, terminal_alert
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
-from edgewatch.fleet.factory import add_fleet_option, make_poller, start_runtime
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
+from edgewatch.commands.fleet_option import add_fleet_option, with_fleet
+from edgewatch.fleet.factory import make_poller
 from edgewatch.forecast.book import ForecastBook
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.runtime import Runtime
@@ -29,7 +37,7 @@ from edgewatch.runtime import Runtime
 EXIT_ALERT = 3
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "watch",
         parents=[common],
@@ -48,11 +56,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = start_runtime(args, ctx)
-    try:
-        return asyncio.run(_watch(runtime, once=args.once, as_json=args.json))
-    finally:
-        runtime.stop_stack()
+    ctx = with_fleet(args, ctx)
+    return run_with_runtime(ctx, lambda runtime: _watch(runtime, once=args.once, as_json=args.json))
 
 
 class _Watch:
@@ -127,4 +132,3 @@ async def _watch(runtime: Runtime, *, once: bool, as_json: bool) -> int:
     finally:
         await watch.webhook.aclose()
         await poller.aclose()
-        await runtime.aclose()

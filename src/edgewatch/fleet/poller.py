@@ -30,13 +30,9 @@ from edgewatch.config import FleetSource, Settings
 from edgewatch.fleet.cloudwatch import MetricSpec, fetch_metrics
 from edgewatch.fleet.cost import CallMeter, CostEstimate, PollPlan, TokenBucket, plan_budget
 from edgewatch.forecast.model import CountsPeriod
+from edgewatch.identifiers import account_from_url, queue_name_from_url
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
-from edgewatch.metrics.poller import (
-    ATTRIBUTES,
-    COUNT_PERIOD_S,
-    account_from_url,
-    queue_name_from_url,
-)
+from edgewatch.metrics.poller import ATTRIBUTES, COUNT_PERIOD_S
 
 COLD_SPECS = [
     MetricSpec("v", "ApproximateNumberOfMessagesVisible", "Maximum"),
@@ -509,6 +505,10 @@ class FleetPoller:
         use_attrs = attrs is not None and (
             cloud is None or cloud.at is None or attrs.at >= cloud.at
         )
+        visible: int | None
+        in_flight: int | None
+        delayed: int | None
+        updated: float | None
         if use_attrs:
             assert attrs is not None
             visible, in_flight, delayed = attrs.visible, attrs.in_flight, attrs.delayed

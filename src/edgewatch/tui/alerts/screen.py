@@ -20,12 +20,13 @@ STATE_STYLE = {"firing": "bold red", "resolved": "green", "suppressed": "dim"}
 
 def history_text(events: list[AlertEvent], active: int) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{active} firing now · {len(events)} event(s), newest first\n\n", style="bold")
+    head = f"{active} firing now · {len(events)} event(s), newest first\n\n"
+    text.append(escape(head), style="bold")
     if not events:
         text.append("No alert so far.", style="dim")
     for ev in reversed(events):
         at = datetime.fromtimestamp(ev.at, UTC).strftime("%H:%M:%S")
-        text.append(f"{at} ")
+        text.append(escape(f"{at} "))
         label = ev.state + (" (still)" if ev.repeat else "")
         text.append(f"{label:<16}", style=STATE_STYLE.get(ev.state, ""))
         text.append(f"{ev.kind:<12}", style="bold")

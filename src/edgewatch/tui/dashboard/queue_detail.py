@@ -13,7 +13,7 @@ from textual.widgets import Label, Sparkline
 
 from edgewatch.config import WARN_FRACTION, Thresholds
 from edgewatch.display import formatting as fmt
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
 from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
@@ -68,23 +68,25 @@ def forecast_text(f: Forecast | None, palette: Palette) -> Text:
     elif f.trend is None:
         text.append("trend n/a (needs two polls or CloudWatch counts)", style=palette.muted)
     else:
-        text.append(f.trend)
+        text.append(escape(f.trend))
     if f.loss_eta_s is not None:
         style = palette.crit if f.loss_eta_s < 3600 else ""
         text.append(" · loss in ")
         text.append(fmt.humanise_age(f.loss_eta_s), style=style)
     for flag, label in ((f.stalled, "stalled"), (f.retries_to_dlq, "retries → DLQ")):
         if flag:
-            text.append(f" · {label}", style=f"bold {palette.crit}")
+            text.append(escape(f" · {label}"), style=f"bold {palette.crit}")
     if f.dlq_growing:
         text.append(f" · DLQ +{_rate(f.dlq_inflow_per_s)}", style=f"bold {palette.crit}")
     if f.dlq_expiry_s is not None:  # worst case: a lower bound on the time left
         bound = "≥" if f.dlq_expiry_basis == "worst_case" else ""
-        text.append(f" · DLQ expiry {bound}{fmt.humanise_age(f.dlq_expiry_s)}")
+        text.append(escape(f" · DLQ expiry {bound}{fmt.humanise_age(f.dlq_expiry_s)}"))
     source = f.rate_source or "no rate yet"
     text.append(
-        f"   (in {_rate(f.in_per_s)} out {_rate(f.out_per_s)} net {_rate(f.net_per_s)} {source};"
-        f" retention {fmt.humanise_age(f.retention_s)})",
+        escape(
+            f"   (in {_rate(f.in_per_s)} out {_rate(f.out_per_s)}"
+            f" net {_rate(f.net_per_s)} {source}; retention {fmt.humanise_age(f.retention_s)})"
+        ),
         style=palette.muted,
     )
     return text
@@ -198,7 +200,7 @@ class QueueDetail(Vertical):
             text.append(f" (datapoint {fmt.humanise_age(age_of_point)} old)", style=palette.muted)
         elif ctx.metrics_error:
             text.append(" (CloudWatch: ", style=palette.muted)
-            text.append(ctx.metrics_error, style=palette.warn)
+            text.append(escape(ctx.metrics_error), style=palette.warn)
             text.append(")", style=palette.muted)
         else:
             text.append(" (no CloudWatch datapoint)", style=palette.muted)
@@ -207,13 +209,13 @@ class QueueDetail(Vertical):
         text.append("\n")
         if q.error:
             text.append("error: ", style=f"bold {palette.crit}")
-            text.append(q.error, style=palette.crit)
+            text.append(escape(q.error), style=palette.crit)
         elif q.stale:
             text.append("stale: ", style=f"bold {palette.warn}")
             text.append("the last request has not answered yet; showing the previous read")
         elif q.dlq is not None:
             text.append("DLQ ", style="bold")
-            text.append(q.dlq.name)
+            text.append(escape(q.dlq.name))
             text.append(" · ")
             text.append(fmt.count(q.dlq.visible), style=palette.level(q.dlq_level))
             text.append(" visible · oldest ")

@@ -55,12 +55,12 @@ def alert_text(status: StatusView, palette: Palette) -> Text | None:
     snap = status.snapshot
     if status.poller_error is not None:
         text = Text.assemble(("POLLING STOPPED — ", f"bold {palette.crit}"))
-        text.append(status.poller_error)
+        text.append(escape(status.poller_error))
         text.append(" — press r to restart", style="bold")
         return text
     if status.connection == "down":
         text = Text.assemble(("NOT CONNECTED — ", f"bold {palette.crit}"))
-        text.append(snap.error if snap and snap.error else "endpoint unreachable")
+        text.append(escape(snap.error if snap and snap.error else "endpoint unreachable"))
         text.append(" — showing last known values; retrying automatically", style="bold")
         return text
     if status.connection == "paused":
@@ -264,7 +264,7 @@ class DashboardScreen(Screen[None]):
         """``sort trouble · filter "x" 12 of 1,054 · grouped`` and the keys that change it."""
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("sort ", style="dim")
-        text.append("as listed" if self.sort == LISTED else self.sort, style="bold")
+        text.append(escape("as listed" if self.sort == LISTED else self.sort), style="bold")
         shown, total = self._shown
         if self.filter_text:
             text.append(" · filter ", style="dim")
