@@ -133,7 +133,7 @@ class LogsScreen(Screen[None]):
     async def _search(self, tail: LogTail) -> None:
         """Merge older lines of the request as pages arrive; problems go to the filter line."""
         problem: str | None = None
-        ignored: str | None = None  # the endpoint sent what the filter pattern excludes (moto)
+        ignored: str | None = None  # the endpoint sent what its filter pattern excludes
         try:
             async for batch in tail:
                 if batch.lines:
@@ -142,7 +142,7 @@ class LogsScreen(Screen[None]):
                     if notice.kind == "error":
                         problem = f"search failed: {notice.source}: {notice.message}"
                     elif notice.kind == "unfiltered":
-                        ignored = "the endpoint ignored the JSON filter; matched here"
+                        ignored = "the endpoint ignored the filter; checked here"
                 self._show_state()
         except Exception as exc:  # shown, never a traceback
             problem = f"search failed: {type(exc).__name__}: {exc}"
