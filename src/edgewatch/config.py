@@ -32,6 +32,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from edgewatch.identifiers import queue_name_from_url
 from edgewatch.logs.formats.mapping import FieldMap, split_path
 
 ENV_PREFIX = "EDGEWATCH_"
@@ -234,7 +235,7 @@ class FleetSource(_Strict):
     @field_validator("endpoint_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        return AwsSettings._http_url(value)  # type: ignore[operator]
+        return AwsSettings._http_url(value)
 
 
 class FleetSettings(_Strict):
@@ -308,7 +309,7 @@ class Settings(BaseSettings):
         """Per-queue thresholds where configured (by name or URL), else the global ones."""
         for q in self.queues:
             if q.thresholds is not None and (
-                q.name == queue_name or q.name.rstrip("/").rsplit("/", 1)[-1] == queue_name
+                q.name == queue_name or queue_name_from_url(q.name) == queue_name
             ):
                 return q.thresholds
         return self.thresholds

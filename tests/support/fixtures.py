@@ -14,9 +14,11 @@ import pytest
 
 from edgewatch.aws import AwsClients, AwsTarget
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
+from edgewatch.tui import EdgewatchApp
 from tests.support.fault_server import FaultServer
 from tests.support.faults import FaultProxy
 from tests.support.logs import LogsArranger
+from tests.support.notes import recording_notify
 from tests.support.sqs import Pair, make_pair
 from tests.support.tui import LiveQueues, Scene, build_scene
 
@@ -102,3 +104,9 @@ def scene() -> Scene:
 def live_queues(boto3_sqs: Any) -> LiveQueues:
     """Real queues in the (reset) moto server: orders with a DLQ, and payments."""
     return LiveQueues.create(boto3_sqs)
+
+
+@pytest.fixture(autouse=True)
+def record_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app's notifications are readable with ``tests.support.notes.notes(app)``."""
+    monkeypatch.setattr(EdgewatchApp, "notify", recording_notify(EdgewatchApp.notify))

@@ -51,7 +51,7 @@ class AlertEvent:
         """One line, Slack-compatible, free of control characters."""
         label = {"firing": "ALERT", "resolved": "resolved", "suppressed": "suppressed"}[self.state]
         again = " (still)" if self.repeat else ""
-        return escape(f"edgewatch {label}{again}: {self.queue}: {self.summary}")
+        return escape(f"edgewatch {label}{again}: {self.queue}: {self.summary}", one_line=True)
 
     def to_json(self) -> dict[str, Any]:
         def finite(v: float | None) -> float | None:

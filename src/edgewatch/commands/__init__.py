@@ -7,11 +7,20 @@ parse, call and print.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from edgewatch.config import ConfigSource, Settings
 from edgewatch.display.escape import escape
+from edgewatch.runtime import Runtime
+
+# What ``register`` gets (generic for type checkers only: a string, not evaluated at run time).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # Order is the order of `edgewatch --help`.
 COMMAND_MODULES = (
@@ -39,6 +48,32 @@ class CommandContext:
     source: ConfigSource
     embedded: bool
     seed: int | None = None
+
+    @contextmanager
+    def runtime(self, settings: Settings | None = None) -> Iterator[Runtime]:
+        """The command's :class:`Runtime` (``settings``: one run's overrides), its embedded stack
+        stopped at the end of the block."""
+        with Runtime.started(
+            settings or self.settings, self.source, embedded=self.embedded, seed=self.seed
+        ) as runtime:
+            yield runtime
+
+
+def run_with_runtime(
+    ctx: CommandContext,
+    body: Callable[[Runtime], Awaitable[int]],
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """Run an async command body with a started runtime: the one way every command connects,
+    and closes its clients and stack however the body ends. Returns the body's exit code."""
+
+    async def within(runtime: Runtime) -> int:
+        async with runtime:
+            return await body(runtime)
+
+    with ctx.runtime(settings) as runtime:
+        return asyncio.run(within(runtime))
 
 
 def error(message: str) -> None:

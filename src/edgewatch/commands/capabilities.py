@@ -8,19 +8,25 @@ under ``edgewatch status``'s table and in the console's notifications.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 
 from edgewatch.aws import describe_error, is_connection_error
 from edgewatch.capabilities import Capability, probe_endpoint
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.display.escape import escape
 from edgewatch.runtime import Runtime
 
 WORD = {True: "ok", False: "differs", None: "unknown"}
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "capabilities", parents=[common], help="where this endpoint differs from AWS"
     )
@@ -29,11 +35,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_capabilities(runtime, as_json=args.json))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _capabilities(runtime, as_json=args.json))
 
 
 async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
@@ -45,8 +47,6 @@ async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
             return EXIT_FAILURE
         error(f"endpoint unreachable: {escape(describe_error(exc), one_line=True)}")
         return EXIT_FAILURE
-    finally:
-        await runtime.aclose()
     if as_json:
         print(json.dumps([c.to_json() for c in found], indent=2))
     else:

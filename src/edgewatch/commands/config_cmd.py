@@ -6,11 +6,11 @@ import argparse
 import json
 
 from edgewatch.aws import preflight
-from edgewatch.commands import EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import EXIT_OK, EXIT_USAGE, CommandContext, Subparsers, error
 from edgewatch.config import default_config_path
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("config", parents=[common], help="inspect the configuration")
     actions = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     actions.add_parser("path", parents=[common], help="print the config file in use")

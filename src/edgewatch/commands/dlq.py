@@ -8,22 +8,28 @@ Reading a message is receiving it, so listing raises each message's ``Approximat
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.display.escape import safe
 from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("dlq", parents=[common], help="browse a dead-letter queue")
     actions = parser.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
     listing = actions.add_parser(
@@ -42,11 +48,7 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.max < 1:
         error("--max must be at least 1")
         return EXIT_USAGE
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_list(runtime, args))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _list(runtime, args))
 
 
 async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -79,8 +81,6 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
     except Exception as exc:
         error(describe_error(exc))
         return EXIT_FAILURE
-    finally:
-        await runtime.aclose()
     return EXIT_OK
 
 
@@ -91,8 +91,8 @@ def _table(name: str, messages: list[DlqMessage]) -> Table:
     for m in messages:
         table.add_row(
             safe(m.message_id, one_line=True),
-            Text(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
-            Text(str(m.receive_count)),
+            safe(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
+            safe(m.receive_count),
             safe(m.group_id or "", one_line=True),
             safe(m.request_id or "", one_line=True),
             safe(

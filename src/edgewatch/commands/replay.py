@@ -19,10 +19,16 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.bounce import BounceReport, BounceWatcher, moved_by
@@ -44,7 +50,7 @@ from edgewatch.runtime import Runtime
 EXIT_BOUNCED = 3  # the replay worked, but replayed messages came back to the DLQ
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "replay",
         parents=[common],
@@ -118,11 +124,9 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         visibility_timeout_s=args.visibility_timeout,
         concurrency=args.concurrency,
     )
-    runtime = Runtime.start(settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_replay(runtime, args, selection, options))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(
+        ctx, lambda runtime: _replay(runtime, args, selection, options), settings=settings
+    )
 
 
 async def _replay(
@@ -130,32 +134,29 @@ async def _replay(
 ) -> int:
     err = Console(stderr=True, highlight=False)
     try:
-        try:
-            plan = await plan_replay(
-                runtime.clients,
-                args.dlq,
-                to=args.to,
-                selection=selection,
-                options=options,
-                dry_run=args.dry_run,
-                mode="native" if args.native else "client",
-            )
-        except ReplayError as exc:
-            error(str(exc))
-            return EXIT_FAILURE
-        except Exception as exc:
-            error(describe_error(exc))
-            return EXIT_FAILURE
-        for line in plan.summary():
-            err.print(safe(line))
-        if not args.dry_run and not args.yes and not await _confirm(plan):
-            return EXIT_USAGE
-        result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
-        bounce = None
-        if args.watch_bounce is not None and result.moved and not result.cancelled:
-            bounce = await _watch_bounce(runtime, plan, result, args.watch_bounce, err)
-    finally:
-        await runtime.aclose()
+        plan = await plan_replay(
+            runtime.clients,
+            args.dlq,
+            to=args.to,
+            selection=selection,
+            options=options,
+            dry_run=args.dry_run,
+            mode="native" if args.native else "client",
+        )
+    except ReplayError as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    except Exception as exc:
+        error(describe_error(exc))
+        return EXIT_FAILURE
+    for line in plan.summary():
+        err.print(safe(line))
+    if not args.dry_run and not args.yes and not await _confirm(plan):
+        return EXIT_USAGE
+    result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
+    bounce = None
+    if args.watch_bounce is not None and result.moved and not result.cancelled:
+        bounce = await _watch_bounce(runtime, plan, result, args.watch_bounce, err)
     code = finish(
         as_json=args.json,
         payload=lambda: {**result.to_json(), "bounce": bounce.to_json() if bounce else None},
@@ -174,7 +175,7 @@ async def _watch_bounce(
 ) -> BounceReport:
     watcher = BounceWatcher(runtime.clients, plan.dlq.url, moved_by(result), label=plan.dlq.name)
     if err.is_terminal:
-        err.print(Text(f"watching {plan.dlq.name} for {seconds:g} s for messages coming back…"))
+        err.print(safe(f"watching {plan.dlq.name} for {seconds:g} s for messages coming back…"))
     return await watcher.watch(seconds, interval_s=min(5.0, max(0.2, seconds / 10)))
 
 
@@ -245,7 +246,7 @@ def _print_summary(result: ReplayResult, bounce: BounceReport | None = None) -> 
         ("possibly_duplicated", "possibly duplicated (in the target; the DLQ copy may remain)"),
         ("held", "skipped (left in the DLQ)"),
     ):
-        rows = result.by_status(status)  # type: ignore[arg-type]
+        rows = result.by_status(status)  # type: ignore[arg-type]  # the literals listed above
         if rows:
             out.print(_table(title, rows, with_reason=status != "would_move"))
     for note in result.notes:
@@ -255,7 +256,7 @@ def _print_summary(result: ReplayResult, bounce: BounceReport | None = None) -> 
 
 
 def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
-    table = Table(title=Text(title), title_justify="left", expand=False)
+    table = Table(title=safe(title), title_justify="left", expand=False)
     table.add_column("Message ID", no_wrap=True)
     table.add_column("Group")
     table.add_column("Bytes", justify="right")
@@ -267,7 +268,7 @@ def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
         cells = [
             safe(o.message_id, one_line=True),
             safe(o.group_id or "", one_line=True),
-            Text(f"{o.size:,}"),
+            safe(f"{o.size:,}"),
             safe(o.request_id or "", one_line=True),
         ]
         if with_reason:

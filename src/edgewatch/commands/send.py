@@ -7,14 +7,20 @@ module parses flags, shows a progress bar on a terminal (stderr) and prints the 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
 from edgewatch.display.escape import escape
 from edgewatch.runtime import Runtime
@@ -68,7 +74,7 @@ exit codes:
 """
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "send",
         parents=[common],
@@ -113,11 +119,7 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     except OSError as exc:
         error(f"cannot read {args.file}: {exc.strerror or exc}")
         return EXIT_USAGE
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_send(runtime, args, source, options))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _send(runtime, args, source, options))
 
 
 def _plan(args: argparse.Namespace) -> tuple[int, EventSource]:
@@ -156,15 +158,12 @@ async def _send(
 ) -> int:
     err = Console(stderr=True, highlight=False)
     try:
-        try:
-            queue = await resolve_queue(runtime.clients, args.queue)
-        except SendError as exc:
-            error(str(exc))
-            return EXIT_FAILURE
-        with _bar(err, options.count, enabled=err.is_terminal and not args.json) as on_progress:
-            result = await _run(runtime, queue, source, options, on_progress, err)
-    finally:
-        await runtime.aclose()
+        queue = await resolve_queue(runtime.clients, args.queue)
+    except SendError as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    with _bar(err, options.count, enabled=err.is_terminal and not args.json) as on_progress:
+        result = await _run(runtime, queue, source, options, on_progress, err)
     return finish(
         as_json=args.json,
         payload=result.to_json,

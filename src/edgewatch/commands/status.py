@@ -16,7 +16,14 @@ import signal
 import sys
 
 from edgewatch.capabilities import probe_endpoint
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.capabilities import lines as capability_lines
 from edgewatch.commands.status_table import render_status_table
 from edgewatch.forecast.book import ForecastBook
@@ -25,7 +32,7 @@ from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "status", parents=[common], help="queue metrics: one snapshot or a refreshing table"
     )
@@ -37,11 +44,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_status(runtime, as_json=args.json, watch=args.watch))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(
+        ctx, lambda runtime: _status(runtime, as_json=args.json, watch=args.watch)
+    )
 
 
 def _show(
@@ -97,4 +102,3 @@ async def _status(runtime: Runtime, *, as_json: bool, watch: bool) -> int:
         return EXIT_OK
     finally:
         await poller.aclose()
-        await runtime.aclose()

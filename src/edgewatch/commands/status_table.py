@@ -41,7 +41,7 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
         ("DLQ visible", "right"),
         ("State", "left"),
     ):
-        table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]  # rich's justify literals
     for q in snapshot.queues:
         dlq = q.dlq
         state = q.error or ("stale" if q.stale else ("dlq" if q.is_dlq else "ok"))
@@ -68,4 +68,4 @@ def render_status_table(snapshot: MetricsSnapshot, runtime: Runtime, *, clear: b
     if snapshot.error:
         console.print(safe(f"error: {snapshot.error}", "bold red"))
     if clear:
-        console.print(Text(time.strftime("%H:%M:%S — Ctrl-C to stop"), style="dim"))
+        console.print(safe(time.strftime("%H:%M:%S — Ctrl-C to stop"), "dim"))

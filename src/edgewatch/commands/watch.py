@@ -20,7 +20,14 @@ import sys
 
 from edgewatch.alerts.engine import AlertEngine, AlertEvent
 from edgewatch.alerts.notify import Webhook, terminal_alert
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.forecast.book import ForecastBook
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -29,7 +36,7 @@ from edgewatch.runtime import Runtime
 EXIT_ALERT = 3
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "watch",
         parents=[common],
@@ -47,11 +54,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_watch(runtime, once=args.once, as_json=args.json))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _watch(runtime, once=args.once, as_json=args.json))
 
 
 class _Watch:
@@ -126,4 +129,3 @@ async def _watch(runtime: Runtime, *, once: bool, as_json: bool) -> int:
     finally:
         await watch.webhook.aclose()
         await poller.aclose()
-        await runtime.aclose()

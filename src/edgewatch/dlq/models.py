@@ -20,6 +20,7 @@ from typing import Any
 
 from edgewatch import safe_json
 from edgewatch.display.escape import escape, is_unsafe
+from edgewatch.identifiers import queue_name_from_url
 
 REPLAY_ATTRIBUTE = "edgewatch.replay"
 MAX_MESSAGE_ATTRIBUTES = 10
@@ -66,10 +67,6 @@ class MessageAttribute:
         else:
             out["StringValue"] = self.string_value or ""
         return out
-
-    @property
-    def is_binary(self) -> bool:
-        return self.data_type.split(".", 1)[0] == "Binary"
 
     def size(self, name: str) -> int:
         """Bytes SQS counts for this attribute: name, data type and value."""
@@ -191,10 +188,6 @@ class DlqMessage:
         return _epoch_ms(self.system.get("SentTimestamp"))
 
     @property
-    def first_received_at(self) -> datetime | None:
-        return _epoch_ms(self.system.get("ApproximateFirstReceiveTimestamp"))
-
-    @property
     def group_id(self) -> str | None:
         return self.system.get("MessageGroupId")
 
@@ -281,11 +274,6 @@ class DlqMessage:
         """Bytes SQS counts toward MaximumMessageSize: body plus every attribute."""
         return utf8_len(self.body) + sum(a.size(n) for n, a in self.attributes.items())
 
-    def with_receipt(self, receipt_handle: str, system: Mapping[str, str]) -> DlqMessage:
-        return DlqMessage(
-            self.message_id, receipt_handle, self.body, self.attributes, system, self.md5_of_body
-        )
-
     def to_json(self, *, body_limit: int | None = None) -> dict[str, Any]:
         """The documented JSON shape (``edgewatch dlq list --json``); body text kept exact."""
         body = self.body if body_limit is None else self.body[:body_limit]
@@ -345,7 +333,7 @@ class QueueInfo:
                 dlq_arn = safe_json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
             except (ValueError, AttributeError):
                 dlq_arn = None
-        name = url.rstrip("/").rsplit("/", 1)[-1]
+        name = queue_name_from_url(url)
         return cls(
             url=url,
             arn=attrs.get("QueueArn", ""),

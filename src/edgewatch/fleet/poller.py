@@ -30,13 +30,9 @@ from edgewatch.config import FleetSource, Settings
 from edgewatch.fleet.cloudwatch import MetricSpec, fetch_metrics
 from edgewatch.fleet.cost import CallMeter, CostEstimate, PollPlan, TokenBucket, plan_budget
 from edgewatch.forecast.model import CountsPeriod
+from edgewatch.identifiers import account_from_url, queue_name_from_url
 from edgewatch.metrics.models import MetricsSnapshot, QueueStatus
-from edgewatch.metrics.poller import (
-    ATTRIBUTES,
-    COUNT_PERIOD_S,
-    account_from_url,
-    queue_name_from_url,
-)
+from edgewatch.metrics.poller import ATTRIBUTES, COUNT_PERIOD_S
 
 COLD_SPECS = [
     MetricSpec("v", "ApproximateNumberOfMessagesVisible", "Maximum"),
@@ -287,7 +283,7 @@ class FleetPoller:
 
     def _forget(self, url: str) -> None:
         for store in (self._queues, self._attrs, self._cloud, self._counts, self._tags):
-            store.pop(url, None)  # type: ignore[attr-defined]
+            store.pop(url, None)
         self._errors.pop(url, None)
 
     # -- CloudWatch ----------------------------------------------------------------------------
@@ -459,6 +455,10 @@ class FleetPoller:
         use_attrs = attrs is not None and (
             cloud is None or cloud.at is None or attrs.at >= cloud.at
         )
+        visible: int | None
+        in_flight: int | None
+        delayed: int | None
+        updated: float | None
         if use_attrs:
             assert attrs is not None
             visible, in_flight, delayed = attrs.visible, attrs.in_flight, attrs.delayed

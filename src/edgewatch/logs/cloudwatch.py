@@ -1,4 +1,4 @@
-"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (DESIGN.md §3, "Worker logs").
+"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (docs/architecture.md, "Data sources").
 
 How a poll works, and why:
 - it pages until the answer has no ``nextToken``; pages may be empty before that (the service
@@ -33,6 +33,7 @@ from edgewatch.logs.models import (
     LogBatch,
     LogLine,
     LogSourceError,
+    NoticeKind,
     Sleep,
     SourceNotice,
     make_line,
@@ -237,7 +238,7 @@ class CloudWatchSource:
             try:
                 logs = await self.clients.logs()
                 self.requests += 1
-                page = await logs.filter_log_events(**params)
+                page: dict[str, Any] = await logs.filter_log_events(**params)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -250,7 +251,9 @@ class CloudWatchSource:
                 if not self.follow and attempts > self._one_shot_retries(exc):
                     raise LogSourceError(self.group, describe_error(exc)) from None
                 delay = self._backoff()
-                kind = "throttled" if is_throttle(exc) else "waiting" if missing else "retrying"
+                kind: NoticeKind = (
+                    "throttled" if is_throttle(exc) else "waiting" if missing else "retrying"
+                )
                 text = "log group not found (yet)" if missing else describe_error(exc)
                 self._troubled = True
                 await emit(LogBatch(notices=(SourceNotice(self.group, kind, text, delay),)))

@@ -71,7 +71,7 @@ class QueueStatus:
         levels = {self.depth_level, self.age_level, self.dlq_level}
         for worst in ("crit", "warn"):
             if worst in levels:
-                return worst  # type: ignore[return-value]
+                return worst
         return "ok"
 
     def to_json(self, *, with_dlq: bool = True) -> dict[str, Any]:
@@ -112,9 +112,6 @@ class MetricsSnapshot:
     cost: CostEstimate | None = None  # the fleet poller's estimate at the current settings
     calls_last_min: int | None = None  # API calls made in the last minute (fleet poller)
 
-    def by_url(self) -> dict[str, QueueStatus]:
-        return {q.url or q.name: q for q in self.queues}
-
     def to_json(self, forecasts: Mapping[str, Forecast] | None = None) -> list[dict[str, Any]]:
         """One object per queue; with ``forecasts`` (by queue key) each gets its ``forecast``."""
         out = []
@@ -149,7 +146,7 @@ class History:
                     series = self._series[(key, metric)] = deque(maxlen=self.maxlen)
                 # An unread or failed queue is a gap, never a flat line of old numbers.
                 unknown = q.stale or q.error is not None or value is None
-                series.append(None if unknown else float(value))
+                series.append(None if unknown or value is None else float(value))
 
     def series(self, queue_key: str, metric: str) -> list[float | None]:
         return list(self._series.get((queue_key, metric), ()))

@@ -1,6 +1,6 @@
 """The queue metrics engine: SQS attributes for every watched queue, plus CloudWatch ages.
 
-Rules it keeps (DESIGN.md §3):
+Rules it keeps (docs/architecture.md, "Data sources"):
 - queues are polled concurrently; a queue whose request has not answered does not hold up the
   others: its request stays in flight across polls and the queue is shown as stale meanwhile;
 - the next poll starts only after the previous one finished (a sleep, not a fixed-rate timer);
@@ -28,6 +28,7 @@ from edgewatch.aws import AwsClients, describe_error, is_connection_error
 from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
 from edgewatch.config import Settings
 from edgewatch.forecast.model import CountsPeriod
+from edgewatch.identifiers import account_from_url, queue_name_from_arn, queue_name_from_url
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot, QueueStatus
 
 ATTRIBUTES = [
@@ -86,20 +87,6 @@ def _counts_from(
             deleted=series["d"].get(ts),
         )
     return out
-
-
-def account_from_url(url: str) -> str | None:
-    """``<endpoint>/<account>/<name>`` -> the account id (``None`` for another shape)."""
-    parts = url.rstrip("/").rsplit("/", 2)
-    return parts[1] if len(parts) == 3 and parts[1].isdigit() else None
-
-
-def queue_name_from_url(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[-1]
-
-
-def queue_name_from_arn(arn: str) -> str:
-    return arn.rsplit(":", 1)[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +195,7 @@ class QueuePoller:
 
     async def aclose(self) -> None:
         """Cancel requests still in flight (long-lived clients are closed by their owner)."""
-        tasks = [*self._inflight.values()]
+        tasks: list[asyncio.Task[Any]] = [*self._inflight.values()]
         if self._metrics_task is not None:
             tasks.append(self._metrics_task)
         for task in tasks:

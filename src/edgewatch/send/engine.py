@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from edgewatch_emitter import DeliveryFailure, DeliveryReceipt, Emitter, EmitterOptions
 from edgewatch_emitter.rules import SQS_MAX_BYTES, check_attributes, check_body, check_fifo_id
 
 from edgewatch.aws import AwsClients, describe_error, error_code
 from edgewatch.aws.errors import DENIED_CODES, NO_QUEUE_CODES
+from edgewatch.identifiers import queue_name_from_url
 from edgewatch.send.results import EventOutcome, QueueTarget, SendProgress, SendResult
 from edgewatch.send.templates import EventSource, Outgoing
 
@@ -50,7 +50,7 @@ async def resolve_queue(clients: AwsClients, name_or_url: str) -> QueueTarget:
             url = str((await sqs.get_queue_url(QueueName=name_or_url))["QueueUrl"])
     except Exception as exc:
         raise _queue_error(name_or_url, exc) from None
-    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    name = queue_name_from_url(url)
     try:
         answer = await sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["FifoQueue", "MaximumMessageSize"]
@@ -199,7 +199,7 @@ class _Tally:
                 EventOutcome(
                     item.index,
                     out.request_id if out else None,
-                    status,  # type: ignore[arg-type]
+                    status,  # type: ignore[arg-type]  # "failed" or "dropped", set above
                     attempts=failure.attempts,
                     error=detail,
                     line=out.line if out else None,

@@ -39,7 +39,8 @@ def indexed(original: Callable[..., Any]) -> Callable[..., Any]:
         start = start_time.replace(microsecond=0)
         end = end_time.replace(microsecond=0)
         if start >= end or any("MetricStat" not in q for q in queries):
-            return original(self, queries, start_time, end_time, scan_by)
+            scanned: list[dict[str, Any]] = original(self, queries, start_time, end_time, scan_by)
+            return scanned
         from moto.cloudwatch.models import Statistics
 
         by_dims: dict[tuple[str, tuple[tuple[str, str], ...]], list[Any]] = defaultdict(list)
@@ -49,7 +50,10 @@ def indexed(original: Callable[..., Any]) -> Callable[..., Any]:
                 continue
             key = _dims_key(md.dimensions)
             if key is None:
-                return original(self, queries, start_time, end_time, scan_by)
+                unindexed: list[dict[str, Any]] = original(
+                    self, queries, start_time, end_time, scan_by
+                )
+                return unindexed
             by_dims[(md.name, key)].append(md)
             by_name[(md.namespace, md.name)].append(md)
 

@@ -29,12 +29,14 @@ from dataclasses import replace
 from typing import Any
 
 from edgewatch.aws import AwsClients
-from edgewatch.simulator.function_logs import FunctionLog, RecordOutcome
+from edgewatch.simulator.function_logs import FunctionLog, RecordOutcome, Style
 from edgewatch.simulator.logship import LogShipper
 from edgewatch.simulator.publisher import MetricsPublisher
 from edgewatch.simulator.resources import QueueRef, StackResources
 from edgewatch.simulator.state import PipelineConfig, PipelineState, PipelineStats, backoff
 from edgewatch.simulator.traffic import EmitterSink, EventSink, TrafficGenerator
+
+STYLES: tuple[Style, Style] = ("text", "json")  # the standard queue's consumer, the FIFO's
 
 __all__ = [
     "Consumer",
@@ -227,7 +229,7 @@ class Pipeline:
                 str(seed),
             )
             for queue, f, shipper, style in zip(
-                resources.sources, resources.functions, self.shippers, ("text", "json"), strict=True
+                resources.sources, resources.functions, self.shippers, STYLES, strict=True
             )
         ]
         self._tasks: list[asyncio.Task[None]] = []

@@ -19,6 +19,7 @@ from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
 from edgewatch.tui import EdgewatchApp
 from tests.support.backends import Backend
+from tests.support.notes import notifications
 from tests.support.sqs import Pair
 from tests.support.waiting import wait_until
 
@@ -117,7 +118,7 @@ async def test_the_console_notifies_each_difference_once(backend: Backend, pair:
             assert time.monotonic() < deadline, "the capability check did not finish"
             await pilot.pause(0.05)
         await pilot.pause()
-        told = [n for n in app._notifications if n.title == DIFFERS_TITLE]
+        told = [n for n in notifications(app) if n.title == DIFFERS_TITLE]
     messages = " | ".join(n.message for n in told)
     assert "oldest age shows n/a" in messages
     assert ("moto does not" in messages) is (backend.name == "moto")

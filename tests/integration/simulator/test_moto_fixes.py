@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
 
 from moto.core.utils import unix_time, unix_time_millis
 from moto.sqs import models
 
-from edgewatch.simulator.moto_fixes import apply_moto_fixes, fast_clock
+from edgewatch.simulator.moto_fixes import apply_moto_fixes, fast_clock, serialise_deletes
 
 
 def test_fixes_are_installed_by_the_server(moto_server) -> None:
@@ -55,6 +56,32 @@ def test_receive_counts_and_visibility_unchanged(moto_server, boto3_sqs) -> None
     assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"
     again = boto3_sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
     assert sorted(m["Body"] for m in again) == ["m2", "m3", "m4"]
+
+
+def test_a_delete_waits_for_the_queues_lock_so_parallel_deletes_cannot_undo_one_another(
+    moto_server, boto3_sqs
+) -> None:
+    """moto rebuilds the message list on delete without the lock its sends take; the server
+    makes deletes take it. Held here, a delete over HTTP cannot finish until it is released."""
+    assert serialise_deletes() is True
+    url = boto3_sqs.create_queue(QueueName="serial-deletes")["QueueUrl"]
+    boto3_sqs.send_message(QueueUrl=url, MessageBody="m")
+    handle = boto3_sqs.receive_message(QueueUrl=url, VisibilityTimeout=60)["Messages"][0][
+        "ReceiptHandle"
+    ]
+    queue = models.sqs_backends["123456789012"]["us-east-1"].queues["serial-deletes"]
+    done = threading.Event()
+
+    def delete() -> None:
+        boto3_sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+        done.set()
+
+    deleter = threading.Thread(target=delete)
+    with queue._messages_lock:
+        deleter.start()
+        assert not done.wait(0.3)  # blocked on the lock (without the fix it returns at once)
+    deleter.join(timeout=10)
+    assert done.is_set() and queue._messages == []
 
 
 async def test_mapped_queue_keeps_its_messages_for_the_simulated_consumer(aws_clients) -> None:

@@ -49,6 +49,7 @@ class CredentialSource:
             self._provider = credentials
         self._from_chain = credentials is None
         self._frozen: ReadOnlyCredentials | None = self._static
+        self._force_refresh = False
         self._lock = asyncio.Lock()
 
     def __repr__(self) -> str:  # never print keys
@@ -62,6 +63,10 @@ class CredentialSource:
         refresh_needed = getattr(provider, "refresh_needed", None)
         return bool(refresh_needed and refresh_needed())
 
+    def current(self) -> ReadOnlyCredentials | None:
+        """The frozen credentials if nothing needs refreshing (no await); else None."""
+        return None if self._needs_refresh() else self._frozen
+
     async def get(self) -> ReadOnlyCredentials:
         """Frozen credentials, cheap when nothing needs refreshing."""
         if not self._needs_refresh():
@@ -74,9 +79,15 @@ class CredentialSource:
         return self._frozen
 
     def invalidate(self) -> None:
-        """The endpoint said the credentials expired: resolve again before the next request."""
+        """The endpoint said the credentials expired: resolve again before the next request.
+
+        A refreshable provider is refreshed even if its own expiry says the credentials are
+        still good (a revoked session, a rotated container role, a skewed expiry): asking it
+        for frozen credentials again would hand back the rejected ones.
+        """
         if self._static is None:
             self._frozen = None
+            self._force_refresh = True
             if self._from_chain:
                 self._provider = None
 
@@ -84,6 +95,15 @@ class CredentialSource:
         if self._provider is None:
             session = botocore.session.Session(profile=self._profile)
             self._provider = _chain_credentials(session)
+        if self._force_refresh:
+            self._force_refresh = False
+            # botocore has no public "refresh now"; RefreshableCredentials' mandatory refresh
+            # is what its own expiry check would call.
+            refresh = getattr(self._provider, "_protected_refresh", None)
+            lock = getattr(self._provider, "_refresh_lock", None)
+            if callable(refresh) and lock is not None:
+                with lock:
+                    refresh(is_mandatory=True)
         frozen = self._provider.get_frozen_credentials()
         if not frozen.access_key or not frozen.secret_key:
             raise CredentialUnavailable("the AWS credential chain returned empty credentials")

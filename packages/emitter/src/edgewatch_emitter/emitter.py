@@ -157,6 +157,9 @@ class Emitter:
         self._buffer: deque[Any] = deque()
         # Held only off the hot path: overflow in emit(), the sender taking a batch, close.
         self._mutex = threading.Lock()
+        # Emitted to from several threads: the overflow path then takes the lock. Set by
+        # ThreadedEmitter, and on the first wake-up from a thread other than the loop's.
+        self.shared = False
         self._wake_at = 1  # the first emit in a running loop starts the drainer
         self._taken = 0  # events that have left the buffer (batched or dropped as oldest)
         self._sent = 0
@@ -241,8 +244,17 @@ class Emitter:
             item = event
         buffer = self._buffer
         if len(buffer) >= self._max_buffer or self._closed:
-            self._overflow(item)
-            return
+            if self.shared:
+                self._overflow(item)  # other threads emit too: under the lock
+                return
+            # On the loop's own thread nothing runs in between: the same steps, lock-free.
+            self._dropped += 1
+            if self._closed or self._drop_newest:
+                return
+            buffer.popleft()
+            self._taken += 1
+            if self._flush_waiters:
+                self._signal_progress()
         buffer.append(item)
         if len(buffer) >= self._wake_at:
             self._wake()
@@ -250,7 +262,7 @@ class Emitter:
     def _overflow(self, item: Any) -> None:
         """The slow path of ``emit()``: a full buffer or a closed emitter (counted, never silent).
 
-        Under the lock, because threads may emit at once and the sender pops concurrently: the
+        Under the lock, because other threads emit and the sender pops concurrently: the
         counters must add up (every event ends sent, failed or dropped).
         """
         buffer = self._buffer
@@ -290,6 +302,7 @@ class Emitter:
         if threading.get_ident() == self._thread_id:
             setter()
         else:
+            self.shared = True  # emitted to from another thread: overflow takes the lock now
             with contextlib.suppress(RuntimeError):  # the loop has closed
                 self._loop.call_soon_threadsafe(setter)
 
@@ -579,7 +592,8 @@ class Emitter:
             if len(self._buffer) < MAX_BATCH_ENTRIES and linger and not lingered:
                 await self._sleep_until(_NEVER, linger)  # let a batch fill; flush() cuts it short
             lingered = False
-            await self._breaker.wait_ready()
+            if self._breaker.is_open:  # (a closed breaker needs no await: the common case)
+                await self._breaker.wait_ready()
             await slots.acquire()
             start, batch = self._take_batch()
             if self._flush_waiters:
@@ -689,7 +703,7 @@ class Emitter:
         assert client is not None and self._slots is not None
         try:
             while flight.pending:
-                probe = await self._breaker.acquire()
+                probe = await self._breaker.acquire() if self._breaker.is_open else False
                 try:
                     answer = await client.send_message_batch([p.entry for p in flight.pending])
                 except BaseException:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import json.encoder
 import logging
 import time
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 from edgewatch_emitter.batch import BatchResult, classify_batch
 from edgewatch_emitter.codes import EXPIRED_CODES, SKEW_CODES, THROTTLE_CODES
 from edgewatch_emitter.credentials import CredentialSource, CredentialUnavailable
-from edgewatch_emitter.sigv4 import REDACTED, amz_date, redact_headers, sign_request
+from edgewatch_emitter.sigv4 import REDACTED, RequestSigner, amz_date, redact_headers
 from edgewatch_emitter.wire import AsyncioTransport, TransportError
 
 log = logging.getLogger("edgewatch_emitter")
@@ -39,6 +40,7 @@ _MESSAGE_LIMIT = 300
 _SKEW_TOLERANCE_S = 60.0  # a smaller difference cannot be what the server refused
 # One encoder for every request: json.dumps() with options builds a new one per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]  # a JSON string literal
 
 Verdict = Literal["ok", "retry", "reject"]
 
@@ -56,6 +58,7 @@ class Answer:
     elapsed_s: float | None = None
     credentials_expired: bool = False
     server_date: float | None = None  # the answer's Date header (epoch seconds), on errors
+    signed_offset_s: float = 0.0  # the clock offset the request was signed with
 
 
 class Redactor:
@@ -93,10 +96,12 @@ class SqsJsonClient:
         timeout_s: float,
     ) -> None:
         self.queue_url = queue_url
+        self._queue_json = _STRING(queue_url)
         parts = urlsplit(endpoint_url)
         self._host = parts.netloc
         self._url = f"{parts.scheme}://{parts.netloc}/"
         self.region = region
+        self._signer = RequestSigner(self._host, region, "sqs", CONTENT_TYPE)
         self._credentials = credentials
         self._http = http
         self._timeout_s = timeout_s
@@ -120,6 +125,8 @@ class SqsJsonClient:
         """Adopt the server's clock if the answer blames ours; True if a resend may now work."""
         if answer.code not in SKEW_CODES or answer.server_date is None:
             return False
+        if answer.signed_offset_s != self.clock_offset_s:
+            return True  # a concurrent request has corrected the clock since this one was signed
         offset = answer.server_date - time.time()
         if abs(offset - self.clock_offset_s) < _SKEW_TOLERANCE_S:
             return False  # not a clock problem we can fix (or already fixed)
@@ -133,7 +140,7 @@ class SqsJsonClient:
 
     async def _call_once(self, operation: str, body: bytes) -> Answer:
         try:
-            creds = await self._credentials.get()
+            creds = self._credentials.current() or await self._credentials.get()
         except CredentialUnavailable as exc:
             return Answer("retry", code="CredentialsUnavailable", message=str(exc))
         except Exception as exc:  # a provider's refresh failed; the type name is safe to show
@@ -141,19 +148,9 @@ class SqsJsonClient:
                 "retry", code="CredentialsUnavailable", message=f"refresh: {type(exc).__name__}"
             )
         self.redact.remember(creds.secret_key, creds.token)
-        headers = sign_request(
-            "POST",
-            self._url,
-            (
-                ("Host", self._host),
-                ("Content-Type", CONTENT_TYPE),
-                ("X-Amz-Target", f"AmazonSQS.{operation}"),
-            ),
-            body,
-            credentials=creds,
-            region=self.region,
-            service="sqs",
-            timestamp=amz_date(offset_s=self.clock_offset_s) if self.clock_offset_s else None,
+        offset = self.clock_offset_s
+        headers = self._signer.sign(
+            f"AmazonSQS.{operation}", body, creds, amz_date(offset_s=offset)
         )
         headers.append(("User-Agent", USER_AGENT))
         if log.isEnabledFor(logging.DEBUG):  # for diagnosing signatures; credentials redacted
@@ -169,6 +166,7 @@ class SqsJsonClient:
             return Answer("retry", code=kind, message=f"{kind}: {detail}".rstrip(": "))
         answer = self._classify(status, query_error, content)
         answer.elapsed_s = time.perf_counter() - started
+        answer.signed_offset_s = offset
         if answer.verdict != "ok" and date:
             answer.server_date = _parse_date(date)
         return answer
@@ -262,9 +260,15 @@ class SqsJsonClient:
         )
 
     def batch_body(self, entries: list[dict[str, Any]]) -> bytes:
+        """The request body; entry ``Id``s are set to the entries' positions."""
+        parts = []
         for index, entry in enumerate(entries):
             entry["Id"] = str(index)
-        return _ENCODE({"QueueUrl": self.queue_url, "Entries": entries}).encode("utf-8")
+            if len(entry) == 2:  # Id and MessageBody only (the common case): no dict walk
+                parts.append(f'{{"Id":"{index}","MessageBody":{_STRING(entry["MessageBody"])}}}')
+            else:
+                parts.append(_ENCODE(entry))
+        return f'{{"QueueUrl":{self._queue_json},"Entries":[{",".join(parts)}]}}'.encode()
 
     async def send_message_batch(self, entries: list[dict[str, Any]]) -> Answer:
         """One SendMessageBatch; entry ``Id``s are their positions in ``entries``."""

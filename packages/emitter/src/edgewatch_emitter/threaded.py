@@ -81,6 +81,7 @@ class ThreadedEmitter:
         """A fresh emitter, loop and thread for this process (at start and after a fork)."""
         self._pid = os.getpid()
         self._emitter = Emitter(self.queue_url, self.options)
+        self._emitter.shared = True
         self._loop = asyncio.new_event_loop()
         self._stopped = threading.Event()
         self._thread = threading.Thread(

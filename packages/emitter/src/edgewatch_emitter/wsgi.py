@@ -76,6 +76,9 @@ class EmitterMiddleware:
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Callable[[bytes], object]:
             exchange.status = int(status[:3]) if status[:3].isdigit() else None
+            for name, value in headers:
+                if name.lower() == "content-length" and value.isdigit():
+                    exchange.expected_bytes = int(value)
             if not any(name.lower() == echo for name, _ in headers):
                 headers = [*headers, (self._request_id_header, request_id)]
             write = start_response(status, headers, exc_info)
@@ -110,6 +113,7 @@ class _Exchange:
         "emitted",
         "environ",
         "error",
+        "expected_bytes",
         "fingerprint",
         "middleware",
         "request_id",
@@ -138,6 +142,7 @@ class _Exchange:
             self.fingerprint = recorder.fingerprint(environ["HTTP_AUTHORIZATION"])
         self.status: int | None = None
         self.response_bytes = 0
+        self.expected_bytes: int | None = None  # the response's Content-Length, if declared
         self.error: str | None = None
         self.disconnected = False
         self.emitted = False
@@ -199,7 +204,8 @@ class _Body:
 
     def close(self) -> None:
         exchange = self._exchange
-        if self._started and not self._done and exchange.error is None:
+        short = exchange.expected_bytes is None or exchange.response_bytes < exchange.expected_bytes
+        if self._started and not self._done and exchange.error is None and short:
             exchange.disconnected = True  # the server stopped iterating: the client went away
         try:
             close = getattr(self._body, "close", None)

@@ -1,7 +1,9 @@
-"""Log formats edgewatch understands, each parsed once into a request ID, a level and a
-:class:`LineInfo`: Lambda plain text and JSON (platform and application records), Powertools
-(Python, TypeScript), the Embedded Metric Format, and any JSON with the common keys or a
-``[logs.fields]`` mapping. ``docs/log-formats.md`` lists which field comes from where.
+"""Log formats edgewatch understands: Lambda text and JSON, Powertools, EMF, mapped JSON.
+
+Each line is parsed once into a request ID, a level and a :class:`LineInfo`: Lambda plain
+text and JSON (platform and application records), Powertools (Python, TypeScript), the
+Embedded Metric Format, and any JSON with the common keys or a ``[logs.fields]`` mapping.
+``docs/log-formats.md`` lists which field comes from where.
 
 No input can make :func:`parse_line` raise: a record it cannot read is plain text.
 """

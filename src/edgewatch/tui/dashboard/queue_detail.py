@@ -13,7 +13,7 @@ from textual.widgets import Label, Sparkline
 
 from edgewatch.config import WARN_FRACTION, Thresholds
 from edgewatch.display import formatting as fmt
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -156,7 +156,7 @@ class QueueDetail(Vertical):
             text.append(f" (datapoint {fmt.humanise_age(age_of_point)} old)", style=palette.muted)
         elif ctx.metrics_error:
             text.append(" (CloudWatch: ", style=palette.muted)
-            text.append(ctx.metrics_error, style=palette.warn)
+            text.append(escape(ctx.metrics_error), style=palette.warn)
             text.append(")", style=palette.muted)
         else:
             text.append(" (no CloudWatch datapoint)", style=palette.muted)
@@ -165,13 +165,13 @@ class QueueDetail(Vertical):
         text.append("\n")
         if q.error:
             text.append("error: ", style=f"bold {palette.crit}")
-            text.append(q.error, style=palette.crit)
+            text.append(escape(q.error), style=palette.crit)
         elif q.stale:
             text.append("stale: ", style=f"bold {palette.warn}")
             text.append("the last request has not answered yet; showing the previous read")
         elif q.dlq is not None:
             text.append("DLQ ", style="bold")
-            text.append(q.dlq.name)
+            text.append(escape(q.dlq.name))
             text.append(" · ")
             text.append(fmt.count(q.dlq.visible), style=palette.level(q.dlq_level))
             text.append(" visible · oldest ")

@@ -16,17 +16,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from edgewatch.aws import AwsClients, describe_error
 from edgewatch.config import ReplaySettings
@@ -44,13 +44,19 @@ from edgewatch.dlq.replay import (
     request_id_of,
 )
 from edgewatch.dlq.session import DlqSession, PreparedReplay
+from edgewatch.identifiers import queue_name_from_url
 from edgewatch.metrics.models import QueueStatus
+from edgewatch.tui.common.messages import ShowRequest
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.common.workers import worker_failure
 from edgewatch.tui.dlq.message_list import MessageList
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
 from edgewatch.tui.dlq.replay_panel import ReplayPanel
 from edgewatch.tui.dlq.text import detail_text, progress_text, summary_text
+
+if TYPE_CHECKING:
+    from edgewatch.tui.app import EdgewatchApp
 
 BROWSE_GROUP = "dlq-browse"
 REPLAY_GROUP = "dlq-replay"
@@ -82,28 +88,9 @@ def dlq_for(queue: QueueStatus | None) -> DlqTarget | str:
     if queue.is_dlq and queue.url:
         return DlqTarget(queue.url, queue.name)
     if queue.dlq_url:
-        name = queue.dlq.name if queue.dlq is not None else queue.dlq_url.rsplit("/", 1)[-1]
+        name = queue.dlq.name if queue.dlq is not None else queue_name_from_url(queue.dlq_url)
         return DlqTarget(queue.dlq_url, name)
     return f"{queue.name} has no dead-letter queue (no RedrivePolicy)."
-
-
-def open_dlq(app: App[object], queue: QueueStatus | None, **screen_kwargs: object) -> None:
-    """The app's ``d``: push the DLQ screen for ``queue``'s DLQ, or say why there is none."""
-    target = dlq_for(queue)
-    if isinstance(target, str):
-        app.notify(target, title="DLQ", severity="warning", markup=False)
-        return
-    runtime = app.runtime  # type: ignore[attr-defined]
-    app.push_screen(
-        DlqScreen(
-            runtime.clients,
-            target,
-            replay=runtime.settings.replay,
-            read_only=runtime.settings.read_only,
-            clock=app.clock,  # type: ignore[attr-defined]
-            **screen_kwargs,  # type: ignore[arg-type]
-        )
-    )
 
 
 class DlqScreen(Screen[None]):
@@ -273,7 +260,7 @@ class DlqScreen(Screen[None]):
                 box.border_subtitle = ""
                 return
             empty = "Receiving…" if self.session.loading else "No message to show."
-            detail.show(Text(empty, style=self.palette.muted), layout=True)
+            detail.show(safe(empty, self.palette.muted), layout=True)
             box.border_subtitle = ""
             return
         detail.show(detail_text(msg, now=self.clock(), palette=self.palette), layout=True)
@@ -380,15 +367,7 @@ class DlqScreen(Screen[None]):
                 "This message's body has no request_id to follow.", title="Logs", markup=False
             )
             return
-        show_request = getattr(self.app, "show_request", None)
-        if show_request is None:
-            self.notify(
-                f"No Logs screen in this build: edgewatch tail --request-id {request_id}",
-                title="Logs",
-                markup=False,
-            )
-            return
-        show_request(request_id)
+        self.post_message(ShowRequest(request_id))
 
     # -- replay --------------------------------------------------------------------------------
 
@@ -409,9 +388,11 @@ class DlqScreen(Screen[None]):
     @work(group=REPLAY_GROUP, exclusive=True, exit_on_error=False, name="dlq-replay-plan")
     async def _prepare(self, ids: list[str], expression: str | None) -> None:
         try:
-            prepared = await self.session.prepare(
-                ids, expression, on_released=lambda: self.post_message(self.Released())
-            )
+
+            def released() -> None:
+                self.post_message(self.Released())
+
+            prepared = await self.session.prepare(ids, expression, on_released=released)
         except (ReplayError, FilterError) as exc:
             self.post_message(self.Failed("replay", str(exc)))
             return
@@ -512,12 +493,10 @@ class DlqScreen(Screen[None]):
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         """The safety net: an unexpected error in a worker is a notification, not a crash."""
-        worker = event.worker
-        if event.state != WorkerState.ERROR or worker.group not in (BROWSE_GROUP, REPLAY_GROUP):
-            return
-        error = worker.error
-        text = f"{type(error).__name__}: {error}" if error else "unknown error"
-        self.post_message(self.Failed("browse" if worker.group == BROWSE_GROUP else "replay", text))
+        failure = worker_failure(event, (BROWSE_GROUP, REPLAY_GROUP))
+        if failure is not None:
+            what = "browse" if event.worker.group == BROWSE_GROUP else "replay"
+            self.post_message(self.Failed(what, failure))
 
     # -- leaving -------------------------------------------------------------------------------
 
@@ -563,7 +542,7 @@ class DlqScreen(Screen[None]):
         workers = self.app.workers
         for group in (BROWSE_GROUP, REPLAY_GROUP):  # nothing new starts; engines run on
             workers.cancel_group(self, group)
-        app, timeout = self.app, self.session.browser.visibility_timeout
+        app, timeout = cast("EdgewatchApp", self.app), self.session.browser.visibility_timeout
 
         async def release() -> None:
             try:
@@ -578,4 +557,4 @@ class DlqScreen(Screen[None]):
                         markup=False,
                     )
 
-        app.finish_before_exit(release(), name="dlq-release")  # type: ignore[attr-defined]
+        app.finish_before_exit(release(), name="dlq-release")

@@ -38,7 +38,7 @@ def row_cells(
     msg: DlqMessage, *, now: float, selected: bool, body_width: int, palette: Palette
 ) -> list[Text]:
     """Sel · Rcv · Age · Group · Body (one line, escaped, cut to ``body_width``)."""
-    rcv = Text(str(msg.receive_count), justify="right")
+    rcv = safe(msg.receive_count, justify="right")
     if msg.replay_count:
         rcv.append(f" r{msg.replay_count}", style=palette.warn)
     body = safe(fmt.truncate(msg.preview(body_width + 1), body_width))
@@ -47,7 +47,7 @@ def row_cells(
     return [
         Text("✓" if selected else " ", style=f"bold {palette.accent}"),
         rcv,
-        Text(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
+        safe(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
         safe(msg.group_id or "—", limit=14, one_line=True),
         body,
     ]
@@ -64,7 +64,7 @@ def body_text(msg: DlqMessage) -> Text:
         if pretty is not None:
             return _JSON(safe(pretty))
     if msg.json_problem:
-        text = Text(f"JSON body {msg.json_problem}\n", style="italic")
+        text = safe(f"JSON body {msg.json_problem}\n", "italic")
         text.append(escape(msg.body))
         return text
     if msg.binaryish:
@@ -164,7 +164,7 @@ def summary_text(result: ReplayResult, palette: Palette) -> Text:
     else:
         head = "Dry run" if plan.dry_run else "Done"
     text = Text()
-    text.append(f"{head}: ", style=style)
+    text.append(escape(f"{head}: "), style=style)
     if plan.dry_run:
         text.append(f"would move {result.would_move}")
     else:

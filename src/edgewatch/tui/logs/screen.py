@@ -21,7 +21,6 @@ from textual.widgets import Footer, Input
 
 from edgewatch.logs.models import LogBatch, LogLine
 from edgewatch.logs.search import LogQuery
-from edgewatch.logs.tail import LogTail
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.logs import text as log_text
@@ -113,16 +112,15 @@ class LogsScreen(Screen[None]):
         request = query is not None and query.request_id is not None
         self.view.set_lines(self._matching(list(self.service.feed.buffer)), dedupe=request)
         if query is not None and query.request_id is not None:
-            self._start_search(query.request_id)
+            self._start_search(query)
         self._show_state()
 
-    def _start_search(self, request_id: str) -> None:
-        tail = self.service.search(request_id)
-        if tail is None:
+    def _start_search(self, query: LogQuery) -> None:
+        if not self.service.available:
             return
         self.search_state = f"searching the last {SEARCH_WINDOW}…"
         self.run_worker(
-            self._search(tail),
+            self._search(query),
             name="log-search",
             group=SEARCH_GROUP,
             description="request search",
@@ -130,8 +128,13 @@ class LogsScreen(Screen[None]):
             exit_on_error=False,
         )
 
-    async def _search(self, tail: LogTail) -> None:
+    async def _search(self, query: LogQuery) -> None:
         """Merge older lines of the request as pages arrive; problems go to the filter line."""
+        tail = await self.service.search(query)
+        if tail is None:  # no source to search (or not started): the buffer is all there is
+            self.search_state = None
+            self._show_state()
+            return
         problem: str | None = None
         ignored: str | None = None  # the endpoint sent what its filter pattern excludes
         try:

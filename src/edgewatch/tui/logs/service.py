@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.signal import Signal
@@ -56,7 +56,7 @@ class LogService:
     """
 
     def __init__(
-        self, app: App[object], runtime: Runtime, *, clock: Callable[[], float] = time.time
+        self, app: App[Any], runtime: Runtime, *, clock: Callable[[], float] = time.time
     ) -> None:
         settings = runtime.settings
         self.app = app

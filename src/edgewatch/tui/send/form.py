@@ -22,6 +22,7 @@ from edgewatch.send import (
     CustomEvents,
     EventSource,
     SendOptions,
+    Template,
     TemplateEvents,
     parse_body,
 )
@@ -122,7 +123,8 @@ class SendForm(Vertical):
             else:
                 make_source = partial(CustomEvents, [parsed], poison=poison, seed=self._seed)
         else:
-            make_source = partial(TemplateEvents, template, poison=poison, seed=self._seed)
+            name: Template = "response" if template == "response" else "query"
+            make_source = partial(TemplateEvents, name, poison=poison, seed=self._seed)
 
         json_error.display = custom and problem is not None
         json_error.show(safe(problem or ""))
