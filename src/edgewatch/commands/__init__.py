@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from edgewatch.config import ConfigSource, Settings
 
 # Order is the order of `edgewatch --help`.
-COMMAND_MODULES = ("status", "tail", "replay", "dlq", "send", "demo", "config_cmd")
+COMMAND_MODULES = ("status", "tail", "latency", "replay", "dlq", "send", "demo", "config_cmd")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
