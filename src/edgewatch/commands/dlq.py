@@ -2,7 +2,10 @@
 
 Reading a message is receiving it, so listing raises each message's ``ApproximateReceiveCount``
 (said on stderr); every message listed is made visible again before the command exits. JSON is
-``{"queue": {...}, "warning": str, "messages": [DlqMessage.to_json(), ...]}``.
+``{"queue": {...}, "warning": str, "logs_problem": str | null, "messages": [...]}``, each message
+``DlqMessage.to_json()`` plus ``"last_error": {"time", "level", "error_type", "message",
+"request_id", "log_group"} | null``: why it failed, from the newest failure line in the worker
+logs that names its message ID (or its request ID), or of the invocation that handled it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from rich.text import Text
 
 from edgewatch.aws import describe_error
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError
+from edgewatch.display.formatting import escape_control
+from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError, request_id_of
+from edgewatch.logs.messages import LastError, MessageLogs, ids_of, search_messages
 from edgewatch.runtime import Runtime
 
 
@@ -33,6 +38,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.add_argument(
         "--body-limit", type=int, default=None, metavar="CHARS", help="truncate bodies (JSON)"
+    )
+    listing.add_argument(
+        "--no-logs", action="store_true", help="do not search the worker logs for last errors"
     )
     parser.set_defaults(handler=run)
 
@@ -62,16 +70,34 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
             assert info is not None
             for warning in browser.warnings:
                 err.print(Text(warning))
+            found = MessageLogs(())
+            if page.messages and not args.no_logs:
+                ids = [i for m in page.messages for i in ids_of(m.message_id, request_id_of(m))]
+                found = await search_messages(runtime, ids)
+            errors = {
+                m.message_id: found.last_error(m.message_id, request_id_of(m))
+                for m in page.messages
+            }
             if args.json:
                 doc = {
                     "queue": info.to_json(),
                     "warning": " ".join(browser.warnings),
-                    "messages": [m.to_json(body_limit=args.body_limit) for m in page.messages],
+                    "logs_problem": found.problem,
+                    "messages": [
+                        {
+                            **m.to_json(body_limit=args.body_limit),
+                            "last_error": (e := errors[m.message_id]) and e.to_json(),
+                        }
+                        for m in page.messages
+                    ],
                 }
                 print(json.dumps(doc, indent=2))
             else:
                 width = None if sys.stdout.isatty() else 200
-                Console(highlight=False, width=width).print(_table(info.name, page.messages))
+                table = _table(info.name, page.messages, errors)
+                Console(highlight=False, width=width).print(table)
+                if found.problem:
+                    err.print(Text(f"logs: {found.problem}"))
     except ReplayError as exc:
         error(str(exc))
         return EXIT_FAILURE
@@ -83,10 +109,17 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _table(name: str, messages: list[DlqMessage]) -> Table:
+def _why(error: LastError | None) -> str:
+    if error is None:
+        return ""
+    return f"{error.error_type or error.level or 'error'}: {error.message}"[:120]
+
+
+def _table(name: str, messages: list[DlqMessage], errors: dict[str, LastError | None]) -> Table:
     table = Table(title=Text(f"{name}: {len(messages)} message(s)"), title_justify="left")
-    for column in ("Message ID", "Sent", "Receives", "Group", "Request ID", "Attrs", "Body"):
-        table.add_column(column, no_wrap=column != "Body")
+    columns = ("Message ID", "Sent", "Receives", "Group", "Request ID", "Attrs", "Last error")
+    for column in (*columns, "Body"):
+        table.add_column(column, no_wrap=column not in ("Body", "Last error"))
     for m in messages:
         table.add_row(
             Text(m.message_id),
@@ -95,6 +128,7 @@ def _table(name: str, messages: list[DlqMessage]) -> Table:
             Text(m.group_id or ""),
             Text(m.request_id or ""),
             Text(", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items()))),
+            Text(escape_control(_why(errors.get(m.message_id)))),
             Text(m.preview(200)),
         )
     return table
