@@ -22,6 +22,7 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from edgewatch.logs.messages import ids_of
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -416,6 +417,19 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         except ValueError:
             self.notify("There is no request ID to show.", title="Logs", markup=False)
             return
+        if isinstance(self.screen, LogsScreen):
+            self.screen.set_query(query)
+        else:
+            self.push_screen(LogsScreen(self.logs, query=query))
+
+    def show_message(self, message_id: str, request_id: str | None = None) -> None:
+        """Cross-navigation: the lines that name a message (or its request ID) and the whole
+        invocations that handled it (a dead-lettered message's failures are there)."""
+        ids = ids_of(message_id.strip(), request_id.strip() if request_id else None)
+        if not ids:
+            self.notify("There is no message ID to show.", title="Logs", markup=False)
+            return
+        query = LogQuery(any_ids=ids)
         if isinstance(self.screen, LogsScreen):
             self.screen.set_query(query)
         else:

@@ -19,9 +19,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from edgewatch.logs.messages import expand
 from edgewatch.logs.models import LogBatch, LogLine
 from edgewatch.logs.search import LogQuery
-from edgewatch.logs.tail import LogTail
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.logs import text as log_text
@@ -110,19 +110,19 @@ class LogsScreen(Screen[None]):
         self.query_filter = query
         self.workers.cancel_group(self, SEARCH_GROUP)
         self.search_state = None
-        request = query is not None and query.request_id is not None
-        self.view.set_lines(self._matching(list(self.service.feed.buffer)), dedupe=request)
-        if query is not None and query.request_id is not None:
-            self._start_search(query.request_id)
+        by_id = query is not None and bool(query.request_id or query.message_id or query.any_ids)
+        if by_id and query is not None and query.any_ids:
+            # A message's jump: widen to the whole invocations its buffered lines belong to.
+            self.query_filter = query = expand(query, list(self.service.feed.buffer))
+        self.view.set_lines(self._matching(list(self.service.feed.buffer)), dedupe=by_id)
+        if by_id and query is not None and self.service.available and self.service.feed.started:
+            self._start_search(query)
         self._show_state()
 
-    def _start_search(self, request_id: str) -> None:
-        tail = self.service.search(request_id)
-        if tail is None:
-            return
+    def _start_search(self, query: LogQuery) -> None:
         self.search_state = f"searching the last {SEARCH_WINDOW}…"
         self.run_worker(
-            self._search(tail),
+            self._search(query),
             name="log-search",
             group=SEARCH_GROUP,
             description="request search",
@@ -130,21 +130,42 @@ class LogsScreen(Screen[None]):
             exit_on_error=False,
         )
 
-    async def _search(self, tail: LogTail) -> None:
-        """Merge older lines of the request as pages arrive; problems go to the filter line."""
+    async def _search(self, query: LogQuery) -> None:
+        """Merge older matching lines as pages arrive; problems go to the filter line.
+
+        A search by message ID runs again for the invocations it found (their START, END and
+        REPORT lines do not name the message), and the filter widens to them.
+        """
         problem: str | None = None
+        found: list[LogLine] = []
         try:
-            async for batch in tail:
-                if batch.lines:
-                    self.view.merge(batch.lines)
-                for notice in batch.notices:
-                    if notice.kind == "error":
-                        problem = f"search failed: {notice.source}: {notice.message}"
-                self._show_state()
+            for _ in range(2):
+                tail = await self.service.search(query)
+                if tail is None:
+                    break
+                try:
+                    async for batch in tail:
+                        if batch.lines:
+                            found.extend(batch.lines)
+                            self.view.merge(batch.lines)
+                        for notice in batch.notices:
+                            if notice.kind == "error":
+                                problem = f"search failed: {notice.source}: {notice.message}"
+                        self._show_state()
+                finally:
+                    await tail.aclose()
+                wider = (
+                    expand(query, [*found, *self.service.feed.buffer]) if query.any_ids else query
+                )
+                if wider == query:
+                    break
+                added = tuple(i for i in wider.any_ids if i not in query.any_ids)
+                self.query_filter = wider
+                self.view.merge(self._matching(list(self.service.feed.buffer)))
+                self.view.merge([line for line in found if wider.matches(line)])
+                query = LogQuery(any_ids=added)
         except Exception as exc:  # shown, never a traceback
             problem = f"search failed: {type(exc).__name__}: {exc}"
-        finally:
-            await tail.aclose()
         self.search_state = problem or f"searched the last {SEARCH_WINDOW}"
         self._show_state()
 
