@@ -38,6 +38,7 @@ from edgewatch.tui.logs.screen import LogsScreen
 from edgewatch.tui.logs.service import LogBatchReady, LogService
 from edgewatch.tui.send.actions import SendActions
 
+CONSUMERS_GROUP = "consumers"
 POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
 EXIT_DEADLINE_S = 5.0  # giving SQS back what screens hold, at exit: a dead endpoint cannot hang it
@@ -193,6 +194,23 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         # Coalesce: if the UI fell behind, snapshots already superseded are skipped.
         if self._latest_posted is None or message.snapshot is self._latest_posted:
             self.apply_snapshot(message.snapshot)
+            self._look_up_consumers(message.snapshot)
+
+    def _look_up_consumers(self, snapshot: MetricsSnapshot) -> None:
+        """Find the consumers of queues not looked up yet (event source mappings), in a worker;
+        the queue detail shows them once known."""
+        urls = [q.url for q in snapshot.queues if q.url and not q.is_dlq]
+        directory = self.runtime.consumers
+        if not directory.stale(urls):
+            return
+        if any(w.group == CONSUMERS_GROUP and w.is_running for w in self.workers):
+            return
+
+        async def look_up() -> None:
+            await directory.refresh(urls)
+            self.call_later(self._render)
+
+        self.run_worker(look_up(), group=CONSUMERS_GROUP, name="consumers", exit_on_error=False)
 
     def apply_snapshot(self, snapshot: MetricsSnapshot, history: History | None = None) -> None:
         """Show ``snapshot``; trends come from ``history`` (default: the poller's own).

@@ -117,7 +117,7 @@ class DlqScreen(Screen[None]):
         Binding("space", "toggle_select", "Select", id="dlq.select"),
         Binding("slash", "filter", "Filter", id="dlq.filter", key_display="/"),
         Binding("enter", "details", "Details", id="dlq.details"),
-        Binding("l", "logs", "Logs of request", id="dlq.logs"),
+        Binding("l", "logs", "Logs of message", id="dlq.logs"),
         Binding("R", "replay", "Replay", id="dlq.replay", key_display="R"),
         Binding("m", "more", "More", id="dlq.more"),
     ]

@@ -107,10 +107,11 @@ def why_text(
     if why.receive_count is not None:
         parts.append(f"receive attempt {why.receive_count}")
     parts.append(f"{why.failures} failure line{'s' if why.failures != 1 else ''}")
-    parts.append(why.log_group)
-    if why.request_id:
-        parts.append(f"invocation {why.request_id}")
     text.append(safe_text(" · ".join(parts), one_line=True), style=palette.muted)
+    text.append("\n")
+    text.append(" " * field_width)
+    where = why.log_group + (f" · invocation {why.request_id}" if why.request_id else "")
+    text.append(safe_text(where, one_line=True), style=palette.muted)
     text.append("\n")
     return text
 
