@@ -20,9 +20,8 @@ import os
 from typing import Any
 
 import httpx
-
-from edgewatch.emitter import Emitter
-from edgewatch.emitter.asgi import ASGIApp, EmitterMiddleware, Receive, Scope, Send
+from edgewatch_emitter import Emitter
+from edgewatch_emitter.asgi import ASGIApp, EmitterMiddleware, Receive, Scope, Send
 
 
 async def service(scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,11 +1,15 @@
 """What a running edgewatch is connected to: settings, AWS target, clients, embedded stack.
 
 The CLI builds one :class:`Runtime` and hands it to a subcommand or to the TUI, so both use the
-same engines against the same endpoint.
+same engines against the same endpoint. Its two lifetimes are two context managers: ``with
+Runtime.started(...)`` holds the embedded stack (threads, stopped outside any event loop), and
+``async with runtime`` holds the AWS clients (closed on the loop that used them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -66,8 +70,15 @@ class Runtime:
         embedded: bool,
         seed: int | None = None,
     ) -> Runtime:
-        """Connect to the configured AWS, or start the embedded stack first when ``embedded``."""
+        """Connect to the configured AWS, or start the embedded stack first when ``embedded``.
+
+        Raises :class:`~edgewatch.config.ConfigError` for a configuration that will certainly
+        fail (a missing profile, a queue URL of another region): exit 2, not a retry loop.
+        """
         if not embedded:
+            from edgewatch.aws import preflight
+
+            preflight.check(settings)
             return cls(settings, AwsTarget.from_settings(settings.aws), config_source)
         from edgewatch.simulator.stack import EmbeddedStack
 
@@ -78,6 +89,29 @@ class Runtime:
             update={"metrics_interval": min(settings.metrics_interval, EMBEDDED_METRICS_S)}
         )
         return cls(local, stack.target, config_source, stack=stack)
+
+    @classmethod
+    @contextmanager
+    def started(
+        cls,
+        settings: Settings,
+        config_source: ConfigSource,
+        *,
+        embedded: bool,
+        seed: int | None = None,
+    ) -> Iterator[Runtime]:
+        """:meth:`start`, and the embedded stack stopped however the block ends."""
+        runtime = cls.start(settings, config_source, embedded=embedded, seed=seed)
+        try:
+            yield runtime
+        finally:
+            runtime.stop_stack()
+
+    async def __aenter__(self) -> Runtime:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
     async def aclose(self) -> None:
         """Close AWS clients (call from the loop that used them)."""

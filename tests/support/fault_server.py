@@ -5,16 +5,25 @@ Each ``SendMessageBatch`` request consumes the next scripted action (then ``defa
 connection reset (RST) or a close without answer. It verifies every request's SigV4 signature
 with botocore's ``SigV4Auth`` (independently of edgewatch's signer) and records what it accepted,
 so tests can check delivery exactly, not just counters.
+
+What real AWS enforces and moto does not, on demand: ``valid_access_keys`` (any other key gets
+``ExpiredToken``, as a revoked or rotated session does); ``clock_skew_s`` (the server's clock is
+that far off, and a request whose ``X-Amz-Date`` is more than five minutes from it is refused
+with ``skew_code``); ``ssl_context`` (serve HTTPS). Every answer carries the server's ``Date``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import email.utils
 import hashlib
 import json
 import socket
+import ssl
 import struct
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +31,7 @@ from typing import Any
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import ReadOnlyCredentials
-
-from edgewatch.emitter import DeliveryFailure, Emitter
+from edgewatch_emitter import BackoffPolicy, DeliveryFailure, Emitter
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,11 @@ class FaultServer:
     script: deque[Action] = field(default_factory=deque)
     received: list[Received] = field(default_factory=list)
     delivered: list[dict[str, Any]] = field(default_factory=list)
+    valid_access_keys: set[str] | None = None
+    clock_skew_s: float = 0.0
+    skew_code: str = "RequestTimeTooSkewed"
+    ssl_context: ssl.SSLContext | None = None
+    refused: list[str] = field(default_factory=list)  # codes of the requests refused as above
 
     def __post_init__(self) -> None:
         self._server: asyncio.Server | None = None
@@ -80,7 +93,8 @@ class FaultServer:
 
     @property
     def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def queue_url(self) -> str:
@@ -94,7 +108,7 @@ class FaultServer:
         return [entry["MessageBody"] for entry in self.delivered]
 
     async def start(self) -> FaultServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -161,6 +175,10 @@ class FaultServer:
         self.received.append(received)
         if not received.signature_ok:
             return await self._send_error(writer, Error(403, "SignatureDoesNotMatch"), headers)
+        refusal = self._refusal(headers)
+        if refusal is not None:
+            self.refused.append(refusal.code)
+            return await self._send_error(writer, refusal, headers)
         if target.endswith("GetQueueAttributes"):
             attributes = {"MaximumMessageSize": str(self.max_message_size)}
             return await self._send(writer, 200, {"Attributes": attributes})
@@ -223,12 +241,34 @@ class FaultServer:
         extra: dict[str, str] | None = None,
     ) -> bool:
         data = json.dumps(payload).encode()
-        head = [f"HTTP/1.1 {status} X", "Content-Type: application/x-amz-json-1.0"]
+        date = email.utils.formatdate(self.now(), usegmt=True)
+        head = [f"HTTP/1.1 {status} X", "Content-Type: application/x-amz-json-1.0", f"Date: {date}"]
         head += [f"{k}: {v}" for k, v in (extra or {}).items()]
         head.append(f"Content-Length: {len(data)}")
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
         await writer.drain()
         return True
+
+    def now(self) -> float:
+        """The server's clock."""
+        return time.time() + self.clock_skew_s
+
+    def _refusal(self, headers: dict[str, str]) -> Error | None:
+        authorization = headers.get("authorization", "")
+        key = authorization.split("Credential=", 1)[-1].split("/", 1)[0]
+        if self.valid_access_keys is not None and key not in self.valid_access_keys:
+            return Error(400, "ExpiredToken", "The security token in the request is expired")
+        try:
+            signed_at = dt.datetime.strptime(headers.get("x-amz-date", ""), "%Y%m%dT%H%M%SZ")
+        except ValueError:
+            return Error(400, "IncompleteSignature", "no X-Amz-Date")
+        if abs(signed_at.replace(tzinfo=dt.UTC).timestamp() - self.now()) > 300:
+            return Error(
+                400 if self.skew_code != "RequestTimeTooSkewed" else 403,
+                self.skew_code,
+                "Signature expired: the request time is more than 5 minutes from the server's",
+            )
+        return None
 
     def _verify(self, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
         """Recompute the signature with botocore from what arrived on the wire."""
@@ -260,8 +300,7 @@ class FaultServer:
 FAST = {
     "credentials": ("AKIDTEST", "testing"),
     "region": "us-east-1",
-    "backoff_base_s": 0.001,
-    "backoff_cap_s": 0.005,
+    "backoff": BackoffPolicy(0.001, 0.005),
     "max_message_bytes": 262_144,
     "request_timeout_s": 5.0,
 }

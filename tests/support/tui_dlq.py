@@ -57,17 +57,6 @@ def fill_dlq(queues: LiveQueues, n: int) -> list[str]:
     return bodies
 
 
-def depth(sqs: Any, url: str) -> tuple[int, int]:
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return (
-        int(attrs["ApproximateNumberOfMessages"]),
-        int(attrs["ApproximateNumberOfMessagesNotVisible"]),
-    )
-
-
 def drain_bodies(sqs: Any, url: str) -> list[str]:
     """Every visible body of ``url`` (received and deleted), for checking a target."""
     bodies: list[str] = []

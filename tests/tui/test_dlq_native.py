@@ -16,12 +16,12 @@ from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
 from tests.support.faults import FaultProxy, Reply, Request
+from tests.support.sqs import depth
 from tests.support.tui import LiveQueues, wait_for
 from tests.support.tui_dlq import (
     SIZE,
     confirm_dialog,
     confirm_text,
-    depth,
     drain_bodies,
     fill_dlq,
     live_app,

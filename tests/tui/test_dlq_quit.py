@@ -15,6 +15,7 @@ from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dlq.screen import DlqScreen
 from tests.support.faults import FaultProxy, Request
+from tests.support.sqs import depth
 from tests.support.tui import (
     NOW,
     LiveQueues,
@@ -26,7 +27,6 @@ from tests.support.tui import (
 from tests.support.tui_dlq import (
     SIZE,
     confirm_dialog,
-    depth,
     drain_bodies,
     fill_dlq,
     live_app,

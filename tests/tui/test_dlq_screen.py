@@ -15,6 +15,8 @@ from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dashboard.screen import DashboardScreen
 from edgewatch.tui.dlq.screen import DlqScreen
 from edgewatch.tui.logs.screen import LogsScreen
+from tests.support.notes import notes
+from tests.support.sqs import depth
 from tests.support.tui import (
     NOW,
     LiveQueues,
@@ -27,17 +29,12 @@ from tests.support.tui_dlq import (
     SIZE,
     confirm_dialog,
     confirm_text,
-    depth,
     drain_bodies,
     fill_dlq,
     live_app,
     open_dlq_screen,
     text_of,
 )
-
-
-def notes(app: EdgewatchApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_d_opens_the_dlq_and_esc_releases_what_was_browsed(

@@ -20,24 +20,13 @@ from botocore.exceptions import (
     ProfileNotFound,
     ReadTimeoutError,
 )
+from edgewatch_emitter.codes import THROTTLE_CODES
 
 try:  # aiobotocore >= 3 speaks aiohttp; a closed connection may surface as its error
     from aiohttp import ClientError as _AiohttpError
 except ImportError:  # pragma: no cover
-    _AiohttpError = OSError  # type: ignore[assignment,misc]
+    _AiohttpError = OSError  # type: ignore[assignment,misc]  # a stand-in class of another type
 
-THROTTLE_CODES = frozenset(
-    {
-        "RequestThrottled",
-        "ThrottlingException",
-        "Throttling",
-        "OverLimit",
-        "KmsThrottled",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-    }
-)
 NO_QUEUE_CODES = frozenset(
     {
         "AWS.SimpleQueueService.NonExistentQueue",

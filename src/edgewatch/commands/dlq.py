@@ -1,33 +1,40 @@
 """``edgewatch dlq list DLQ``: browse a dead-letter queue from a shell.
 
 Reading a message is receiving it, so listing raises each message's ``ApproximateReceiveCount``
-(said on stderr); every message listed is made visible again before the command exits. JSON is
-``{"queue": {...}, "warning": str, "logs_problem": str | null, "messages": [...]}``, each message
-``DlqMessage.to_json()`` plus ``"last_error": {"time", "level", "error_type", "message",
-"request_id", "log_group"} | null``: why it failed, from the newest failure line in the worker
-logs that names its message ID (or its request ID), or of the invocation that handled it.
+(said on stderr); every message listed is made visible again before the command exits. Each
+message also gets ``"last_error": {"time", "level", "error_type", "message", "request_id",
+"log_group"} | null`` (why it failed, from the newest failure line in the worker logs naming its
+message ID or request ID, or of the invocation that handled it); ``logs_problem`` says when the
+logs could not be searched. JSON is
+``{"queue": {...}, "warning": str, "messages": [DlqMessage.to_json(), ...]}``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.display.formatting import escape_control
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
+from edgewatch.display.escape import safe
 from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError, request_id_of
 from edgewatch.logs.messages import LastError, MessageLogs, ids_of, search_messages
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("dlq", parents=[common], help="browse a dead-letter queue")
     actions = parser.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
     listing = actions.add_parser(
@@ -49,11 +56,7 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.max < 1:
         error("--max must be at least 1")
         return EXIT_USAGE
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_list(runtime, args))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _list(runtime, args))
 
 
 async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -69,7 +72,7 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
             info = browser.info
             assert info is not None
             for warning in browser.warnings:
-                err.print(Text(warning))
+                err.print(safe(warning))
             found = MessageLogs(())
             if page.messages and not args.no_logs:
                 ids = [i for m in page.messages for i in ids_of(m.message_id, request_id_of(m))]
@@ -97,15 +100,13 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
                 table = _table(info.name, page.messages, errors)
                 Console(highlight=False, width=width).print(table)
                 if found.problem:
-                    err.print(Text(f"logs: {found.problem}"))
+                    err.print(safe(f"logs: {found.problem}"))
     except ReplayError as exc:
         error(str(exc))
         return EXIT_FAILURE
     except Exception as exc:
         error(describe_error(exc))
         return EXIT_FAILURE
-    finally:
-        await runtime.aclose()
     return EXIT_OK
 
 
@@ -116,19 +117,22 @@ def _why(error: LastError | None) -> str:
 
 
 def _table(name: str, messages: list[DlqMessage], errors: dict[str, LastError | None]) -> Table:
-    table = Table(title=Text(f"{name}: {len(messages)} message(s)"), title_justify="left")
+    table = Table(title=safe(f"{name}: {len(messages)} message(s)"), title_justify="left")
     columns = ("Message ID", "Sent", "Receives", "Group", "Request ID", "Attrs", "Last error")
     for column in (*columns, "Body"):
         table.add_column(column, no_wrap=column not in ("Body", "Last error"))
     for m in messages:
         table.add_row(
-            Text(m.message_id),
-            Text(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
-            Text(str(m.receive_count)),
-            Text(m.group_id or ""),
-            Text(m.request_id or ""),
-            Text(", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items()))),
-            Text(escape_control(_why(errors.get(m.message_id)))),
-            Text(m.preview(200)),
+            safe(m.message_id, one_line=True),
+            safe(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
+            safe(m.receive_count),
+            safe(m.group_id or "", one_line=True),
+            safe(m.request_id or "", one_line=True),
+            safe(
+                ", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items())),
+                one_line=True,
+            ),
+            safe(_why(errors.get(m.message_id)), one_line=True),
+            safe(m.preview(200), one_line=True),
         )
     return table

@@ -16,7 +16,7 @@ import json
 import time
 
 from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.display.formatting import escape_control
+from edgewatch.display.escape import escape
 from edgewatch.logs.latency_report import LatencyReport, SeriesReport, measure
 from edgewatch.logs.search import parse_since
 from edgewatch.logs.tail import (
@@ -161,4 +161,4 @@ def format_report(report: LatencyReport) -> str:
         f"{report.lines} lines, {report.to_json()['since']} → {report.to_json()['until']}, "
         f"from {', '.join(report.sources) or 'no source'}",
     ]
-    return "\n".join(escape_control(line) for line in lines)
+    return "\n".join(escape(line) for line in lines)

@@ -24,8 +24,16 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TextIO
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.display.formatting import escape_control
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
+from edgewatch.display.escape import escape
 from edgewatch.logs.models import LogLine, SourceNotice
 from edgewatch.logs.search import LogQuery, parse_since
 from edgewatch.logs.tail import (
@@ -42,7 +50,7 @@ SHORT_STREAM = 24
 TROUBLE = frozenset({"throttled", "retrying", "waiting"})
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "tail",
         parents=[common],
@@ -88,17 +96,15 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     except (ValueError, NoLogSourceError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    runtime: Runtime | None = None
-    if targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
-        runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
     try:
-        return asyncio.run(_tail(runtime, targets, ctx, query, start_ms, args))
+        if not targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
+            return asyncio.run(_tail(None, targets, ctx, query, start_ms, args))
+        return run_with_runtime(
+            ctx, lambda runtime: _tail(runtime, targets, ctx, query, start_ms, args)
+        )
     except NoLogSourceError as exc:
         error(str(exc))
         return EXIT_USAGE
-    finally:
-        if runtime is not None:
-            runtime.stop_stack()
 
 
 async def _tail(
@@ -109,12 +115,8 @@ async def _tail(
     start_ms: int | None,
     args: argparse.Namespace,
 ) -> int:
-    if runtime is not None:
-        try:
-            targets = await discover_targets(targets, runtime)
-        except NoLogSourceError:
-            await runtime.aclose()
-            raise
+    if runtime is not None:  # the runtime is closed by whoever opened it
+        targets = await discover_targets(targets, runtime)
     tail = build_tail(
         targets,
         clients=runtime.clients if runtime is not None else None,
@@ -134,8 +136,6 @@ async def _tail(
         return EXIT_OK
     finally:
         await tail.aclose()
-        if runtime is not None:
-            await runtime.aclose()
     return EXIT_FAILURE if tail.errors else EXIT_OK
 
 
@@ -178,7 +178,7 @@ class _Printer:
         self._troubled: set[str] = set()
         if not as_json:
             with contextlib.suppress(AttributeError, ValueError):
-                out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]
+                out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]  # TextIOWrapper has it
 
     def lines(self, lines: tuple[LogLine, ...]) -> None:
         if not lines:
@@ -206,14 +206,16 @@ class _Printer:
 
 
 def format_line(line: LogLine) -> str:
-    """``<UTC time> <group>/<stream> <message>``, one line, control characters escaped."""
+    """``<UTC time> <group>/<stream> <message>``, one line; group, stream and message escaped
+    (CloudWatch allows ESC and bidi controls in stream names)."""
     if line.source == "file":
         where = line.stream
     else:
         group = line.log_group.rstrip("/").rsplit("/", 1)[-1] or line.log_group
         stream = line.stream.rsplit("/", 1)[-1][:SHORT_STREAM]
         where = f"{group}/{stream}"
-    return f"{line.iso_time} {where} {escape_control(line.display_message.rstrip(chr(10)))}"
+    where = escape(where, one_line=True)
+    return f"{line.iso_time} {where} {escape(line.display_message.rstrip(chr(10)), one_line=True)}"
 
 
 def _silence_stdout() -> None:

@@ -11,6 +11,7 @@ from edgewatch.aws import AwsClients
 from edgewatch.config import Settings
 from edgewatch.consumers.discovery import discover_many, queue_arn
 from edgewatch.consumers.models import QueueConsumers
+from edgewatch.identifiers import queue_name_from_url
 
 TTL_S = 300.0
 MAX_QUEUES = 200  # a fleet beyond this is looked up for the queues on screen only
@@ -18,9 +19,9 @@ MAX_QUEUES = 200  # a fleet beyond this is looked up for the queues on screen on
 
 def configured_groups(settings: Settings, url: str) -> tuple[str, ...] | None:
     """The ``log_groups`` a ``[[queues]]`` entry sets for this queue (by name or URL)."""
-    name = url.rstrip("/").rsplit("/", 1)[-1]
+    name = queue_name_from_url(url)
     for q in settings.queues:
-        same = q.name == url or q.name.rstrip("/").rsplit("/", 1)[-1] == name
+        same = q.name == url or queue_name_from_url(q.name) == name
         if q.log_groups is not None and same:
             return tuple(dict.fromkeys(q.log_groups))
     return None

@@ -6,6 +6,12 @@ invisible) until it hands them to a replay or lets go of them all in :meth:`DlqS
 Receives and engine runs are shielded tasks of the session's own: whoever awaits them may be
 cancelled (a screen leaving, the app quitting) without cutting a receive or a batch in half; the
 release waits for them before it gives the messages back.
+
+The session holds a bounded *window* of messages (:data:`DEFAULT_WINDOW`, ``replay.browse_window``
+in the settings): paging on past it gives the oldest unselected ones back to the DLQ, so memory
+and the leases to keep alive stay bounded whatever the DLQ's depth, and :attr:`total` says how
+many the DLQ holds. A receive that fails leaves :attr:`failure` set (the list is not "empty", it
+is unknown) until the next receive succeeds.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any, Literal
 from edgewatch.aws import AwsClients
 from edgewatch.dlq.browse import BrowsePage, DlqBrowser
 from edgewatch.dlq.models import DlqMessage
+from edgewatch.dlq.queues import queue_info
 from edgewatch.dlq.replay.engine import EventCallback, ReplayEngine
 from edgewatch.dlq.replay.events import ReplayOptions, ReplayPlan, ReplayResult
 from edgewatch.dlq.replay.plan import NativeOffer, offer_native, plan_replay
@@ -25,6 +32,8 @@ from edgewatch.dlq.replay.preview import preview_held
 from edgewatch.dlq.selection import MessageFilter, Selection
 
 Busy = Literal["being prepared", "running"]
+DEFAULT_WINDOW = 500  # messages held at once (each has a lease to keep alive, and a body)
+BROWSE_VISIBILITY_S = 120
 
 
 def _retrieved(future: asyncio.Future[Any]) -> None:
@@ -57,11 +66,21 @@ class DlqSession:
         *,
         options: ReplayOptions,
         wait_time_s: int = 1,
+        window: int = DEFAULT_WINDOW,
+        visibility_timeout_s: int = BROWSE_VISIBILITY_S,
     ) -> None:
+        if window < 1:
+            raise ValueError("window must be at least 1")
         self.clients = clients
         self.url = url
         self.options = options
-        self.browser = DlqBrowser(clients, url, wait_time_s=wait_time_s)
+        self.window = window
+        self.browser = DlqBrowser(
+            clients, url, wait_time_s=wait_time_s, visibility_timeout=visibility_timeout_s
+        )
+        self.total: int | None = None  # messages in the DLQ (approximate, SQS's own count)
+        self.failure: str | None = None  # why the last receive failed; None once one succeeds
+        self.given_back = 0  # messages released to stay within the window
         self.messages: dict[str, DlqMessage] = {}  # shown (held by the browser), browse order
         self.selected: set[str] = set()
         self.filter: MessageFilter | None = None
@@ -88,10 +107,10 @@ class DlqSession:
         self.exhausted = exhausted
         self.loading = False
 
-    def browse_failed(self) -> None:
-        """A receive failed: stop offering more (the operator sees why)."""
+    def browse_failed(self, reason: str = "") -> None:
+        """A receive failed: the list is unknown, not empty; the next receive may try again."""
         self.loading = False
-        self.exhausted = True
+        self.failure = reason or "the receive failed"
 
     def toggle(self, message_id: str) -> bool:
         """Select or unselect one message; whether it is selected now."""
@@ -113,9 +132,37 @@ class DlqSession:
         """Receive the next page; the receive runs on if the caller is cancelled (the release
         waits for it and gives its messages back)."""
         self.loading = True
-        self._receiving = asyncio.ensure_future(self.browser.next_page(size))
+        self._receiving = asyncio.ensure_future(self._receive(size))
         self._receiving.add_done_callback(_retrieved)  # if nobody awaits it (app quitting)
         return await asyncio.shield(self._receiving)
+
+    async def _receive(self, size: int) -> BrowsePage:
+        """One page, then back within the window, then the DLQ's count (best effort)."""
+        page = await self.browser.next_page(min(size, self.window))
+        self.failure = None
+        overflow = len(self.browser.messages) - self.window
+        if overflow > 0:
+            fresh = {m.message_id for m in page.messages}
+            oldest = [
+                mid
+                for mid in self.browser.messages
+                if mid not in self.selected and mid not in fresh
+            ][:overflow]
+            self.given_back += await self.browser.release(oldest)
+            for mid in oldest:
+                self.messages.pop(mid, None)
+        try:
+            info = await queue_info(self.clients, self.url)
+        except Exception:  # the count is a nicety: the page itself arrived
+            pass
+        else:
+            self.total = info.visible + info.in_flight
+        return page
+
+    @property
+    def held(self) -> int:
+        """Messages this session holds invisible right now (at most :attr:`window` + selected)."""
+        return len(self.browser.messages)
 
     # -- replay --------------------------------------------------------------------------------
 

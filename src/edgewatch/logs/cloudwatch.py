@@ -1,4 +1,4 @@
-"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (DESIGN.md §3, "Worker logs").
+"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (docs/architecture.md, "Data sources").
 
 How a poll works, and why:
 - it pages until the answer has no ``nextToken``; pages may be empty before that (the service
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import HTTPClientError
+from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients, describe_error, error_code, is_connection_error, is_throttle
 from edgewatch.logs.formats import NO_MAPPING, FieldMap
@@ -32,6 +33,7 @@ from edgewatch.logs.models import (
     LogBatch,
     LogLine,
     LogSourceError,
+    NoticeKind,
     Sleep,
     SourceNotice,
     make_line,
@@ -135,6 +137,8 @@ class CloudWatchSource:
         self._newest_ms: int | None = None
         self._failures = 0
         self._troubled = False
+        self.unfiltered = 0  # events a JSON pattern should have excluded but the server sent
+        self._told_unfiltered = False
 
     @property
     def name(self) -> str:
@@ -175,15 +179,26 @@ class CloudWatchSource:
             if running is not None:
                 await running.wait()
             page = await self._request(emit, {**params, "nextToken": token} if token else params)
-            lines = self._accept(page.get("events") or [])
+            before = self.unfiltered
+            lines = self._accept(
+                page.get("events") or [],
+                json_pattern=bool(pattern) and str(pattern).startswith("{"),
+            )
             if lines:
                 await emit(LogBatch(lines=tuple(lines)))
+            if self.unfiltered > before and not self._told_unfiltered:
+                self._told_unfiltered = True
+                text = (
+                    "the endpoint ignored the JSON filter pattern (AWS honours it; moto and "
+                    "LocalStack do not): events that do not match were removed here"
+                )
+                await emit(LogBatch(notices=(SourceNotice(self.group, "unfiltered", text),)))
             next_token = page.get("nextToken")
             if not next_token or (next_token == token and not page.get("events")):
                 return  # done (a repeated token on an empty page would loop forever)
             token = next_token
 
-    def _accept(self, events: list[dict[str, Any]]) -> list[LogLine]:
+    def _accept(self, events: list[dict[str, Any]], *, json_pattern: bool = False) -> list[LogLine]:
         """New events as lines (duplicates dropped, client-side check applied)."""
         now_ms = int(self.clock() * 1000)
         lines = []
@@ -207,6 +222,8 @@ class CloudWatchSource:
             )
             if self.query.matches(line):
                 lines.append(line)
+            elif json_pattern:
+                self.unfiltered += 1
         return lines
 
     async def _request(self, emit: Emit, params: dict[str, Any]) -> dict[str, Any]:
@@ -216,7 +233,7 @@ class CloudWatchSource:
             try:
                 logs = await self.clients.logs()
                 self.requests += 1
-                page = await logs.filter_log_events(**params)
+                page: dict[str, Any] = await logs.filter_log_events(**params)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -229,7 +246,9 @@ class CloudWatchSource:
                 if not self.follow and attempts > self._one_shot_retries(exc):
                     raise LogSourceError(self.group, describe_error(exc)) from None
                 delay = self._backoff()
-                kind = "throttled" if is_throttle(exc) else "waiting" if missing else "retrying"
+                kind: NoticeKind = (
+                    "throttled" if is_throttle(exc) else "waiting" if missing else "retrying"
+                )
                 text = "log group not found (yet)" if missing else describe_error(exc)
                 self._troubled = True
                 await emit(LogBatch(notices=(SourceNotice(self.group, kind, text, delay),)))
@@ -251,6 +270,5 @@ class CloudWatchSource:
         """Doubling from the poll interval, capped, with "equal jitter" (never near zero)."""
         self._failures += 1
         first = self.poll_interval if self.follow else ONE_SHOT_BACKOFF_BASE_S
-        base = max(first, 0.05) * 2 ** min(self._failures, 16)
-        cap = min(self.max_backoff_s, base)
-        return cap * (0.5 + 0.5 * self.rng())
+        policy = BackoffPolicy(max(first, 0.05), self.max_backoff_s, "equal")
+        return policy.delay(self._failures + 1, self.rng)

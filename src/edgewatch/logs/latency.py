@@ -231,7 +231,7 @@ class LatencyStats:
         took = False
         for name, value in (("latency", latency), ("queue_lag", lag)):
             if value is not None:
-                self.add_sample(name, line.timestamp / 1000, value)  # type: ignore[arg-type]
+                self.add_sample(name, line.timestamp / 1000, value)  # type: ignore[arg-type]  # name: a SeriesName literal of the tuple above
                 took = True
         return took
 
@@ -262,7 +262,7 @@ class LatencyStats:
             pair = tuple(self._windows[name].point(second, self.window_s) for name in SERIES)
             for name, point in zip(SERIES, pair, strict=True):
                 self._points[name].append(point)
-            new.append(pair)  # type: ignore[arg-type]
+            new.append(pair)  # type: ignore[arg-type]  # a pair: zip over SERIES, two names
         if current >= first:
             self._last_tick = current
         for window in self._windows.values():

@@ -20,7 +20,11 @@ from edgewatch.logs.formats import NO_MAPPING, FieldMap, LineInfo, parse_json, p
 from edgewatch.logs.formats.info import PLAIN
 
 SourceKind = Literal["cloudwatch", "file"]
-NoticeKind = Literal["ok", "throttled", "retrying", "waiting", "truncated", "rotated", "error"]
+# "unfiltered": the endpoint ignored a JSON filter pattern (moto does); the client-side check
+# still makes the result right, and the operator is told why more was read than shown.
+NoticeKind = Literal[
+    "ok", "throttled", "retrying", "waiting", "truncated", "rotated", "error", "unfiltered"
+]
 
 REQUEST_ID_KEYS = ("request_id", "requestId")
 LEVEL_KEYS = ("level", "levelname", "severity", "log_level")

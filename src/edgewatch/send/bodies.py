@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from edgewatch.emitter.rules import check_text
+from edgewatch_emitter.rules import check_text
 
 MAX_FILE_LINES = 100_000
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from edgewatch.emitter import EmitterStats
+from edgewatch_emitter import EmitterStats
 
 OutcomeStatus = Literal["sent", "failed", "dropped"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from edgewatch.aws import AwsClients, error_code
 from edgewatch.simulator.resources import create_log_stream, log_stream_name
-from edgewatch.simulator.state import Backoff, PipelineConfig, PipelineState
+from edgewatch.simulator.state import PipelineConfig, PipelineState, backoff
 
 
 class LogShipper:
@@ -41,7 +41,7 @@ class LogShipper:
         self._rotated_at = time.monotonic()
         self._rotations = 0
         self.generation = 0  # one per stream (execution environment)
-        self._backoff = Backoff(base=1.0, cap=10.0)
+        self._backoff = backoff(base=1.0, cap=10.0)
 
     @property
     def stream(self) -> str:

@@ -3,7 +3,7 @@
 Three kinds of task share one event loop (the embedded stack runs it on its own thread):
 
 * **traffic** — seeded analytics events into the standard and FIFO queues through an
-  :class:`EventSink`: the SigV4 :class:`~edgewatch.emitter.Emitter`, as at the edge, with bursts;
+  :class:`EventSink`: the SigV4 :class:`~edgewatch_emitter.Emitter`, as at the edge, with bursts;
 * **consumers** — one per source queue, shaped like its Lambda function: each received batch is
   an invocation; poison is reported as a batch item failure (short visibility) until SQS's
   redrive moves it to the DLQ after ``maxReceiveCount`` receives; the function's logs go to
@@ -29,12 +29,14 @@ from dataclasses import replace
 from typing import Any
 
 from edgewatch.aws import AwsClients
-from edgewatch.simulator.function_logs import FunctionLog, RecordOutcome
+from edgewatch.simulator.function_logs import FunctionLog, RecordOutcome, Style
 from edgewatch.simulator.logship import LogShipper
 from edgewatch.simulator.publisher import MetricsPublisher
 from edgewatch.simulator.resources import QueueRef, StackResources
-from edgewatch.simulator.state import Backoff, PipelineConfig, PipelineState, PipelineStats
+from edgewatch.simulator.state import PipelineConfig, PipelineState, PipelineStats, backoff
 from edgewatch.simulator.traffic import EmitterSink, EventSink, TrafficGenerator
+
+STYLES: tuple[Style, Style] = ("text", "json")  # the standard queue's consumer, the FIFO's
 
 __all__ = [
     "Consumer",
@@ -87,7 +89,7 @@ class Consumer:
         self.log = log
         self._clients = clients
         self._config, self._state = config, state
-        self._backoff = Backoff()
+        self._backoff = backoff()
         self._rng = random.Random(f"{seed}:timeouts:{queue.name}")
 
     async def run(self) -> None:
@@ -227,7 +229,7 @@ class Pipeline:
                 str(seed),
             )
             for queue, f, shipper, style in zip(
-                resources.sources, resources.functions, self.shippers, ("text", "json"), strict=True
+                resources.sources, resources.functions, self.shippers, STYLES, strict=True
             )
         ]
         self._tasks: list[asyncio.Task[None]] = []

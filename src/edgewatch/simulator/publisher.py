@@ -10,7 +10,7 @@ from edgewatch.aws import AwsClients
 from edgewatch.simulator import moto_state
 from edgewatch.simulator.moto_state import QueueSnapshot
 from edgewatch.simulator.resources import QueueRef, StackResources
-from edgewatch.simulator.state import Backoff, PipelineConfig, PipelineState
+from edgewatch.simulator.state import PipelineConfig, PipelineState, backoff
 
 METRICS_NAMESPACE = "AWS/SQS"
 
@@ -33,7 +33,7 @@ class MetricsPublisher:
         self._clients, self._resources = clients, resources
         self._config, self._state = config, state
         self._account = resources.queue.arn.split(":")[4]
-        self._backoff = Backoff()
+        self._backoff = backoff()
 
     async def run(self) -> None:
         """Publish every interval (the first datapoints were put by :meth:`Pipeline.start`)."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 from dataclasses import dataclass, field, replace
 
+from edgewatch_emitter import Backoff, BackoffPolicy, EmitterStats
+
 from edgewatch.aws import describe_error
-from edgewatch.emitter import EmitterStats
 from edgewatch.simulator.moto_state import QueueSnapshot
 from edgewatch.simulator.resources import QueueRef
 
@@ -75,22 +75,9 @@ class PipelineStats:
         return replace(self, emitters=dict(self.emitters))
 
 
-class Backoff:
-    """Exponential backoff with jitter, capped; ``reset()`` after a success."""
-
-    def __init__(self, base: float = 0.2, cap: float = 5.0) -> None:
-        self.base, self.cap, self.attempt = base, cap, 0
-
-    def next_delay(self) -> float:
-        delay = min(self.cap, self.base * 2**self.attempt) * _jitter.uniform(0.5, 1.0)
-        self.attempt += 1
-        return delay
-
-    async def wait(self) -> None:
-        await asyncio.sleep(self.next_delay())
-
-    def reset(self) -> None:
-        self.attempt = 0
+def backoff(base: float = 0.2, cap: float = 5.0) -> Backoff:
+    """The simulated pipeline's retry pacing: doubling from ``base``, never near zero."""
+    return Backoff(BackoffPolicy(base, cap, "equal"), _jitter.random)
 
 
 class PipelineState:

@@ -13,8 +13,15 @@ import random
 import time
 from typing import Protocol
 
+from edgewatch_emitter import (
+    DeliveryFailure,
+    DeliveryReceipt,
+    Emitter,
+    EmitterOptions,
+    EmitterStats,
+)
+
 from edgewatch.aws import AwsClients
-from edgewatch.emitter import DeliveryFailure, DeliveryReceipt, Emitter, EmitterStats
 from edgewatch.simulator.events import EdgeEvent, EventFactory
 from edgewatch.simulator.resources import QueueRef, StackResources
 from edgewatch.simulator.state import PipelineConfig, PipelineState
@@ -69,10 +76,7 @@ class EmitterSink:
             target = self._target
             emitter = Emitter(
                 queue.url,
-                region=self._region,
-                endpoint_url=target.endpoint_url,
-                credentials=target.credentials,
-                profile=target.profile,
+                EmitterOptions.from_target(target).replace(region=self._region),
                 max_buffer=self._config.emit_buffer,
                 serializer=_body,
                 on_sent=self._sent,

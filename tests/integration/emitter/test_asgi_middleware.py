@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from edgewatch_emitter import Emitter
+from edgewatch_emitter.asgi import EmitterMiddleware
 
-from edgewatch.emitter import Emitter
-from edgewatch.emitter.asgi import EmitterMiddleware
 from edgewatch.simulator.moto_server import MotoServer
 from tests.support.sqs import receive_all
 

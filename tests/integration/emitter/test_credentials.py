@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 from botocore.credentials import Credentials, RefreshableCredentials
+from edgewatch_emitter import BackoffPolicy, DeliveryFailure, Emitter
 
-from edgewatch.emitter import DeliveryFailure, Emitter
 from tests.support.fault_server import Error, FaultServer
 
 FAST: dict[str, Any] = {
     "region": "us-east-1",
-    "backoff_base_s": 0.001,
-    "backoff_cap_s": 0.005,
+    "backoff": BackoffPolicy(0.001, 0.005),
     "max_message_bytes": 262_144,
 }
 

@@ -13,8 +13,8 @@ import random
 
 import httpx
 import pytest
+from edgewatch_emitter import DeliveryFailure, Emitter
 
-from edgewatch.emitter import DeliveryFailure, Emitter
 from tests.support.fault_server import (
     CLOSE,
     DENIED,

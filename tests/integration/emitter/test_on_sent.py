@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from edgewatch.emitter import DeliveryReceipt, Emitter
+from edgewatch_emitter import DeliveryReceipt, Emitter
+
 from edgewatch.simulator.moto_server import MotoServer
 from tests.support.fault_server import SERVER_ERROR, FaultServer, Partial, make_emitter
 from tests.support.sqs import receive_all

@@ -17,6 +17,8 @@ from edgewatch.logs.tail import (
     resolve_targets,
 )
 
+pytestmark = pytest.mark.backends  # moto and LocalStack
+
 NOW = 1_800_000_000.0
 
 

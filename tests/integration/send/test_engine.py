@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients
 from edgewatch.send import (
@@ -27,7 +28,9 @@ from edgewatch.send import (
 from tests.support.fault_server import HANG, FaultServer, Partial
 from tests.support.sqs import receive_all
 
-FAST = {"backoff_base_s": 0.001, "backoff_cap_s": 0.005}
+pytestmark = pytest.mark.backends  # moto and LocalStack
+
+FAST = {"backoff": BackoffPolicy(0.001, 0.005)}
 
 
 class Recording:

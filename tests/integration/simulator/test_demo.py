@@ -14,6 +14,7 @@ from typing import IO
 import pytest
 
 from edgewatch.simulator.moto_server import free_port
+from tests.support.waiting import wait_until
 
 SCRIPT = (
     "from edgewatch.simulator.demo import run_demo; raise SystemExit(run_demo(port={port}, seed=5))"
@@ -71,7 +72,7 @@ def demo() -> Iterator[Demo]:
     running.close()
 
 
-def test_demo_serves_boto3_and_stops_on_sigint(demo, wait_until, boto3_for) -> None:
+def test_demo_serves_boto3_and_stops_on_sigint(demo, boto3_for) -> None:
     output = demo.read_until("function=edge-analytics-fifo-consumer")
     endpoint = f"http://127.0.0.1:{demo.port}"
     assert output[0] == f"endpoint_url={endpoint}"

@@ -109,9 +109,9 @@ def test_the_stacks_emitter_warnings_stay_off_the_terminal(
     """Records from the stack's thread are dropped; any other emitter keeps its logging."""
     _quiet_stack_emitters()
     _quiet_stack_emitters()  # idempotent
-    logger = logging.getLogger("edgewatch.emitter")
+    logger = logging.getLogger("edgewatch_emitter")
     assert len([f for f in logger.filters if type(f).__name__ == "_NotFromTheStack"]) == 1
-    caplog.set_level(logging.WARNING, logger="edgewatch.emitter")
+    caplog.set_level(logging.WARNING, logger="edgewatch_emitter")
     for name in (THREAD_NAME, "elsewhere"):
         thread = threading.Thread(target=logger.warning, args=(f"from {name}",), name=name)
         thread.start()

@@ -12,6 +12,8 @@ import pytest
 from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.simulator.resources import MAX_RECEIVE_COUNT, QueueRef
 from edgewatch.simulator.stack import EmbeddedStack
+from tests.support.sqs import depth
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +23,12 @@ def stack(clean_moto_state: None) -> Iterator[EmbeddedStack]:
         yield running
 
 
-def depth(sqs: Any, queue: QueueRef) -> int:
-    attrs = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]) + int(
-        attrs["ApproximateNumberOfMessagesNotVisible"]
-    )
+def held(sqs: Any, queue: QueueRef) -> int:
+    """Visible plus in flight: what the queue holds."""
+    return sum(depth(sqs, queue.url))
 
 
-def test_traffic_flows_and_queues_stay_shallow(stack: EmbeddedStack, wait_until, boto3_for) -> None:
+def test_traffic_flows_and_queues_stay_shallow(stack: EmbeddedStack, boto3_for) -> None:
     sqs = boto3_for("sqs", stack.endpoint_url)
     wait_until(lambda: stack.stats.processed >= 60, what="60 processed events")
     stats = stack.stats
@@ -37,13 +37,13 @@ def test_traffic_flows_and_queues_stay_shallow(stack: EmbeddedStack, wait_until,
     # The consumer keeps up: what is queued is about one tick's traffic plus the poison that
     # is being retried (30 % of it in fast mode, each for a few seconds).
     for queue in stack.resources.sources:
-        assert depth(sqs, queue) < 100
+        assert held(sqs, queue) < 100
 
 
-def test_poison_reaches_the_dlqs(stack: EmbeddedStack, wait_until, boto3_for) -> None:
+def test_poison_reaches_the_dlqs(stack: EmbeddedStack, boto3_for) -> None:
     sqs = boto3_for("sqs", stack.endpoint_url)
     for dlq in (stack.resources.dlq, stack.resources.fifo_dlq):
-        wait_until(lambda q=dlq: depth(sqs, q) >= 1, timeout=45, what=f"a message in {dlq.name}")
+        wait_until(lambda q=dlq: held(sqs, q) >= 1, timeout=45, what=f"a message in {dlq.name}")
     messages = wait_until(
         lambda: sqs.receive_message(
             QueueUrl=stack.resources.dlq.url,
@@ -66,9 +66,7 @@ def _events(logs: Any, group: str) -> list[str]:
     return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
 
 
-def test_standard_consumer_logs_lambda_plain_text(
-    stack: EmbeddedStack, wait_until, boto3_for
-) -> None:
+def test_standard_consumer_logs_lambda_plain_text(stack: EmbeddedStack, boto3_for) -> None:
     """Lambda's documented plain-text shapes, read with plain string splits."""
     logs = boto3_for("logs", stack.endpoint_url)
     group = stack.resources.function.log_group
@@ -104,9 +102,7 @@ def test_standard_consumer_logs_lambda_plain_text(
     assert any("\tInit Duration: " in m for m in messages if m.startswith("REPORT "))
 
 
-def test_fifo_consumer_logs_json_with_powertools_records(
-    stack: EmbeddedStack, wait_until, boto3_for
-) -> None:
+def test_fifo_consumer_logs_json_with_powertools_records(stack: EmbeddedStack, boto3_for) -> None:
     logs = boto3_for("logs", stack.endpoint_url)
     group = stack.resources.fifo_function.log_group
 
@@ -140,14 +136,12 @@ def test_fifo_consumer_logs_json_with_powertools_records(
     assert any("_aws" in r for r in records())  # EMF metrics
 
 
-def test_age_metrics_readable_with_get_metric_data(
-    stack: EmbeddedStack, wait_until, boto3_for
-) -> None:
+def test_age_metrics_readable_with_get_metric_data(stack: EmbeddedStack, boto3_for) -> None:
     """The console's query: one GetMetricData, Period 60, Maximum, every queue incl. the DLQs."""
     cloudwatch = boto3_for("cloudwatch", stack.endpoint_url)
     sqs = boto3_for("sqs", stack.endpoint_url)
     queues = stack.resources.queues
-    wait_until(lambda: depth(sqs, stack.resources.dlq) >= 1, timeout=45, what="a DLQ message")
+    wait_until(lambda: held(sqs, stack.resources.dlq) >= 1, timeout=45, what="a DLQ message")
 
     def latest() -> dict[str, float] | None:
         now = datetime.now(UTC)
@@ -181,7 +175,7 @@ def test_age_metrics_readable_with_get_metric_data(
         assert isinstance(age, float) and 0 <= age < 600  # seconds, a realistic value
 
 
-def test_traffic_goes_through_the_emitter(stack: EmbeddedStack, wait_until) -> None:
+def test_traffic_goes_through_the_emitter(stack: EmbeddedStack) -> None:
     """The edge's own path: one SigV4 emitter per source queue, its counters in the stack's."""
     names = [q.name for q in stack.resources.sources]
 

@@ -5,16 +5,34 @@ from __future__ import annotations
 import asyncio
 import random
 
-from edgewatch.emitter.backoff import CircuitBreaker, backoff_delay
+from edgewatch_emitter.backoff import Backoff, BackoffPolicy, CircuitBreaker
 
 
 def test_full_jitter_stays_within_the_capped_exponential() -> None:
     rng = random.Random(1)
+    policy = BackoffPolicy(0.1, 2.0, "full")
     for attempt in range(1, 40):
         ceiling = min(2.0, 0.1 * 2 ** (attempt - 1))
-        delays = [backoff_delay(attempt, 0.1, 2.0, rng) for _ in range(200)]
+        delays = [policy.delay(attempt, rng.random) for _ in range(200)]
         assert all(0.0 <= d <= ceiling for d in delays)
         assert max(delays) > ceiling * 0.5  # jitter spans the range, not a fixed delay
+        assert min(delays) < ceiling * 0.5
+
+
+def test_equal_jitter_never_waits_less_than_half_the_ceiling() -> None:
+    rng = random.Random(2)
+    policy = BackoffPolicy(0.2, 5.0, "equal")
+    for attempt in range(1, 12):
+        ceiling = policy.ceiling(attempt)
+        delays = [policy.delay(attempt, rng.random) for _ in range(200)]
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+
+
+def test_no_jitter_doubles_to_the_cap_and_a_success_resets() -> None:
+    backoff = Backoff(BackoffPolicy(1.0, 8.0, "none"))
+    assert [backoff.next_delay() for _ in range(5)] == [1.0, 2.0, 4.0, 8.0, 8.0]
+    backoff.reset()
+    assert backoff.next_delay() == 1.0
 
 
 class Clock:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from edgewatch.emitter import Emitter
-from edgewatch.emitter.emitter import _region_from_host
+from edgewatch_emitter import Emitter
+from edgewatch_emitter.emitter import _region_from_host
 
 STANDARD = "https://sqs.eu-west-1.amazonaws.com/123456789012/events"
 FIFO = "https://sqs.eu-west-1.amazonaws.com/123456789012/events.fifo"

@@ -1,4 +1,4 @@
-"""The asyncio HTTP/1.1 transport, through ``httpx.AsyncClient``, against raw scripted answers."""
+"""The asyncio HTTP/1.1 transport, against raw scripted answers on real sockets."""
 
 from __future__ import annotations
 
@@ -10,11 +10,17 @@ import ssl
 from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import httpx
 import pytest
+from edgewatch_emitter.wire import (
+    AsyncioTransport,
+    ConnectError,
+    RawResponse,
+    ReadTimeout,
+    RemoteProtocolError,
+)
 
-from edgewatch.emitter.wire import AsyncioTransport
 from edgewatch.simulator.moto_server import free_port
 
 
@@ -70,13 +76,53 @@ async def serve(server: RawServer) -> AsyncIterator[str]:
         await asyncio.gather(*tasks, return_exceptions=True)
 
 
+class Answer:
+    def __init__(self, raw: RawResponse) -> None:
+        self.status_code = raw.status
+        self.content = bytes(raw.body)
+        self.text = self.content.decode()
+        self.headers = {k.decode().lower(): v.decode() for k, v in raw.headers}
+
+
+class Client:
+    """What a caller of ``send_raw`` does: serialise a request, read the parsed answer."""
+
+    def __init__(self, transport: AsyncioTransport, timeout: float = 5.0) -> None:
+        self.transport = transport
+        self.timeouts = dict.fromkeys(("connect", "read", "write", "pool"), timeout)
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.transport.aclose()
+
+    async def request(self, method: str, url: str, content: bytes = b"") -> Answer:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        head = (
+            f"{method} {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Content-Length: {len(content)}\r\n\r\n"
+        )
+        raw = await self.transport.send_raw(
+            parts.scheme, parts.hostname or "", port, head.encode() + content, self.timeouts
+        )
+        return Answer(raw)
+
+    async def get(self, url: str) -> Answer:
+        return await self.request("GET", url)
+
+    async def post(self, url: str, content: bytes = b"") -> Answer:
+        return await self.request("POST", url, content)
+
+
 def ok(body: bytes, extra: bytes = b"") -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), extra, body)
 
 
 async def test_keep_alive_reuses_one_connection() -> None:
     server = RawServer([ok(b"one"), ok(b"two"), ok(b"three")])
-    async with serve(server) as url, httpx.AsyncClient(transport=AsyncioTransport()) as client:
+    async with serve(server) as url, Client(AsyncioTransport()) as client:
         answers = [(await client.post(url, content=b"x" * 10)).text for _ in range(3)]
     assert answers == ["one", "two", "three"]
     assert server.connections == 1
@@ -89,7 +135,7 @@ async def test_chunked_body_with_trailers() -> None:
         b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
     )
     server = RawServer([chunked, ok(b"after")])
-    async with serve(server) as url, httpx.AsyncClient(transport=AsyncioTransport()) as client:
+    async with serve(server) as url, Client(AsyncioTransport()) as client:
         first = await client.get(url)
         second = await client.get(url)
     assert (first.text, second.text) == ("hello world", "after")
@@ -101,14 +147,14 @@ async def test_close_delimited_body_and_interim_response() -> None:
         [b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX: y\r\n\r\nuntil close"],
         close_after_each=True,
     )
-    async with serve(server) as url, httpx.AsyncClient(transport=AsyncioTransport()) as client:
+    async with serve(server) as url, Client(AsyncioTransport()) as client:
         answer = await client.get(url)
     assert (answer.status_code, answer.text, answer.headers["x"]) == (200, "until close", "y")
 
 
 async def test_stale_keep_alive_connection_is_replaced() -> None:
     server = RawServer([ok(b"first"), ok(b"second")], close_after_each=True)
-    async with serve(server) as url, httpx.AsyncClient(transport=AsyncioTransport()) as client:
+    async with serve(server) as url, Client(AsyncioTransport()) as client:
         assert (await client.get(url)).text == "first"
         await asyncio.sleep(0)  # the server's FIN may or may not have arrived: both must work
         assert (await client.get(url)).text == "second"
@@ -117,15 +163,15 @@ async def test_stale_keep_alive_connection_is_replaced() -> None:
 
 async def test_connection_closed_without_answer_is_a_protocol_error() -> None:
     server = RawServer([None])
-    async with serve(server) as url, httpx.AsyncClient(transport=AsyncioTransport()) as client:
-        with pytest.raises(httpx.RemoteProtocolError):
+    async with serve(server) as url, Client(AsyncioTransport()) as client:
+        with pytest.raises(RemoteProtocolError):
             await client.get(url)
 
 
 async def test_malformed_answer_is_a_protocol_error() -> None:
     server = RawServer([b"NONSENSE\r\n\r\n"])
-    async with serve(server) as url, httpx.AsyncClient(transport=AsyncioTransport()) as client:
-        with pytest.raises(httpx.RemoteProtocolError):
+    async with serve(server) as url, Client(AsyncioTransport()) as client:
+        with pytest.raises(RemoteProtocolError):
             await client.get(url)
 
 
@@ -133,10 +179,10 @@ async def test_read_timeout_and_connect_error() -> None:
     partial = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\npartial"
     server = RawServer([partial, ok(b"unused")])  # a second answer keeps the connection open
     transport = AsyncioTransport()
-    async with serve(server) as url, httpx.AsyncClient(transport=transport, timeout=0.1) as client:
-        with pytest.raises(httpx.ReadTimeout):
+    async with serve(server) as url, Client(transport, timeout=0.1) as client:
+        with pytest.raises(ReadTimeout):
             await client.get(url)
-        with pytest.raises(httpx.ConnectError):
+        with pytest.raises(ConnectError):
             await client.get(f"http://127.0.0.1:{free_port()}/")
 
 
@@ -185,12 +231,12 @@ async def test_https_with_certificate_verification(tmp_path: Path) -> None:
     url = f"https://127.0.0.1:{listener.sockets[0].getsockname()[1]}/"
     try:
         trusting = ssl.create_default_context(cafile=str(cert_path))
-        async with httpx.AsyncClient(transport=AsyncioTransport(verify=trusting)) as client:
+        async with Client(AsyncioTransport(verify=trusting)) as client:
             assert (await client.get(url)).text == "secure"
             assert (await client.get(url)).text == "again"
         assert server.connections == 1
-        async with httpx.AsyncClient(transport=AsyncioTransport()) as client:
-            with pytest.raises(httpx.ConnectError):  # default trust store: not trusted
+        async with Client(AsyncioTransport()) as client:
+            with pytest.raises(ConnectError):  # default trust store: not trusted
                 await client.get(url)
     finally:
         listener.close()

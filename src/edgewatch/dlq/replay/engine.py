@@ -1,6 +1,6 @@
 """DLQ replay: client-side (receive → send → delete what was acknowledged) or AWS's move task.
 
-The contract (DESIGN.md §4) and how this module keeps it:
+The contract (docs/architecture.md, "Contracts") and how this module keeps it:
 
 - **Nothing is lost.** A DLQ message is deleted only after the target acknowledged *that* entry
   (per-entry results of ``SendMessageBatch``). A crash at any instant leaves it in the DLQ (it
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -28,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from edgewatch_emitter import BackoffPolicy, classify_batch
 
 from edgewatch.aws import AwsClients, describe_error, is_connection_error, is_throttle
 from edgewatch.dlq.browse import HeldMessage
@@ -48,6 +48,9 @@ from edgewatch.dlq.replay.native import NativeMove
 from edgewatch.dlq.replay.plan import READ_ONLY, plan_replay
 from edgewatch.dlq.replay.ratelimit import RateLimiter
 
+# Throttling, 5xx and connection errors: doubling from 50 ms to 2 s, never near zero.
+RETRY_BACKOFF = BackoffPolicy(base_s=0.05, cap_s=2.0, jitter="equal")
+
 __all__ = ["EventCallback", "ReplayEngine", "plan_replay"]
 
 EventCallback = Callable[[ReplayEvent], Awaitable[None] | None]
@@ -61,6 +64,9 @@ def _retryable(exc: BaseException) -> bool:
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return isinstance(status, int) and status >= 500
     return False
+
+
+ABORTED = "stopped at once (second Ctrl-C): batches in flight abandoned, nothing lost"
 
 
 class ReplayEngine:
@@ -90,7 +96,6 @@ class ReplayEngine:
         self._sent: set[str] = set()  # acknowledged by the target: never sent again this run
         self._deleting: set[str] = set()  # a delete for these is under way
         self._copies_deleted = 0
-        self._delete_lock: asyncio.Lock | None = None
         self._blocked_groups: set[str] = set()
         self._taken = 0
         ids = plan.selection.message_ids
@@ -103,11 +108,19 @@ class ReplayEngine:
         # Set by the first pipeline whose receive comes back empty: the others finish the batch
         # they hold and stop, instead of each spending one more (long-polled) receive to learn it.
         self._drained = False
+        self._aborted = False
 
     # -- control -------------------------------------------------------------------------------
 
     def cancel(self) -> None:
         """Stop taking new messages; batches already sent are finished (deleted), not abandoned."""
+        self._cancel.set()
+
+    def abort(self) -> None:
+        """Stop at once: the caller cancels the task next and :meth:`run` still returns the
+        result. Batches in flight are abandoned; leased messages are given back, and a message
+        sent but not yet deleted stays in the DLQ too (a possible duplicate, never a loss)."""
+        self._aborted = True
         self._cancel.set()
 
     @property
@@ -132,6 +145,12 @@ class ReplayEngine:
                 await self._run_native()
             else:
                 await self._run_client()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._aborted or task is None:
+                raise
+            task.uncancel()  # asked for by abort(): report what happened so far
+            self._error = self._error or ABORTED
         except Exception as exc:
             self._error = self._error or describe_error(exc)
         self.result.error = self._error
@@ -245,10 +264,6 @@ class ReplayEngine:
         self._keeper = keeper
         entries, _ = batch_limits(self.plan.target, opts.rate)
         self._limiter = RateLimiter(opts.rate, entries, self.clock)
-        # moto rebuilds a queue's message list on every delete, without a lock: two concurrent
-        # deletes can undo one another (the message returns: a duplicate). Loopback endpoints
-        # get their deletes one at a time; AWS gets them in parallel.
-        self._delete_lock = asyncio.Lock() if self.clients.target.is_local else None
         keeper.start()
         try:
             await self._emit(self.progress())
@@ -299,7 +314,8 @@ class ReplayEngine:
                     return
                 received_at = self.clock()
                 msgs = await self._call(
-                    lambda want=want: receive_messages(
+                    # mypy cannot infer a lambda with a default argument; the call is checked
+                    lambda want=want: receive_messages(  # type: ignore[misc]  # see above
                         self.clients,
                         self.plan.dlq.url,
                         max_messages=want,
@@ -332,7 +348,7 @@ class ReplayEngine:
 
     @staticmethod
     async def _backoff(attempt: int) -> None:
-        await asyncio.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))
+        await asyncio.sleep(RETRY_BACKOFF.delay(attempt + 1))
 
     async def _process(self, msgs: list[DlqMessage], *, received_at: float | None) -> None:
         """Decide each message in receive order, then send the ones to move, batch by batch."""
@@ -424,7 +440,7 @@ class ReplayEngine:
         sqs = await self.clients.sqs()
         pending = {f"m{i}": out for i, out in enumerate(batch)}
         first_round: set[str] = set()
-        acked: list[tuple[DlqMessage, Outgoing, str | None]] = []
+        acked: list[tuple[DlqMessage, Outgoing | None, str | None]] = []
         for attempt in range(1, self.options.max_attempts + 1):
             try:
                 resp = await sqs.send_message_batch(
@@ -448,10 +464,9 @@ class ReplayEngine:
                     await self._record(out.message, "failed", reason, out=out)
                 pending.clear()
                 break
-            for ok in resp.get("Successful", []):
-                out = pending.pop(str(ok.get("Id")), None)
-                if out is None:
-                    continue
+            result = classify_batch(pending, resp)
+            for key, ok in result.succeeded.items():
+                out = pending.pop(key)
                 if attempt == 1:
                     first_round.add(out.message.message_id)
                 differs = out.mismatch(ok)
@@ -467,21 +482,13 @@ class ReplayEngine:
                     continue
                 self._sent.add(out.message.message_id)
                 acked.append((out.message, out, ok.get("MessageId")))
-            retry = False
-            for bad in resp.get("Failed", []):
-                key = str(bad.get("Id"))
-                out = pending.get(key)
-                if out is None:
-                    continue
-                if bad.get("SenderFault", True) or attempt == self.options.max_attempts:
-                    del pending[key]
-                    why = f"{bad.get('Code', 'error')}: {bad.get('Message', '')}".rstrip(": ")
-                    await self._record(out.message, "failed", why, out=out)
-                else:
-                    retry = True
+            last = attempt == self.options.max_attempts
+            for bad in result.rejected + (result.retryable if last else []):
+                out = pending.pop(bad.id)
+                await self._record(out.message, "failed", bad.reason, out=out)
             if not pending:
                 break
-            if not retry:  # entries the answer did not mention: not acknowledged
+            if last or not result.should_retry:  # entries the answer did not mention
                 for out in pending.values():
                     await self._record(out.message, "failed", "no result for this entry", out=out)
                 pending.clear()
@@ -526,17 +533,16 @@ class ReplayEngine:
             pending = {f"d{i}": item for i, item in enumerate(part)}
             for attempt in range(1, self.options.max_attempts + 1):
                 try:
-                    async with self._delete_lock or contextlib.nullcontext():
-                        # The newest handle (a pipeline may have re-received the message), and
-                        # whether the lease holds as the request leaves: later is too late.
-                        entries = [
-                            {"Id": k, "ReceiptHandle": keeper.handle(item[0].message_id)}
-                            for k, item in pending.items()
-                        ]
-                        safe = {m.message_id: keeper.is_safe(m.message_id) for m, _, _ in part}
-                        resp = await sqs.delete_message_batch(
-                            QueueUrl=self.plan.dlq.url, Entries=entries
-                        )
+                    # The newest handle (a pipeline may have re-received the message), and
+                    # whether the lease holds as the request leaves: later is too late.
+                    entries = [
+                        {"Id": k, "ReceiptHandle": keeper.handle(item[0].message_id)}
+                        for k, item in pending.items()
+                    ]
+                    safe = {m.message_id: keeper.is_safe(m.message_id) for m, _, _ in part}
+                    resp = await sqs.delete_message_batch(
+                        QueueUrl=self.plan.dlq.url, Entries=entries
+                    )
                 except Exception as exc:
                     if _retryable(exc) and attempt < self.options.max_attempts:
                         await self._backoff(attempt)
@@ -547,32 +553,23 @@ class ReplayEngine:
                         )
                     pending.clear()
                     break
-                for ok in resp.get("Successful", []):
-                    item = pending.pop(str(ok.get("Id")), None)
-                    if item is None:
-                        continue
-                    msg, out, target_id = item
+                result = classify_batch(pending, resp)
+                for key in result.succeeded:
+                    msg, out, target_id = pending.pop(key)
                     if safe[msg.message_id]:
                         await self._moved(msg, out, target_id)
                     else:
                         await self._unconfirmed_copy(
                             msg, out, target_id, "the DLQ lease ran out before the delete"
                         )
-                retry = False
-                for bad in resp.get("Failed", []):
-                    key = str(bad.get("Id"))
-                    if key not in pending:
-                        continue
-                    if bad.get("SenderFault", True) or attempt == self.options.max_attempts:
-                        msg, out, target_id = pending.pop(key)
-                        code = str(bad.get("Code", "error"))
-                        why = f"delete refused ({code})"
-                        if "ReceiptHandle" in code:
-                            why += ": stale receipt handle"
-                        await self._unconfirmed_copy(msg, out, target_id, why)
-                    else:
-                        retry = True
-                if not pending or not retry:
+                last = attempt == self.options.max_attempts
+                for bad in result.rejected + (result.retryable if last else []):
+                    msg, out, target_id = pending.pop(bad.id)
+                    why = f"delete refused ({bad.code or 'error'})"
+                    if "ReceiptHandle" in (bad.code or ""):
+                        why += ": stale receipt handle"
+                    await self._unconfirmed_copy(msg, out, target_id, why)
+                if not pending or last or not result.should_retry:
                     for msg, out, target_id in pending.values():
                         await self._unconfirmed_copy(msg, out, target_id, "delete unanswered")
                     pending.clear()

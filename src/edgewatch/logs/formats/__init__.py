@@ -1,17 +1,19 @@
-"""Log formats edgewatch understands, each parsed once into a request ID, a level and a
-:class:`LineInfo`: Lambda plain text and JSON (platform and application records), Powertools
-(Python, TypeScript), the Embedded Metric Format, and any JSON with the common keys or a
-``[logs.fields]`` mapping. ``docs/log-formats.md`` lists which field comes from where.
+"""Log formats edgewatch understands: Lambda text and JSON, Powertools, EMF, mapped JSON.
+
+Each line is parsed once into a request ID, a level and a :class:`LineInfo`: Lambda plain
+text and JSON (platform and application records), Powertools (Python, TypeScript), the
+Embedded Metric Format, and any JSON with the common keys or a ``[logs.fields]`` mapping.
+``docs/log-formats.md`` lists which field comes from where.
 
 No input can make :func:`parse_line` raise: a record it cannot read is plain text.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
+from edgewatch import safe_json
 from edgewatch.logs.formats import edgewatch_json, emf, lambda_json, lambda_text, powertools
 from edgewatch.logs.formats.info import ERROR_LEVELS, PLAIN, FormatName, LineInfo, LineKind
 from edgewatch.logs.formats.mapping import FIELD_KEYS, NO_MAPPING, FieldMap, split_path
@@ -48,8 +50,8 @@ def parse_json(message: str) -> dict[str, Any] | None:
     for candidate in candidates:
         if candidate.startswith("{"):
             try:
-                value = json.loads(candidate)
-            except (ValueError, RecursionError):
+                value = safe_json.loads(candidate)
+            except ValueError:
                 continue
             if isinstance(value, dict):
                 return value

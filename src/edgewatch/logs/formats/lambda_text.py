@@ -8,10 +8,10 @@ the invocation's (``Billed Duration`` includes init since 2025 and is not charte
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from edgewatch import safe_json
 from edgewatch.logs.formats.info import ERROR_LEVELS, LineInfo
 from edgewatch.logs.formats.values import (
     epoch_ms,
@@ -155,7 +155,7 @@ def _json_tail(body: str) -> dict[str, Any] | None:
     if start < 0 or not body.rstrip().endswith("}"):
         return None
     try:
-        value = json.loads(body[start:])
-    except (ValueError, RecursionError):
+        value = safe_json.loads(body[start:])
+    except ValueError:
         return None
     return value if isinstance(value, dict) else None

@@ -65,12 +65,12 @@ class FieldMap:
             ids = [ident(v) for v in value[:100]] if isinstance(value, list) else [ident(value)]
             if found := tuple(i for i in ids if i):
                 changes["message_ids"] = tuple(dict.fromkeys((*found, *info.message_ids)))
-        if self.latency_ms and (value := number(dig(data, self.latency_ms))) is not None:
-            changes["latency_ms"] = value
-        if self.queue_lag_ms and (value := number(dig(data, self.queue_lag_ms))) is not None:
-            changes["queue_lag_ms"] = value
-        if self.emitted_at and (value := epoch_ms(dig(data, self.emitted_at))) is not None:
-            changes["emitted_at_ms"] = value
+        if self.latency_ms and (ms := number(dig(data, self.latency_ms))) is not None:
+            changes["latency_ms"] = ms
+        if self.queue_lag_ms and (ms := number(dig(data, self.queue_lag_ms))) is not None:
+            changes["queue_lag_ms"] = ms
+        if self.emitted_at and (ms := epoch_ms(dig(data, self.emitted_at))) is not None:
+            changes["emitted_at_ms"] = ms
         if changes:
             if info.format in ("json", "text"):
                 changes["format"] = "mapped"

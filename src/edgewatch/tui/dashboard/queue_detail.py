@@ -14,6 +14,7 @@ from textual.widgets import Label, Sparkline
 from edgewatch.config import WARN_FRACTION, Thresholds
 from edgewatch.consumers import PARTIAL_OFF, QueueConsumers
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape, safe
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -111,7 +112,7 @@ class QueueDetail(Vertical):
 
         if self._title != q.name:
             self._title = q.name
-            self.border_title = Text(q.name)
+            self.border_title = safe(q.name, one_line=True)
         kind = "dead-letter queue" if q.is_dlq else ("FIFO queue" if q.fifo else "queue")
         head.show(Text.assemble((kind, "bold"), "  ", (q.url or "(URL unresolved)", "dim")))
 
@@ -170,7 +171,7 @@ class QueueDetail(Vertical):
             text.append(f" (datapoint {fmt.humanise_age(age_of_point)} old)", style=palette.muted)
         elif ctx.metrics_error:
             text.append(" (CloudWatch: ", style=palette.muted)
-            text.append(ctx.metrics_error, style=palette.warn)
+            text.append(escape(ctx.metrics_error), style=palette.warn)
             text.append(")", style=palette.muted)
         else:
             text.append(" (no CloudWatch datapoint)", style=palette.muted)
@@ -179,13 +180,13 @@ class QueueDetail(Vertical):
         text.append("\n")
         if q.error:
             text.append("error: ", style=f"bold {palette.crit}")
-            text.append(q.error, style=palette.crit)
+            text.append(escape(q.error), style=palette.crit)
         elif q.stale:
             text.append("stale: ", style=f"bold {palette.warn}")
             text.append("the last request has not answered yet; showing the previous read")
         elif q.dlq is not None:
             text.append("DLQ ", style="bold")
-            text.append(q.dlq.name)
+            text.append(escape(q.dlq.name))
             text.append(" · ")
             text.append(fmt.count(q.dlq.visible), style=palette.level(q.dlq_level))
             text.append(" visible · oldest ")

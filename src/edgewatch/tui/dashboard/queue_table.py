@@ -33,6 +33,7 @@ from textual.strip import Strip
 from textual.theme import Theme
 
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape, safe
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 
@@ -399,7 +400,7 @@ class QueueTable(ScrollView, can_focus=True):
         self.renders += 1
         if key == HEADER:
             style = self.get_component_styles("queue-table--header").rich_style
-            texts = [Text(c.label, justify=c.justify) for c in self.layout_spec.columns]
+            texts = [safe(c.label, justify=c.justify) for c in self.layout_spec.columns]
         else:
             style = base
             if cursor:
@@ -480,5 +481,5 @@ class QueueTable(ScrollView, can_focus=True):
     def _text(self, column: str, cell: Cell) -> Text:
         text = Text(justify=self._justify.get(column, "left"), no_wrap=True, overflow="ellipsis")
         for plain, style in cell:
-            text.append(plain, style=style or None)
+            text.append(escape(plain, one_line=True), style=style or None)
         return text

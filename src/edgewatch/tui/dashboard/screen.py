@@ -13,6 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from edgewatch.config import Thresholds
+from edgewatch.display.escape import escape, safe
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.status_bar import StatusBar, StatusView
@@ -40,12 +41,12 @@ def alert_text(status: StatusView, palette: Palette) -> Text | None:
     snap = status.snapshot
     if status.poller_error is not None:
         text = Text.assemble(("POLLING STOPPED — ", f"bold {palette.crit}"))
-        text.append(status.poller_error)
+        text.append(escape(status.poller_error))
         text.append(" — press r to restart", style="bold")
         return text
     if status.connection == "down":
         text = Text.assemble(("NOT CONNECTED — ", f"bold {palette.crit}"))
-        text.append(snap.error if snap and snap.error else "endpoint unreachable")
+        text.append(escape(snap.error if snap and snap.error else "endpoint unreachable"))
         text.append(" — showing last known values; retrying automatically", style="bold")
         return text
     if status.connection == "paused":
@@ -167,7 +168,7 @@ class DashboardScreen(Screen[None]):
     def _empty_text(data: DashboardData) -> Text:
         status = data.status
         if status.connection == "connecting" or data.snapshot is None:
-            return Text(f"Connecting to {status.endpoint} …")
+            return safe(f"Connecting to {status.endpoint} …")
         if status.connection in ("down", "paused"):
             return Text("No queue data yet.")
         return Text(

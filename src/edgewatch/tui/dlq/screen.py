@@ -16,20 +16,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from edgewatch.aws import AwsClients, describe_error
 from edgewatch.config import ReplaySettings
+from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.replay import (
     DlqMessage,
     FilterError,
@@ -43,14 +44,20 @@ from edgewatch.dlq.replay import (
     request_id_of,
 )
 from edgewatch.dlq.session import DlqSession, PreparedReplay
+from edgewatch.identifiers import queue_name_from_url
 from edgewatch.logs.messages import LastError, MessageLogs, ids_of, search_messages
 from edgewatch.metrics.models import QueueStatus
+from edgewatch.tui.common.messages import ShowMessage
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.common.workers import worker_failure
 from edgewatch.tui.dlq.message_list import MessageList
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
 from edgewatch.tui.dlq.replay_panel import ReplayPanel
 from edgewatch.tui.dlq.text import detail_text, progress_text, summary_text
+
+if TYPE_CHECKING:
+    from edgewatch.tui.app import EdgewatchApp
 
 BROWSE_GROUP = "dlq-browse"
 REPLAY_GROUP = "dlq-replay"
@@ -83,28 +90,9 @@ def dlq_for(queue: QueueStatus | None) -> DlqTarget | str:
     if queue.is_dlq and queue.url:
         return DlqTarget(queue.url, queue.name)
     if queue.dlq_url:
-        name = queue.dlq.name if queue.dlq is not None else queue.dlq_url.rsplit("/", 1)[-1]
+        name = queue.dlq.name if queue.dlq is not None else queue_name_from_url(queue.dlq_url)
         return DlqTarget(queue.dlq_url, name)
     return f"{queue.name} has no dead-letter queue (no RedrivePolicy)."
-
-
-def open_dlq(app: App[object], queue: QueueStatus | None, **screen_kwargs: object) -> None:
-    """The app's ``d``: push the DLQ screen for ``queue``'s DLQ, or say why there is none."""
-    target = dlq_for(queue)
-    if isinstance(target, str):
-        app.notify(target, title="DLQ", severity="warning", markup=False)
-        return
-    runtime = app.runtime  # type: ignore[attr-defined]
-    app.push_screen(
-        DlqScreen(
-            runtime.clients,
-            target,
-            replay=runtime.settings.replay,
-            read_only=runtime.settings.read_only,
-            clock=app.clock,  # type: ignore[attr-defined]
-            **screen_kwargs,  # type: ignore[arg-type]
-        )
-    )
 
 
 class DlqScreen(Screen[None]):
@@ -172,8 +160,15 @@ class DlqScreen(Screen[None]):
         self.read_only = read_only
         self.clock = clock
         self.autoload = autoload  # False: tests feed messages with show_messages()
-        options = replay_options(replay or ReplaySettings(), read_only=read_only)
-        self.session = DlqSession(clients, target.url, options=options, wait_time_s=wait_time_s)
+        settings = replay or ReplaySettings()
+        options = replay_options(settings, read_only=read_only)
+        self.session = DlqSession(
+            clients,
+            target.url,
+            options=options,
+            wait_time_s=wait_time_s,
+            window=settings.browse_window,
+        )
         self._why: dict[str, LastError | None] = {}  # message ID → why it failed (logs)
         self._why_state: str | None = None
 
@@ -227,15 +222,23 @@ class DlqScreen(Screen[None]):
         palette, session = self.palette, self.session
         title = Text()
         title.append("DLQ ", style="bold")
-        title.append(self.target.name, style=f"bold {palette.accent}")
+        title.append(escape(self.target.name, one_line=True), style=f"bold {palette.accent}")
         title.append(f" · {len(session.shown())} shown")
         if session.filter is not None:
             title.append(f" of {len(session.messages)} · filter ")
-            title.append(session.filter.expression, style="bold")
+            title.append(escape(session.filter.expression, one_line=True), style="bold")
         if session.selected:
             title.append(f" · {len(session.selected)} selected", style=f"bold {palette.accent}")
+        if session.total is not None or session.given_back:
+            title.append(f" · {session.held:,} held of ~{session.total or 0:,} in the DLQ")
+            if session.held >= session.window:
+                title.append(f" (window {session.window:,})", style=palette.muted)
         if session.loading:
             title.append(" · receiving…", style=palette.muted)
+        elif session.failure is not None:
+            title.append(" · receive failed: ", style=f"bold {palette.crit}")
+            title.append(escape(session.failure, one_line=True), style=palette.crit)
+            title.append(" · r retries", style=f"bold {palette.crit}")
         elif not session.exhausted and session.messages:
             title.append(" · m: more", style=palette.muted)
         elif session.exhausted:
@@ -244,7 +247,7 @@ class DlqScreen(Screen[None]):
             title.append(" · READ-ONLY: browse only", style=f"bold {palette.warn}")
         self.query_one("#dlq-title", TextStatic).show(title)
         self.refresh_bindings()  # "m More" greys out once the DLQ is exhausted
-        note = Text(" ".join(session.browser.warnings), style=palette.warn)
+        note = safe(" ".join(session.browser.warnings), palette.warn)
         self.query_one("#dlq-note", TextStatic).show(note, layout=True)
 
     def _show_detail(self) -> None:
@@ -252,8 +255,16 @@ class DlqScreen(Screen[None]):
         detail = self.query_one("#dlq-detail", TextStatic)
         box = self.query_one("#dlq-detail-box")
         if msg is None:
+            failure = self.session.failure
+            if failure is not None and not self.session.loading:
+                shown = Text("Could not receive from this DLQ: ", style=f"bold {self.palette.crit}")
+                shown.append(escape(failure))
+                shown.append("\nThe list is unknown, not empty. Press r to retry.")
+                detail.show(shown, layout=True)
+                box.border_subtitle = ""
+                return
             empty = "Receiving…" if self.session.loading else "No message to show."
-            detail.show(Text(empty, style=self.palette.muted), layout=True)
+            detail.show(safe(empty, self.palette.muted), layout=True)
             box.border_subtitle = ""
             return
         why = self._why.get(msg.message_id)
@@ -302,6 +313,11 @@ class DlqScreen(Screen[None]):
 
     def action_more(self) -> None:
         self.load()
+
+    def refresh_data(self) -> None:
+        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again."""
+        if self.session.failure is not None:
+            self.load()
 
     # -- selection, filter, detail, logs -------------------------------------------------------
 
@@ -353,15 +369,7 @@ class DlqScreen(Screen[None]):
         msg = self.highlighted()
         if msg is None:
             return
-        show_message = getattr(self.app, "show_message", None)
-        if show_message is None:
-            self.notify(
-                f"No Logs screen in this build: edgewatch tail --message-id {msg.message_id}",
-                title="Logs",
-                markup=False,
-            )
-            return
-        show_message(msg.message_id, request_id_of(msg))
+        self.post_message(ShowMessage(msg.message_id, request_id_of(msg)))
 
     # -- why it failed: the consumer's logs, searched once per page --------------------------
 
@@ -424,9 +432,11 @@ class DlqScreen(Screen[None]):
     @work(group=REPLAY_GROUP, exclusive=True, exit_on_error=False, name="dlq-replay-plan")
     async def _prepare(self, ids: list[str], expression: str | None) -> None:
         try:
-            prepared = await self.session.prepare(
-                ids, expression, on_released=lambda: self.post_message(self.Released())
-            )
+
+            def released() -> None:
+                self.post_message(self.Released())
+
+            prepared = await self.session.prepare(ids, expression, on_released=released)
         except (ReplayError, FilterError) as exc:
             self.post_message(self.Failed("replay", str(exc)))
             return
@@ -510,7 +520,7 @@ class DlqScreen(Screen[None]):
 
     def _failed_replay(self, error: str) -> None:
         self.session.finished(None)
-        self._show_status(Text.assemble(("Replay not started: ", "bold"), error))
+        self._show_status(Text.assemble(("Replay not started: ", "bold"), escape(error)))
         self.notify(error, title="Replay", severity="error", markup=False)
         if not self.session.messages:
             self.load()
@@ -520,19 +530,17 @@ class DlqScreen(Screen[None]):
         if message.what == "replay":
             self._failed_replay(message.error)
             return
-        self.session.browse_failed()
+        self.session.browse_failed(message.error)
         self._fill_table()
         self.notify(message.error, title="DLQ browse failed", severity="error", markup=False)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         """The safety net: an unexpected error in a worker is a notification, not a crash."""
-        worker = event.worker
-        if event.state != WorkerState.ERROR or worker.group not in (BROWSE_GROUP, REPLAY_GROUP):
-            return
-        error = worker.error
-        text = f"{type(error).__name__}: {error}" if error else "unknown error"
-        self.post_message(self.Failed("browse" if worker.group == BROWSE_GROUP else "replay", text))
+        failure = worker_failure(event, (BROWSE_GROUP, REPLAY_GROUP))
+        if failure is not None:
+            what = "browse" if event.worker.group == BROWSE_GROUP else "replay"
+            self.post_message(self.Failed(what, failure))
 
     # -- leaving -------------------------------------------------------------------------------
 
@@ -578,7 +586,7 @@ class DlqScreen(Screen[None]):
         workers = self.app.workers
         for group in (BROWSE_GROUP, REPLAY_GROUP):  # nothing new starts; engines run on
             workers.cancel_group(self, group)
-        app, timeout = self.app, self.session.browser.visibility_timeout
+        app, timeout = cast("EdgewatchApp", self.app), self.session.browser.visibility_timeout
 
         async def release() -> None:
             try:
@@ -593,4 +601,4 @@ class DlqScreen(Screen[None]):
                         markup=False,
                     )
 
-        app.finish_before_exit(release(), name="dlq-release")  # type: ignore[attr-defined]
+        app.finish_before_exit(release(), name="dlq-release")

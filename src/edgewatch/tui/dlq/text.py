@@ -2,27 +2,27 @@
 
 Pure functions (no widgets, no I/O) so that the DLQ screen, the confirmation dialog and the tests
 share one rendering. Every string that came from a message (body, attribute names and values,
-group and request ids) goes through :func:`~edgewatch.dlq.replay.safe_text` into ``Text``: it is
-never parsed as markup and never reaches the terminal with its control characters.
+group and request ids) goes through :mod:`edgewatch.display.escape` into ``Text``: it is never
+parsed as markup and never reaches the terminal with its control characters.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
+from edgewatch import safe_json
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.replay import (
     DlqMessage,
     MessageOutcome,
     ReplayProgress,
     ReplayResult,
     request_id_of,
-    safe_text,
 )
 from edgewatch.logs.messages import LastError
 from edgewatch.tui.common.palette import Palette
@@ -39,17 +39,17 @@ def row_cells(
     msg: DlqMessage, *, now: float, selected: bool, body_width: int, palette: Palette
 ) -> list[Text]:
     """Sel · Rcv · Age · Group · Body (one line, escaped, cut to ``body_width``)."""
-    rcv = Text(str(msg.receive_count), justify="right")
+    rcv = safe(msg.receive_count, justify="right")
     if msg.replay_count:
         rcv.append(f" r{msg.replay_count}", style=palette.warn)
-    body = Text(fmt.truncate(msg.preview(body_width + 1), body_width))
+    body = safe(fmt.truncate(msg.preview(body_width + 1), body_width))
     if msg.binaryish:
         body.stylize(palette.warn)
     return [
         Text("✓" if selected else " ", style=f"bold {palette.accent}"),
         rcv,
-        Text(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
-        Text(safe_text(msg.group_id or "—", limit=14, one_line=True)),
+        safe(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
+        safe(msg.group_id or "—", limit=14, one_line=True),
         body,
     ]
 
@@ -58,8 +58,16 @@ def body_text(msg: DlqMessage) -> Text:
     """The body as an operator reads it: pretty JSON, literal text, or escaped binary + hex."""
     data = msg.json
     if data is not None:
-        pretty = json.dumps(data, indent=2, ensure_ascii=False)
-        return _JSON(Text(safe_text(pretty)))
+        try:
+            pretty = safe_json.dumps(data, indent=2, ensure_ascii=False)
+        except ValueError:
+            pretty = None
+        if pretty is not None:
+            return _JSON(safe(pretty))
+    if msg.json_problem:
+        text = safe(f"JSON body {msg.json_problem}\n", "italic")
+        text.append(escape(msg.body))
+        return text
     if msg.binaryish:
         raw = msg.body_bytes
         text = Text()
@@ -67,11 +75,11 @@ def body_text(msg: DlqMessage) -> Text:
             f"binary-looking body ({len(raw):,} bytes): control characters shown escaped\n",
             style="italic",
         )
-        text.append(safe_text(msg.body))
+        text.append(escape(msg.body))
         text.append(f"\n\nfirst {min(len(raw), HEX_BYTES)} bytes:\n", style="italic")
         text.append(hexdump(raw[:HEX_BYTES]))
         return text
-    return Text(safe_text(msg.body))
+    return safe(msg.body)
 
 
 def hexdump(data: bytes) -> str:
@@ -96,22 +104,22 @@ def why_text(
         text.append("\n")
         return text
     text.append(
-        safe_text(why.error_type or why.level or "error", one_line=True),
+        escape(why.error_type or why.level or "error", one_line=True),
         style=f"bold {palette.crit}",
     )
     text.append(": ")
-    text.append(safe_text(why.message, limit=300, one_line=True))
+    text.append(escape(why.message, limit=300, one_line=True))
     text.append("\n")
     text.append(" " * field_width)
     parts = [why.time]
     if why.receive_count is not None:
         parts.append(f"receive attempt {why.receive_count}")
     parts.append(f"{why.failures} failure line{'s' if why.failures != 1 else ''}")
-    text.append(safe_text(" · ".join(parts), one_line=True), style=palette.muted)
+    text.append(escape(" · ".join(parts), one_line=True), style=palette.muted)
     text.append("\n")
     text.append(" " * field_width)
     where = why.log_group + (f" · invocation {why.request_id}" if why.request_id else "")
-    text.append(safe_text(where, one_line=True), style=palette.muted)
+    text.append(escape(where, one_line=True), style=palette.muted)
     text.append("\n")
     return text
 
@@ -129,7 +137,7 @@ def detail_text(
 
     def field(label: str, value: str | None, style: str = "") -> None:
         text.append(f"{label:<14}", style=palette.muted)
-        text.append(safe_text(value, one_line=True) if value else "—", style=style)
+        text.append(escape(value, one_line=True) if value else "—", style=style)
         text.append("\n")
 
     sent = msg.sent_at
@@ -153,8 +161,8 @@ def detail_text(
     if msg.replay_count:
         field("replayed", f"{msg.replay_count} time(s) before", palette.warn)
     for name, attr in sorted(msg.attributes.items()):
-        text.append(f"@{safe_text(name, one_line=True)}", style=palette.muted)
-        text.append(f" ({safe_text(attr.data_type, one_line=True)}) ", style=palette.muted)
+        text.append(f"@{escape(name, one_line=True)}", style=palette.muted)
+        text.append(f" ({escape(attr.data_type, one_line=True)}) ", style=palette.muted)
         text.append(attr.display(limit=200))
         text.append("\n")
     text.append("\n")
@@ -196,12 +204,12 @@ def summary_text(result: ReplayResult, palette: Palette) -> Text:
     else:
         head = "Dry run" if plan.dry_run else "Done"
     text = Text()
-    text.append(f"{head}: ", style=style)
+    text.append(escape(f"{head}: "), style=style)
     if plan.dry_run:
         text.append(f"would move {result.would_move}")
     else:
         text.append(f"moved {result.moved} to ")
-        text.append(plan.target.name, style="bold")
+        text.append(escape(plan.target.name, one_line=True), style="bold")
     text.append(
         f" · failed {result.failed} · skipped {result.held}"
         f" · possibly duplicated {result.duplicated} · {result.elapsed_s:.1f} s"
@@ -210,13 +218,13 @@ def summary_text(result: ReplayResult, palette: Palette) -> Text:
         text.append(f" · {result.moved / result.elapsed_s:.1f} msg/s")
     if result.error:
         text.append("\n")
-        text.append(result.error)
+        text.append(escape(result.error))
     for outcome in _not_moved(result.outcomes.values()):
         text.append("\n")
         text.append(outcome_line(outcome, palette))
     for note in result.notes:
         text.append("\nnote: ", style=palette.muted)
-        text.append(note)
+        text.append(escape(note))
     return text
 
 
@@ -233,6 +241,6 @@ def outcome_line(o: MessageOutcome, palette: Palette) -> Text:
     }.get(o.status, palette.warn)
     text = Text()
     text.append(f"{o.status.replace('_', ' '):<11}", style=style)
-    text.append(f" {o.message_id[:36]:<36} ")
-    text.append(safe_text(o.reason or o.preview, limit=120, one_line=True))
+    text.append(f" {escape(o.message_id[:36], one_line=True):<36} ")
+    text.append(escape(o.reason or o.preview, limit=120, one_line=True))
     return text

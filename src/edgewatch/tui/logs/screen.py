@@ -115,11 +115,13 @@ class LogsScreen(Screen[None]):
             # A message's jump: widen to the whole invocations its buffered lines belong to.
             self.query_filter = query = expand(query, list(self.service.feed.buffer))
         self.view.set_lines(self._matching(list(self.service.feed.buffer)), dedupe=by_id)
-        if by_id and query is not None and self.service.available and self.service.feed.started:
+        if by_id and query is not None:
             self._start_search(query)
         self._show_state()
 
     def _start_search(self, query: LogQuery) -> None:
+        if not self.service.available:
+            return
         self.search_state = f"searching the last {SEARCH_WINDOW}…"
         self.run_worker(
             self._search(query),
@@ -137,12 +139,15 @@ class LogsScreen(Screen[None]):
         REPORT lines do not name the message), and the filter widens to them.
         """
         problem: str | None = None
+        ignored: str | None = None  # the endpoint sent what the filter pattern excludes (moto)
         found: list[LogLine] = []
+        searched = False
         try:
             for _ in range(2):
                 tail = await self.service.search(query)
-                if tail is None:
+                if tail is None:  # no source to search (or not started): the buffer is all
                     break
+                searched = True
                 try:
                     async for batch in tail:
                         if batch.lines:
@@ -151,6 +156,8 @@ class LogsScreen(Screen[None]):
                         for notice in batch.notices:
                             if notice.kind == "error":
                                 problem = f"search failed: {notice.source}: {notice.message}"
+                            elif notice.kind == "unfiltered":
+                                ignored = "the endpoint ignored the JSON filter; matched here"
                         self._show_state()
                 finally:
                     await tail.aclose()
@@ -166,7 +173,12 @@ class LogsScreen(Screen[None]):
                 query = LogQuery(any_ids=added)
         except Exception as exc:  # shown, never a traceback
             problem = f"search failed: {type(exc).__name__}: {exc}"
-        self.search_state = problem or f"searched the last {SEARCH_WINDOW}"
+        if not searched and problem is None:
+            self.search_state = None
+            self._show_state()
+            return
+        done = f"searched the last {SEARCH_WINDOW}" + (f" ({ignored})" if ignored else "")
+        self.search_state = problem or done
         self._show_state()
 
     # -- what the lines around the view say ---------------------------------------------------
@@ -196,7 +208,9 @@ class LogsScreen(Screen[None]):
         if feed.unavailable is not None:
             text.append(f"● {log_text.literal(feed.unavailable)}", style=f"bold {palette.warn}")
             return text
-        if feed.paused:
+        if feed.failed is not None:
+            text.append("● stopped", style=f"bold {palette.crit}")
+        elif feed.paused:
             text.append("● paused", style=f"bold {palette.warn}")
         elif not feed.started:
             text.append("● not started", style=palette.muted)

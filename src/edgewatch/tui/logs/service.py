@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.signal import Signal
@@ -59,7 +59,7 @@ class LogService:
     """
 
     def __init__(
-        self, app: App[object], runtime: Runtime, *, clock: Callable[[], float] = time.time
+        self, app: App[Any], runtime: Runtime, *, clock: Callable[[], float] = time.time
     ) -> None:
         settings = runtime.settings
         self.app = app
@@ -105,6 +105,16 @@ class LogService:
         )
         self._changed()
 
+    def restart(self) -> bool:
+        """``r`` after the tail (or one of its sources) stopped on an error: read again from a
+        fresh tail, once the cause is gone. A healthy tail is left alone."""
+        source_died = self._tail is not None and bool(self._tail.errors)
+        if not self.available or (self.feed.failed is None and not source_died):
+            return False
+        self.feed.notices = {k: n for k, n in self.feed.notices.items() if n.kind != "error"}
+        self.start(tick=False)  # a running tick timer keeps running
+        return True
+
     async def _open(self) -> LogTail | None:
         try:
             tail = await tail_for_runtime(self.runtime)
@@ -131,6 +141,10 @@ class LogService:
                 if not self.app.post_message(LogBatchReady(batch)):
                     break  # the app is closing
                 await self._released.wait()
+            else:
+                if tail.errors:  # every source ended, on errors: stopped, not "following"
+                    self.feed.failed = "; ".join(f"{n.source}: {n.message}" for n in tail.errors)
+                    self.app.call_later(self._changed)
         except Exception as exc:  # never a traceback: the Logs screen says it
             self.feed.failed = f"{type(exc).__name__}: {exc}"
             self.app.call_later(self._changed)

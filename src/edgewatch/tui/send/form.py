@@ -15,12 +15,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Switch, TextArea
 
+from edgewatch.display.escape import safe
 from edgewatch.send import (
     MAX_COUNT,
     BodyError,
     CustomEvents,
     EventSource,
     SendOptions,
+    Template,
     TemplateEvents,
     parse_body,
 )
@@ -93,7 +95,7 @@ class SendForm(Vertical):
         self.choices = choices
         select = self.query_one("#send-queue", Select)
         current = select.value
-        select.set_options((Text(c.name), c.url) for c in choices)
+        select.set_options((safe(c.name, one_line=True), c.url) for c in choices)
         urls = [c.url for c in choices]
         if current in urls:
             select.value = current
@@ -121,10 +123,11 @@ class SendForm(Vertical):
             else:
                 make_source = partial(CustomEvents, [parsed], poison=poison, seed=self._seed)
         else:
-            make_source = partial(TemplateEvents, template, poison=poison, seed=self._seed)
+            name: Template = "response" if template == "response" else "query"
+            make_source = partial(TemplateEvents, name, poison=poison, seed=self._seed)
 
         json_error.display = custom and problem is not None
-        json_error.show(Text(problem or ""))
+        json_error.show(safe(problem or ""))
         if problem is not None:
             problem = "the JSON body is not valid (see the error under it)"
         count, count_problem = parse_count(self.query_one("#send-count", Input).value)

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, ProgressBar
 
+from edgewatch.display.escape import escape, safe
 from edgewatch.send import EventOutcome, SendProgress, SendResult
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -70,12 +71,12 @@ class ResultsTable(DataTable[Text]):
                 continue
             self.outcomes[key] = o
             self.add_row(
-                Text(str(o.index + 1)),
-                Text(o.request_id or "—"),
-                Text(o.status, style=status_style(o, palette)),
-                Text("" if o.ack_ms is None else f"{o.ack_ms:.1f}", justify="right"),
-                Text(o.message_id or ""),
-                Text(o.error or ""),
+                safe(o.index + 1),
+                safe(o.request_id or "—", one_line=True),
+                safe(o.status, status_style(o, palette)),
+                safe("" if o.ack_ms is None else f"{o.ack_ms:.1f}", justify="right"),
+                safe(o.message_id or "", one_line=True),
+                safe(o.error or "", one_line=True),
                 key=key,
             )
 
@@ -85,7 +86,7 @@ class ResultsTable(DataTable[Text]):
 
 
 def counts_text(p: SendProgress, palette: Palette) -> Text:
-    text = Text(f" {p.done}/{p.total}  emitted {p.emitted} · ")
+    text = safe(f" {p.done}/{p.total}  emitted {p.emitted} · ")
     text.append(f"sent {p.sent}", style=palette.ok if p.sent else "")
     text.append(" · ")
     text.append(f"failed {p.failed}", style=f"bold {palette.crit}" if p.failed else "")
@@ -108,16 +109,16 @@ def detail_text(o: EventOutcome, palette: Palette) -> Text:
     if o.line is not None:
         text.append(f" (line {o.line})")
     text.append(" · request ")
-    text.append(o.request_id or "—")
+    text.append(escape(o.request_id or "—", one_line=True))
     text.append(" · ")
-    text.append(o.status, style=status_style(o, palette))
+    text.append(escape(o.status), style=status_style(o, palette))
     if o.status == "sent":
-        text.append(f" as {o.message_id} in {_ms(o.ack_ms)}")
+        text.append(f" as {escape(o.message_id, one_line=True)} in {_ms(o.ack_ms)}")
     if o.attempts > 1:
         text.append(f" after {o.attempts} attempts")
     if o.error:
         text.append(": ")
-        text.append(o.error)
+        text.append(escape(o.error))
     return text
 
 
@@ -125,15 +126,15 @@ def summary_text(result: SendResult, palette: Palette, *, hint: bool = True) -> 
     style = f"bold {palette.ok}" if result.ok else f"bold {palette.crit}"
     head = "Done" if result.ok else ("Cancelled" if result.cancelled else "Incomplete")
     text = Text()
-    text.append(f"{head}: ", style=style)
+    text.append(escape(f"{head}: "), style=style)
     text.append(f"sent {result.sent} of {result.requested} to ")
-    text.append(result.queue.name, style="bold")
+    text.append(escape(result.queue.name, one_line=True), style="bold")
     text.append(
         f" in {result.elapsed_s:.2f} s · ack p50 {_ms(result.ack_ms(0.5))} · "
         f"p99 {_ms(result.ack_ms(0.99))}"
     )
     if result.stopped:
-        text.append(f" · {result.stopped}")
+        text.append(f" · {escape(result.stopped)}")
     if len(result.outcomes) > MAX_ROWS:
         text.append(f" · the table lists {MAX_ROWS:,} of them")
     if hint and any(o.request_id for o in result.outcomes):

@@ -19,11 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Switch, TextArea
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
+from edgewatch.display.escape import escape, safe
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
     SendControl,
@@ -33,8 +35,10 @@ from edgewatch.send import (
     resolve_queue,
     send_events,
 )
+from edgewatch.tui.common.messages import ShowRequest
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.common.workers import worker_failure
 from edgewatch.tui.send.form import QueueChoice, SendForm, SendRequest
 from edgewatch.tui.send.results import (
     ResultsTable,
@@ -141,7 +145,7 @@ class SendScreen(Screen[None]):
         title = Text()
         title.append("Send test events", style="bold")
         title.append(" to ", style="dim")
-        title.append(self.runtime.endpoint_label)
+        title.append(escape(self.runtime.endpoint_label))
         self.query_one("#send-title", TextStatic).show(title)
         if self.read_only:
             return
@@ -192,7 +196,7 @@ class SendScreen(Screen[None]):
         if self.running:
             status.show(Text("Sending… (ctrl+s or Cancel stops; esc keeps it running)"))
         elif self.problem is not None:
-            status.show(Text(f"Cannot send: {self.problem}", style=palette.warn))
+            status.show(safe(f"Cannot send: {self.problem}", palette.warn))
         elif self.result is not None:
             status.show(summary_text(self.result, palette))
         else:
@@ -253,12 +257,16 @@ class SendScreen(Screen[None]):
         except SendError as exc:
             self.post_message(self.Finished(None, str(exc)))
             return
+
+        def on_progress(progress: SendProgress) -> None:
+            self.post_message(self.Progressed(progress))
+
         result = await send_events(
             clients,
             queue,
             request.make_source(),
             request.options,
-            on_progress=lambda p: self.post_message(self.Progressed(p)),
+            on_progress=on_progress,
             control=control,
         )
         self.post_message(self.Finished(result))
@@ -302,7 +310,7 @@ class SendScreen(Screen[None]):
             table.focus()
         if not self.is_current:
             summary = summary_text(result, palette, hint=False).plain
-            severity = "information" if result.ok else "error"
+            severity: SeverityLevel = "information" if result.ok else "error"
             self.app.notify(summary, title="Test send", severity=severity, markup=False)
 
     def show_error(self, error: str) -> None:
@@ -312,16 +320,16 @@ class SendScreen(Screen[None]):
         self._show_state()
         text = Text()
         text.append("Not sent: ", style=f"bold {Palette.from_app(self.app).crit}")
-        text.append(error)
+        text.append(escape(error))
         self.query_one("#send-status", TextStatic).show(text)
         if not self.is_current:
             self.app.notify(error, title="Test send failed", severity="error", markup=False)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == SEND_GROUP and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.show_error(f"{type(error).__name__}: {error}" if error else "unknown error")
+        failure = worker_failure(event, (SEND_GROUP,))
+        if failure is not None:
+            self.show_error(failure)
 
     @on(DataTable.RowHighlighted, "#send-results")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -338,13 +346,4 @@ class SendScreen(Screen[None]):
         if not request_id:
             self.app.notify("This event has no request ID to follow.", markup=False)
             return
-        show_request = getattr(self.app, "show_request", None)
-        if show_request is None:
-            self.app.notify(
-                f"No Logs screen in this build; follow it with: edgewatch tail --request-id "
-                f"{request_id}",
-                title="Request ID",
-                markup=False,
-            )
-            return
-        show_request(request_id)
+        self.post_message(ShowRequest(request_id))

@@ -1,0 +1,842 @@
+"""The fire-and-forget SQS emitter: ``emit()`` appends to a bounded buffer, a task drains it.
+
+``emit()`` is the Python form of the edge's ``ctx.waitUntil(send(event))``: synchronous, O(1),
+no network, no exception for transport trouble. It only validates what SQS would refuse anyway
+(so a bad event fails loudly at the call site, not silently minutes later) and appends one object
+to a deque. A background task takes batches of ≤ 10 entries and ≤ 1 MiB, serialises them, and
+sends several at once; each batch retries in its own task with backoff and full jitter, so a slow
+batch never holds back the others (except on FIFO queues, which send one batch at a time to keep
+group order). Every event ends in exactly one of ``sent``, ``failed`` or ``dropped``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import re
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from edgewatch_emitter.backoff import CircuitBreaker
+from edgewatch_emitter.batch import classify_batch
+from edgewatch_emitter.credentials import CredentialSource, resolve_region_blocking, run_blocking
+from edgewatch_emitter.options import EmitterOptions, Overflow
+from edgewatch_emitter.results import (
+    DeliveryFailure,
+    DeliveryReceipt,
+    EmitterStats,
+    FlushResult,
+    LatencyWindow,
+)
+from edgewatch_emitter.rules import (
+    MAX_BATCH_ENTRIES,
+    SQS_MAX_BYTES,
+    AttributeValue,
+    check_attributes,
+    check_body,
+    check_delay,
+    check_fifo_id,
+    check_text,
+    encode_attributes,
+    utf8_size,
+)
+from edgewatch_emitter.serialize import default_serializer
+from edgewatch_emitter.sqs_json import Answer, SqsJsonClient
+from edgewatch_emitter.wire import AsyncioTransport
+
+log = logging.getLogger("edgewatch_emitter")
+
+_NEVER = 1 << 62
+_LOG_EVERY_S = 10.0
+_REGION_IN_HOST = (
+    re.compile(r"(?:^|\.)sqs[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com"),
+    re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.amazonaws\.com"),
+)
+DEFAULT_REGION = "us-east-1"
+
+__all__ = ["Emitter", "EmitterOptions", "Overflow", "default_serializer"]
+
+
+class _Envelope:
+    """An event with options; plain events are buffered as themselves (no allocation)."""
+
+    __slots__ = ("attributes", "dedup", "delay", "event", "group")
+
+    def __init__(
+        self,
+        event: Any,
+        attributes: dict[str, AttributeValue] | None,
+        group: str | None,
+        dedup: str | None,
+        delay: int | None,
+    ) -> None:
+        self.event = event
+        self.attributes = attributes
+        self.group = group
+        self.dedup = dedup
+        self.delay = delay
+
+
+class _Prepared:
+    """A serialised entry, ready for a batch (and for its retries)."""
+
+    __slots__ = ("attempts", "entry", "event", "size")
+
+    def __init__(self, event: Any, entry: dict[str, Any], size: int) -> None:
+        self.event = event
+        self.entry = entry
+        self.size = size
+        self.attempts = 0
+
+
+class _Flight:
+    """One batch in flight; ``start`` is its position in the buffer's history (for flush)."""
+
+    __slots__ = ("pending", "start", "task")
+
+    def __init__(self, start: int, pending: list[_Prepared]) -> None:
+        self.start = start
+        self.pending = pending
+        self.task: asyncio.Task[None] | None = None
+
+
+class Emitter:
+    """Fire-and-forget, batched, signed, retried delivery of events to one SQS queue.
+
+    Use as ``async with Emitter(url) as emitter: emitter.emit({...})``, or call ``start()`` in a
+    running loop and ``await aclose()`` at shutdown. ``emit()`` may be called from other threads;
+    everything else belongs to the loop that started the emitter (``ThreadedEmitter`` runs one
+    in a thread of its own for code without a loop). Settings are an ``EmitterOptions``;
+    keyword arguments change single options of it (``Emitter(url, max_buffer=50_000)``).
+    """
+
+    def __init__(
+        self, queue_url: str, options: EmitterOptions | None = None, **changes: Any
+    ) -> None:
+        parts = urlsplit(queue_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
+            raise ValueError(f"not a queue URL: {queue_url!r}")
+        opts = (options or EmitterOptions()).replace(**changes)
+        self.options = opts
+        self.queue_url = queue_url
+        self._fifo = parts.path.rstrip("/").endswith(".fifo")
+        self._endpoint_url = (opts.endpoint_url or f"{parts.scheme}://{parts.netloc}").rstrip("/")
+        self._region = opts.region or _region_from_host(parts.hostname or "")
+        self._profile = opts.profile
+        self._credentials = CredentialSource(opts.credentials, opts.profile)
+        self._max_buffer = opts.max_buffer
+        self._drop_newest = opts.overflow == "drop_newest"
+        self._linger_s = max(0.0, opts.linger_ms / 1000.0)
+        # FIFO order within a group holds only if batches leave one at a time.
+        self._max_in_flight = 1 if self._fifo else opts.max_in_flight
+        self._max_retries = opts.max_retries
+        self._backoff = opts.backoff
+        self._discover_size = opts.max_message_bytes is None
+        self._max_message_bytes = opts.max_message_bytes or SQS_MAX_BYTES
+        self._on_error = opts.on_error
+        self._on_sent = opts.on_sent
+        self._group_id_fn = opts.group_id_fn
+        self._dedup_id_fn = opts.dedup_id_fn
+        self._generate_dedup = self._fifo and not opts.content_based_dedup
+        self._serializer = opts.serializer
+        self._http_client: Any = opts.http_client
+        self._owns_http = opts.http_client is None
+        self._breaker = CircuitBreaker(opts.breaker_threshold, opts.breaker_cooldown_s)
+        self._rng = random.Random()
+        self._dedup_prefix = secrets.token_hex(8)
+        self._dedup_counter = 0
+
+        self._buffer: deque[Any] = deque()
+        # Held only off the hot path: overflow in emit(), the sender taking a batch, close.
+        self._mutex = threading.Lock()
+        # Emitted to from several threads: the overflow path then takes the lock. Set by
+        # ThreadedEmitter, and on the first wake-up from a thread other than the loop's.
+        self.shared = False
+        self._wake_at = 1  # the first emit in a running loop starts the drainer
+        self._taken = 0  # events that have left the buffer (batched or dropped as oldest)
+        self._sent = 0
+        self._failed = 0
+        self._dropped = 0
+        self._retried = 0
+        self._requests = 0
+        self._latency = LatencyWindow()
+        self._flights: set[_Flight] = set()
+        self._flushing = 0
+        self._flush_waiters = 0
+
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread_id: int | None = None
+        self._wake_event: asyncio.Event | None = None
+        self._progress: asyncio.Event | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._drainer: asyncio.Task[None] | None = None
+        self._discovery: asyncio.Task[None] | None = None
+        self._client: SqsJsonClient | None = None
+        self._closed = False
+        self._closing: asyncio.Future[FlushResult] | None = None
+        self._abandoning = False
+        self._logged_drops = 0
+        self._last_drop_log = -_LOG_EVERY_S
+        self._last_failure_log = -_LOG_EVERY_S
+
+    # ------------------------------------------------------------------------------ hot path ---
+    def emit(
+        self,
+        event: Any,
+        *,
+        attributes: Mapping[str, AttributeValue] | None = None,
+        group_id: str | None = None,
+        dedup_id: str | None = None,
+        delay_s: int | None = None,
+    ) -> None:
+        """Queue ``event`` (a dict or other JSON-able object, str, or UTF-8 bytes) for SQS.
+
+        Raises ValueError at once for what SQS would refuse; never raises or waits for transport
+        trouble. Dicts are serialised later, in the background: do not mutate one after emitting
+        it, and note its size can only be checked then (``on_error`` reports ``too_large``).
+        """
+        kind = type(event)
+        if kind is str:
+            body: str | None = event
+        elif kind is dict:
+            body = None
+        elif isinstance(event, bytes | bytearray | memoryview):
+            try:
+                event = body = bytes(event).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValueError("bytes events must be UTF-8 text (SQS bodies are text)") from None
+        elif isinstance(event, str):
+            event = body = str(event)
+        else:
+            body = None
+        extra = 0
+        if attributes:
+            attributes = dict(attributes)
+            extra = check_attributes(attributes)
+        if body is not None:
+            check_body(body, self._max_message_bytes, extra)
+        if self._fifo:
+            group = group_id if group_id is not None else self._group_of(event)
+            check_fifo_id(group, "group_id")
+            if dedup_id is None and self._dedup_id_fn is not None:
+                dedup_id = self._dedup_id_fn(event)
+            if dedup_id is not None:
+                check_fifo_id(dedup_id, "dedup_id")
+            if delay_s is not None:
+                raise ValueError("FIFO queues take no per-message delay (set DelaySeconds)")
+            item: Any = _Envelope(event, attributes or None, group, dedup_id, None)
+        elif attributes or group_id is not None or dedup_id is not None or delay_s is not None:
+            if dedup_id is not None:
+                raise ValueError("dedup_id applies to FIFO queues only")
+            if group_id is not None:
+                check_fifo_id(group_id, "group_id")
+            delay = check_delay(delay_s) if delay_s is not None else None
+            item = _Envelope(event, attributes or None, group_id, None, delay)
+        else:
+            item = event
+        buffer = self._buffer
+        if len(buffer) >= self._max_buffer or self._closed:
+            if self.shared:
+                self._overflow(item)  # other threads emit too: under the lock
+                return
+            # On the loop's own thread nothing runs in between: the same steps, lock-free.
+            self._dropped += 1
+            if self._closed or self._drop_newest:
+                return
+            buffer.popleft()
+            self._taken += 1
+            if self._flush_waiters:
+                self._signal_progress()
+        buffer.append(item)
+        if len(buffer) >= self._wake_at:
+            self._wake()
+
+    def _overflow(self, item: Any) -> None:
+        """The slow path of ``emit()``: a full buffer or a closed emitter (counted, never silent).
+
+        Under the lock, because other threads emit and the sender pops concurrently: the
+        counters must add up (every event ends sent, failed or dropped).
+        """
+        buffer = self._buffer
+        with self._mutex:
+            if self._closed:
+                self._dropped += 1
+                return
+            if len(buffer) >= self._max_buffer:
+                self._dropped += 1
+                if self._drop_newest:
+                    return
+                if buffer:
+                    buffer.popleft()
+                    self._taken += 1
+            buffer.append(item)
+        if self._flush_waiters:
+            self._wake_from_any_thread(progress=True)
+        if len(buffer) >= self._wake_at:
+            self._wake()
+
+    def _group_of(self, event: Any) -> str:
+        if self._group_id_fn is None:
+            raise ValueError("a FIFO queue needs a group id: pass group_id= or set group_id_fn")
+        return self._group_id_fn(event)
+
+    def _wake(self) -> None:
+        self._wake_at = _NEVER
+        if self._drainer is None:
+            self._autostart()
+        else:
+            self._wake_from_any_thread(progress=False)
+
+    def _wake_from_any_thread(self, progress: bool) -> None:
+        if self._loop is None:
+            return
+        setter = self._signal_progress if progress else self._set_wake
+        if threading.get_ident() == self._thread_id:
+            setter()
+        else:
+            self.shared = True  # emitted to from another thread: overflow takes the lock now
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                self._loop.call_soon_threadsafe(setter)
+
+    def _set_wake(self) -> None:
+        if self._wake_event is not None:
+            self._wake_event.set()
+
+    def _autostart(self) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self._wake_at = 1  # not in a loop (yet): the next emit in one starts the drainer
+            return
+        self.start()
+
+    # ------------------------------------------------------------------------------ lifecycle ---
+    def start(self) -> None:
+        """Start the background sender on the running loop (idempotent)."""
+        if self._drainer is not None or self._closed:
+            return
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._thread_id = threading.get_ident()
+        self._wake_event = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._wake_at = _NEVER
+        self._drainer = loop.create_task(self._drain(), name="edgewatch-emitter")
+        self._drainer.add_done_callback(self._drainer_done)
+
+    async def __aenter__(self) -> Emitter:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def flush(self, timeout: float | None = 10.0) -> FlushResult:
+        """Wait until every event emitted before this call is sent, failed or dropped.
+
+        Returns at the deadline even if the endpoint hangs; ``unsent`` counts what was still
+        buffered or in flight then (it stays queued: a later flush may complete it).
+        """
+        if self._drainer is None and self._buffer:
+            self.start()
+        with self._mutex:
+            target = self._taken + len(self._buffer)
+        if self._drainer is None:
+            return self._flush_result(target)
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        self._flushing += 1
+        self._flush_waiters += 1
+        self._set_wake()  # cut a linger short
+        try:
+            while not self._settled(target):
+                progress = self._progress
+                assert progress is not None
+                remaining = None if deadline is None else deadline - loop.time()
+                if remaining is not None and remaining <= 0:
+                    break
+                try:
+                    async with asyncio.timeout(remaining):
+                        await progress.wait()
+                except TimeoutError:
+                    break
+        finally:
+            self._flushing -= 1
+            self._flush_waiters -= 1
+        return self._flush_result(target)
+
+    async def aclose(self, timeout: float | None = 10.0) -> FlushResult:
+        """Stop accepting events, drain within ``timeout``, then abandon and report the rest.
+
+        Abandoned events are counted as dropped and passed to ``on_error`` (reason ``closed``);
+        those that were in flight may still have reached SQS.
+        """
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close(timeout))
+        return await self._closing
+
+    async def _close(self, timeout: float | None) -> FlushResult:
+        if self._drainer is None and self._buffer:
+            self.start()  # events emitted before any loop ran: send them now
+        self._closed = True  # from here on, emit() counts events as dropped
+        result = await self.flush(timeout)
+        self._abandoning = True
+        tasks = [t for t in (self._drainer, self._discovery) if t is not None]
+        tasks += [f.task for f in self._flights if f.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        with self._mutex:
+            abandoned = [_original(item) for item in self._buffer]
+            self._buffer.clear()
+        for flight in list(self._flights):
+            abandoned += [p.event for p in flight.pending]
+        self._flights.clear()
+        self._log_drops(force=True)
+        if abandoned:
+            self._dropped += len(abandoned)
+            self._logged_drops += len(abandoned)  # reported below, not an overflow
+            self._report(
+                DeliveryFailure(
+                    reason="closed",
+                    code=None,
+                    message=(
+                        f"{len(abandoned)} events not confirmed before the close deadline "
+                        "(any that were in flight may have reached SQS)"
+                    ),
+                    events=tuple(abandoned),
+                ),
+                count=False,
+            )
+        if self._owns_http and self._http_client is not None:
+            await self._http_client.aclose()
+        return FlushResult(
+            complete=result.complete and not abandoned, unsent=len(abandoned), stats=self.stats()
+        )
+
+    def discard_buffered(self) -> int:
+        """Drop what is still buffered (not what is in flight); returns and counts how many.
+
+        For a caller that must not leave events behind, e.g. a Lambda sandbox about to freeze:
+        they are counted as dropped and passed to ``on_error`` (reason ``closed``).
+        """
+        with self._mutex:
+            abandoned = [_original(item) for item in self._buffer]
+            self._taken += len(self._buffer)
+            self._buffer.clear()
+            self._dropped += len(abandoned)
+            self._logged_drops += len(abandoned)  # reported below, not an overflow
+        if abandoned:
+            self._report(
+                DeliveryFailure(
+                    "closed", None, f"{len(abandoned)} buffered events discarded", tuple(abandoned)
+                ),
+                count=False,
+            )
+        if self._flush_waiters:
+            self._wake_from_any_thread(progress=True)
+        return len(abandoned)
+
+    # ------------------------------------------------------------------------------ reporting ---
+    @property
+    def max_message_bytes(self) -> int:
+        """The size limit in force (the queue's ``MaximumMessageSize`` once discovered)."""
+        return self._max_message_bytes
+
+    @property
+    def fifo(self) -> bool:
+        return self._fifo
+
+    @property
+    def buffered(self) -> int:
+        """Events waiting in the buffer (cheap; for producers that want to shed load early)."""
+        return len(self._buffer)
+
+    def stats(self) -> EmitterStats:
+        """A snapshot; safe to call from any thread (e.g. a metrics exporter)."""
+        return EmitterStats(
+            buffered=len(self._buffer),
+            in_flight=sum(len(f.pending) for f in list(self._flights)),
+            sent=self._sent,
+            retried=self._retried,
+            failed=self._failed,
+            dropped=self._dropped,
+            requests=self._requests,
+            send_latency_p50_ms=self._latency.percentile_ms(0.50),
+            send_latency_p99_ms=self._latency.percentile_ms(0.99),
+            breaker_open=self._breaker.is_open,
+        )
+
+    def _settled(self, target: int) -> bool:
+        return self._taken >= target and not any(f.start < target for f in self._flights)
+
+    def _flush_result(self, target: int) -> FlushResult:
+        unsent = max(0, target - self._taken) + sum(
+            len(f.pending) for f in self._flights if f.start < target
+        )
+        return FlushResult(complete=unsent == 0, unsent=unsent, stats=self.stats())
+
+    def _signal_progress(self) -> None:
+        progress = self._progress
+        if progress is not None:
+            self._progress = asyncio.Event()
+            progress.set()
+
+    def _report(self, failure: DeliveryFailure, count: bool = True) -> None:
+        if count:
+            self._failed += len(failure.events)
+        now = time.monotonic()
+        if now - self._last_failure_log >= _LOG_EVERY_S:
+            self._last_failure_log = now
+            log.warning(
+                "emitter: %d events not delivered (%s%s): %s",
+                len(failure.events),
+                failure.reason,
+                f", {failure.code}" if failure.code else "",
+                failure.message,
+            )
+        if self._on_error is not None:
+            try:
+                self._on_error(failure)
+            except Exception:
+                log.exception("emitter: on_error callback raised")
+
+    @staticmethod
+    def _acknowledge(
+        on_sent: Callable[[DeliveryReceipt], None],
+        prepared: _Prepared,
+        key: str,
+        item: Mapping[str, Any],
+    ) -> None:
+        sequence = item.get("SequenceNumber")
+        receipt = DeliveryReceipt(
+            prepared.event,
+            str(item.get("MessageId") or ""),
+            str(sequence) if sequence is not None else None,
+            prepared.attempts + 1,
+        )
+        try:
+            on_sent(receipt)
+        except Exception:
+            log.exception("emitter: on_sent callback raised")
+
+    def _log_drops(self, force: bool = False) -> None:
+        dropped = self._dropped
+        if dropped == self._logged_drops:
+            return
+        now = time.monotonic()
+        if force or now - self._last_drop_log >= _LOG_EVERY_S:
+            log.warning(
+                "emitter: dropped %d events since the last report (%d in total; buffer bound %d, "
+                "overflow %s)",
+                dropped - self._logged_drops,
+                dropped,
+                self._max_buffer,
+                "drop_newest" if self._drop_newest else "drop_oldest",
+            )
+            self._logged_drops = dropped
+            self._last_drop_log = now
+
+    def _drainer_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("emitter: sender task died", exc_info=task.exception())
+
+    # ------------------------------------------------------------------------------ background --
+    def _open_client(self, region: str) -> SqsJsonClient:
+        if self._http_client is None:
+            self._http_client = AsyncioTransport(
+                max_connections=self._max_in_flight, ca_bundle=self.options.ca_bundle
+            )
+        return SqsJsonClient(
+            queue_url=self.queue_url,
+            endpoint_url=self._endpoint_url,
+            region=region,
+            credentials=self._credentials,
+            http=self._http_client,
+            timeout_s=self.options.request_timeout_s,
+        )
+
+    async def _drain(self) -> None:
+        region = self._region
+        if region is None:
+            region = await run_blocking(resolve_region_blocking, self._profile)
+        self._client = self._open_client(region or DEFAULT_REGION)
+        if self._discover_size:
+            self._discovery = asyncio.create_task(self._discover_limits())
+        slots = self._slots
+        assert slots is not None
+        linger = self._linger_s
+        lingered = False
+        while True:
+            self._log_drops()
+            if not self._buffer:
+                # Poll once after a linger before waiting to be woken: while traffic keeps
+                # coming, emit() never has to wake this task (a wake is the costliest thing it
+                # can do); only the first event after a quiet spell does.
+                if linger:
+                    await self._sleep_until(_NEVER, linger)
+                    lingered = True
+                if not self._buffer:
+                    await self._sleep_until(1, None)
+                    lingered = False
+                continue
+            if len(self._buffer) < MAX_BATCH_ENTRIES and linger and not lingered:
+                await self._sleep_until(_NEVER, linger)  # let a batch fill; flush() cuts it short
+            lingered = False
+            if self._breaker.is_open:  # (a closed breaker needs no await: the common case)
+                await self._breaker.wait_ready()
+            await slots.acquire()
+            start, batch = self._take_batch()
+            if self._flush_waiters:
+                self._signal_progress()
+            if not batch:
+                slots.release()
+                continue
+            flight = _Flight(start, batch)
+            self._flights.add(flight)
+            flight.task = asyncio.create_task(self._fly(flight))
+
+    async def _sleep_until(self, count: int, timeout: float | None) -> None:
+        event = self._wake_event
+        assert event is not None
+        event.clear()
+        self._wake_at = count
+        try:
+            if len(self._buffer) >= count or (self._flushing and self._buffer):
+                return
+            async with asyncio.timeout(timeout):
+                await event.wait()
+        except TimeoutError:
+            pass
+        finally:
+            self._wake_at = _NEVER
+
+    def _take_batch(self) -> tuple[int, list[_Prepared]]:
+        buffer = self._buffer
+        with self._mutex:  # the pops and the count move together (emit() may drop meanwhile)
+            start = self._taken
+            items = [buffer.popleft() for _ in range(min(len(buffer), MAX_BATCH_ENTRIES))]
+            self._taken += len(items)
+        batch: list[_Prepared] = []
+        total = 0
+        for position, item in enumerate(items):
+            prepared = item if type(item) is _Prepared else self._prepare(item)
+            if prepared is None:
+                continue
+            if batch and total + prepared.size > SQS_MAX_BYTES:
+                rest = [prepared, *items[position + 1 :]]  # they open the next batch
+                with self._mutex:
+                    buffer.extendleft(reversed(rest))
+                    self._taken -= len(rest)
+                break
+            batch.append(prepared)
+            total += prepared.size
+        return start, batch
+
+    def _prepare(self, item: Any) -> _Prepared | None:
+        if type(item) is _Envelope:
+            event, attributes, group, dedup, delay = (
+                item.event,
+                item.attributes,
+                item.group,
+                item.dedup,
+                item.delay,
+            )
+        else:
+            event, attributes, group, dedup, delay = item, None, None, None, None
+        if type(event) is str:
+            body = event
+        else:
+            try:
+                raw = self._serializer(event)
+                body = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+                if not body:
+                    raise ValueError("serializer returned an empty body")
+                if self._serializer is not default_serializer:  # ours escapes to ASCII JSON
+                    check_text(body, "serialised event")
+            except Exception as exc:
+                self._report(
+                    DeliveryFailure(
+                        "unserializable", None, f"{type(exc).__name__}: {exc}"[:300], (event,)
+                    )
+                )
+                return None
+        extra = check_attributes(attributes) if attributes else 0
+        size = utf8_size(body) + extra
+        if size > self._max_message_bytes:
+            self._report(
+                DeliveryFailure(
+                    "too_large",
+                    "MessageTooLong",
+                    f"message of {size} bytes exceeds the queue's maximum of "
+                    f"{self._max_message_bytes}",
+                    (event,),
+                )
+            )
+            return None
+        entry: dict[str, Any] = {"Id": "", "MessageBody": body}
+        if attributes:
+            entry["MessageAttributes"] = encode_attributes(attributes)
+        if delay is not None:
+            entry["DelaySeconds"] = delay
+        if group is not None:
+            entry["MessageGroupId"] = group
+        if dedup is None and self._generate_dedup:
+            self._dedup_counter += 1
+            dedup = f"{self._dedup_prefix}-{self._dedup_counter}"
+        if dedup is not None:
+            entry["MessageDeduplicationId"] = dedup
+        return _Prepared(event, entry, size)
+
+    async def _fly(self, flight: _Flight) -> None:
+        """Send one batch until every entry is sent or failed; retries stay in this task."""
+        client = self._client
+        assert client is not None and self._slots is not None
+        try:
+            while flight.pending:
+                probe = await self._breaker.acquire() if self._breaker.is_open else False
+                try:
+                    answer = await client.send_message_batch([p.entry for p in flight.pending])
+                except BaseException:
+                    self._breaker.release(probe)
+                    raise
+                self._requests += 1
+                if answer.elapsed_s is not None:
+                    self._latency.add(answer.elapsed_s)
+                retry = self._settle(flight.pending, answer, probe)
+                if not retry:
+                    flight.pending = []
+                    break
+                flight.pending = self._count_attempt(retry, answer)
+                if flight.pending:
+                    attempt = max(p.attempts for p in flight.pending)
+                    self._retried += len(flight.pending)
+                    await asyncio.sleep(self._backoff.delay(attempt, self._rng.random))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug, not transport trouble: report, never lose silently
+            log.exception("emitter: batch sender failed")
+            pending, flight.pending = flight.pending, []
+            self._report(
+                DeliveryFailure(
+                    "retries_exhausted",
+                    "InternalError",
+                    type(exc).__name__,
+                    tuple(p.event for p in pending),
+                )
+            )
+        finally:
+            if not self._abandoning:  # aclose() collects the pending entries itself
+                self._flights.discard(flight)
+                self._slots.release()
+                self._signal_progress()
+
+    def _settle(self, pending: list[_Prepared], answer: Answer, probe: bool) -> list[_Prepared]:
+        """Count what the answer settled; returns the entries to retry."""
+        if answer.verdict == "retry":
+            self._breaker.record_failure(probe)
+            return pending
+        self._breaker.record_success(probe)  # the endpoint answered: it is not down
+        if answer.verdict == "reject":
+            self._report(
+                DeliveryFailure(
+                    "rejected",
+                    answer.code,
+                    answer.message,
+                    tuple(p.event for p in pending),
+                    max(p.attempts for p in pending) + 1,
+                )
+            )
+            return []
+        entries = answer.entries
+        if entries is None:  # an "ok" answer to a batch call always carries its entries
+            entries = classify_batch(map(str, range(len(pending))), answer.payload)
+        on_sent = self._on_sent
+        for key in entries.succeeded:
+            self._sent += 1
+            if on_sent is not None:
+                self._acknowledge(on_sent, pending[int(key)], key, entries.succeeded[key])
+        rejected: dict[tuple[str | None, str], list[_Prepared]] = {}
+        for failure in entries.rejected:
+            rejected.setdefault((failure.code, failure.message), []).append(
+                pending[int(failure.id)]
+            )
+        for (code, message), group in rejected.items():
+            self._report(
+                DeliveryFailure(
+                    "rejected",
+                    code,
+                    message,
+                    tuple(p.event for p in group),
+                    max(p.attempts for p in group) + 1,
+                )
+            )
+        # SenderFault false, or not acknowledged at all: both are retried.
+        retry_ids = [f.id for f in entries.retryable] + entries.unanswered
+        retry = [pending[int(key)] for key in sorted(retry_ids, key=int)]
+        if retry:
+            first = entries.retryable[0] if entries.retryable else None
+            answer.code = first.code if first else "Unacknowledged"
+            answer.message = first.message if first else "entry missing from the answer"
+        return retry
+
+    def _count_attempt(self, retry: list[_Prepared], answer: Answer) -> list[_Prepared]:
+        """Charge one attempt to each entry; those past max_retries fail."""
+        again: list[_Prepared] = []
+        exhausted: list[_Prepared] = []
+        for prepared in retry:
+            prepared.attempts += 1
+            (again if prepared.attempts <= self._max_retries else exhausted).append(prepared)
+        if exhausted:
+            self._report(
+                DeliveryFailure(
+                    "retries_exhausted",
+                    answer.code,
+                    answer.message,
+                    tuple(p.event for p in exhausted),
+                    exhausted[0].attempts,
+                )
+            )
+        return again
+
+    async def _discover_limits(self) -> None:
+        """Learn the queue's MaximumMessageSize; give up quietly if not allowed to ask."""
+        client = self._client
+        assert client is not None
+        body = json.dumps(
+            {"QueueUrl": self.queue_url, "AttributeNames": ["MaximumMessageSize"]}
+        ).encode()
+        delay = 0.5
+        while True:
+            answer = await client.call("GetQueueAttributes", body)
+            if answer.verdict == "ok":
+                value = (answer.payload.get("Attributes") or {}).get("MaximumMessageSize")
+                with contextlib.suppress(TypeError, ValueError):
+                    self._max_message_bytes = max(1, min(int(value), SQS_MAX_BYTES))
+                return
+            if answer.verdict == "reject":  # e.g. only sqs:SendMessage is granted
+                log.debug("emitter: MaximumMessageSize unknown (%s)", answer.code)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def _original(item: Any) -> Any:
+    return item.event if type(item) in (_Envelope, _Prepared) else item
+
+
+def _region_from_host(host: str) -> str | None:
+    for pattern in _REGION_IN_HOST:
+        match = pattern.search(host)
+        if match:
+            return match.group(1)
+    return None
