@@ -83,3 +83,4 @@ def sparkline(values: Sequence[float | None], width: int) -> str:
         else:
             chars.append(SPARK_BARS[round((v - low) / (high - low) * top)])
     return "".join(chars).rjust(width, GAP)
+
