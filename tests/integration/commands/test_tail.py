@@ -67,8 +67,9 @@ def test_request_id_json_returns_exactly_that_requests_lines(backend, worker_log
         "--request-id", "req-1", "--json", "--since", "1h",
     )  # fmt: skip
     assert code == 0
-    # moto and LocalStack ignore JSON filter patterns: said once per group, on stderr
-    assert err.count("ignored the JSON filter pattern") == 2 and "/app/worker:" in err
+    # A request search sends a quoted term (it matches plain-text Lambda lines too), which
+    # moto and LocalStack honour: nothing to say about an ignored JSON pattern.
+    assert "ignored the JSON filter pattern" not in err
     objects = [json.loads(text) for text in out.splitlines()]
     assert sorted(o["parsed"]["n"] for o in objects) == [1, 3, 4]
     assert {o["request_id"] for o in objects} == {"req-1"}

@@ -207,7 +207,7 @@ def consumer_text(found: QueueConsumers, palette: Palette) -> Text:
     if found.explanation is not None:
         text.append("consumer ", style="bold")
         style = palette.warn if found.error else palette.muted
-        text.append(found.explanation, style=style)
+        text.append(escape(found.explanation), style=style)
         if found.configured_groups:
             text.append(
                 f" · logs {', '.join(found.configured_groups)} (config)", style=palette.muted
@@ -217,14 +217,14 @@ def consumer_text(found: QueueConsumers, palette: Palette) -> Text:
         if i:
             text.append("\n")
         text.append("consumer ", style="bold")
-        text.append(f"λ {c.function_name}")
+        text.append(escape(f"λ {c.function_name}", one_line=True))
         state_style = palette.ok if c.state == "Enabled" else palette.warn
         text.append(" · ")
-        text.append(c.state, style=state_style)
+        text.append(escape(c.state, one_line=True), style=state_style)
         window = "—" if c.batching_window_s is None else f"{c.batching_window_s}s"
         concurrency = "—" if c.max_concurrency is None else str(c.max_concurrency)
         batch = "—" if c.batch_size is None else str(c.batch_size)
-        text.append(f" · batch {batch} · window {window} · max concurrency {concurrency}")
+        text.append(escape(f" · batch {batch} · window {window} · max concurrency {concurrency}"))
         text.append("\n")
         if c.report_batch_item_failures:
             text.append("ReportBatchItemFailures on", style=palette.ok)
@@ -232,10 +232,12 @@ def consumer_text(found: QueueConsumers, palette: Palette) -> Text:
             text.append(PARTIAL_OFF, style=f"bold {palette.warn}")
         groups = found.log_groups if found.configured_groups else (c.log_group,)
         source = " (config)" if found.configured_groups else ""
-        text.append(f" · logs {', '.join(groups)}{source}", style=palette.muted)
+        text.append(
+            escape(f" · logs {', '.join(groups)}{source}", one_line=True), style=palette.muted
+        )
         if c.problem:
-            text.append(f" · {c.problem}", style=palette.warn)
+            text.append(escape(f" · {c.problem}", one_line=True), style=palette.warn)
     more = len(found.consumers) - MAX_SHOWN
     if more > 0:
-        text.append(f" (+{more} more)", style=palette.muted)
+        text.append(escape(f" (+{more} more)"), style=palette.muted)
     return text

@@ -100,7 +100,9 @@ def why_text(
     text = Text()
     text.append(f"{'why it failed':<{field_width}}", style=palette.muted)
     if why is None:
-        text.append(state or "no failure line in the worker logs names it", style=palette.muted)
+        text.append(
+            escape(state or "no failure line in the worker logs names it"), style=palette.muted
+        )
         text.append("\n")
         return text
     text.append(
