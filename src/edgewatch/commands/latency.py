@@ -15,7 +15,14 @@ import asyncio
 import json
 import time
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+)
 from edgewatch.display.escape import escape
 from edgewatch.logs.latency_report import LatencyReport, SeriesReport, measure
 from edgewatch.logs.search import parse_since
@@ -32,7 +39,7 @@ LABELS = {"latency": "latency", "queue_lag": "queue lag"}
 SOURCES = {"duration": "REPORT Duration", "latency_ms": "worker latency_ms", "queue_lag": "lag"}
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "latency",
         parents=[common],

@@ -82,13 +82,14 @@ async def measure(tail: LogTail, *, since: float, until: float | None = None) ->
     series = stats.series()
     reports: dict[SeriesName, SeriesReport | None] = {}
     unavailable: dict[str, str | None] = {}
-    for name in ("latency", "queue_lag"):
-        point = series.last(name)  # type: ignore[arg-type]
-        reason = stats.unavailable(name)  # type: ignore[arg-type]
+    names: tuple[SeriesName, ...] = ("latency", "queue_lag")
+    for name in names:
+        point = series.last(name)
+        reason = stats.unavailable(name)
         if reason is None and (point is None or point.count == 0):
             reason = "no samples in this span" if stats.lines_seen else "no log lines in this span"
         if reason is not None or point is None:
-            reports[name] = None  # type: ignore[index]
+            reports[name] = None
             unavailable[name] = reason
             continue
         source = (
@@ -96,7 +97,7 @@ async def measure(tail: LogTail, *, since: float, until: float | None = None) ->
             if name == "queue_lag"
             else ("duration" if stats.latency_source == "duration" else "latency_ms")
         )
-        reports[name] = SeriesReport(name, source, point)  # type: ignore[index, arg-type]
+        reports[name] = SeriesReport(name, source, point)
         unavailable[name] = None
     return LatencyReport(
         since=since,

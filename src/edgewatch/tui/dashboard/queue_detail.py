@@ -143,11 +143,11 @@ class QueueDetail(Vertical):
 
         info.show(self._info(q, palette, ctx))
         consumer = self.query_one("#detail-consumer", TextStatic)
-        shown = ctx.consumers is not None and not q.is_dlq
-        if consumer.display != shown:
-            consumer.display = shown
-            self.set_class(shown, "-consumer")
-        if shown and ctx.consumers is not None:
+        with_consumer = ctx.consumers is not None and not q.is_dlq
+        if consumer.display != with_consumer:
+            consumer.display = with_consumer
+            self.set_class(with_consumer, "-consumer")
+        if with_consumer and ctx.consumers is not None:
             consumer.show(consumer_text(ctx.consumers, palette))
         source = "per-queue" if q.thresholds != ctx.global_thresholds else "global"
         thresholds.show(

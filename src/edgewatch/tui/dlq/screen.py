@@ -381,7 +381,7 @@ class DlqScreen(Screen[None]):
     def _explain(self, messages: Sequence[DlqMessage]) -> None:
         logs = getattr(self.app, "logs", None)
         runtime = getattr(logs, "runtime", None)
-        if runtime is None or not messages:
+        if logs is None or runtime is None or not messages:
             return
         buffered = MessageLogs(tuple(logs.feed.buffer))
         for m in messages:
