@@ -230,7 +230,8 @@ def test_follow_prints_appends_and_ends_cleanly_on_sigint(tmp_path):
 
 
 def test_embedded_stack_tail_defaults_to_the_consumer_group_and_feeds_latency(tmp_path):
-    """A fresh machine: no config, no credentials; ``tail -f`` follows the stack's consumer."""
+    """A fresh machine: no config, no credentials; ``tail -f`` follows the stack's consumers'
+    groups, found from their event source mappings."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -249,7 +250,12 @@ def test_embedded_stack_tail_defaults_to_the_consumer_group_and_feeds_latency(tm
     stats = LatencyStats(window_s=60)
     try:
         seen: list[dict] = []
-        while not any(o["parsed"] and o["parsed"].get("outcome") == "ok" for o in seen):
+        groups = {"/aws/lambda/edge-analytics-consumer", "/aws/lambda/edge-analytics-fifo-consumer"}
+        while not (
+            {o["log_group"] for o in seen} == groups
+            and any(o["kind"] == "report" for o in seen)
+            and any(o["parsed"] and o["parsed"].get("SentTimestamp") for o in seen)
+        ):
             seen.append(json.loads(read_line(proc, timeout=60)))
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
@@ -258,7 +264,7 @@ def test_embedded_stack_tail_defaults_to_the_consumer_group_and_feeds_latency(tm
             proc.kill()
             proc.wait()
     assert proc.returncode == 0 and err == b""
-    assert {o["log_group"] for o in seen} == {"/edgewatch/consumer"}
+    assert {o["log_group"] for o in seen} == groups
     for o in seen:
         stats.add(
             make_line(

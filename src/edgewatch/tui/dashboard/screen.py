@@ -153,13 +153,16 @@ class DashboardScreen(Screen[None]):
         if self._data is None:
             return
         data = self._data
+        queue = self.highlighted()
+        directory = getattr(getattr(self.app, "runtime", None), "_consumers", None)
         ctx = DetailContext(
             now=data.status.now,
             global_thresholds=data.global_thresholds,
             metrics_error=data.snapshot.metrics_error if data.snapshot else None,
+            consumers=directory.get(queue.url) if directory and queue else None,
         )
         palette = Palette.from_app(self.app)
-        self.query_one(QueueDetail).show(self.highlighted(), data.history, palette, ctx)
+        self.query_one(QueueDetail).show(queue, data.history, palette, ctx)
 
     @staticmethod
     def _empty_text(data: DashboardData) -> Text:
