@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline
 
 from edgewatch.config import WARN_FRACTION, Thresholds
+from edgewatch.consumers import PARTIAL_OFF, QueueConsumers
 from edgewatch.display import formatting as fmt
 from edgewatch.display.escape import escape, safe
 from edgewatch.forecast.model import Forecast
@@ -110,6 +111,7 @@ class DetailContext:
     now: float
     global_thresholds: Thresholds
     metrics_error: str | None = None
+    consumers: QueueConsumers | None = None  # discovered; None: not looked up (yet)
     forecast: Forecast | None = None
 
 
@@ -127,6 +129,10 @@ class QueueDetail(Vertical):
                 yield TextStatic(id=f"value-{metric}", classes="series-value")
         yield TextStatic(id="detail-info")
         yield TextStatic(id="detail-thresholds")
+        yield TextStatic(id="detail-consumer")
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-consumer").display = False
 
     def show(
         self, q: QueueStatus | None, history: History, palette: Palette, ctx: DetailContext
@@ -144,6 +150,8 @@ class QueueDetail(Vertical):
                 self.query_one(f"#value-{metric}", TextStatic).show("")
             info.show("")
             thresholds.show("")
+            self.query_one("#detail-consumer").display = False
+            self.set_class(False, "-consumer")
             return
 
         if self._title != q.name:
@@ -178,6 +186,13 @@ class QueueDetail(Vertical):
             self.query_one(f"#value-{metric}", TextStatic).show(shown)
 
         info.show(self._info(q, palette, ctx))
+        consumer = self.query_one("#detail-consumer", TextStatic)
+        with_consumer = ctx.consumers is not None and not q.is_dlq
+        if consumer.display != with_consumer:
+            consumer.display = with_consumer
+            self.set_class(with_consumer, "-consumer")
+        if with_consumer and ctx.consumers is not None:
+            consumer.show(consumer_text(ctx.consumers, palette))
         source = "per-queue" if q.thresholds != ctx.global_thresholds else "global"
         thresholds.show(
             Text.assemble(
@@ -227,3 +242,48 @@ class QueueDetail(Vertical):
         text.append("\n")
         text.append_text(forecast_text(ctx.forecast, palette))
         return text
+
+
+MAX_SHOWN = 1  # the pane has two lines for it
+
+
+def consumer_text(found: QueueConsumers, palette: Palette) -> Text:
+    """The queue's consumers as its event source mappings say, or why none is shown."""
+    text = Text()
+    if found.explanation is not None:
+        text.append("consumer ", style="bold")
+        style = palette.warn if found.error else palette.muted
+        text.append(escape(found.explanation), style=style)
+        if found.configured_groups:
+            text.append(
+                f" · logs {', '.join(found.configured_groups)} (config)", style=palette.muted
+            )
+        return text
+    for i, c in enumerate(found.consumers[:MAX_SHOWN]):
+        if i:
+            text.append("\n")
+        text.append("consumer ", style="bold")
+        text.append(escape(f"λ {c.function_name}", one_line=True))
+        state_style = palette.ok if c.state == "Enabled" else palette.warn
+        text.append(" · ")
+        text.append(escape(c.state, one_line=True), style=state_style)
+        window = "—" if c.batching_window_s is None else f"{c.batching_window_s}s"
+        concurrency = "—" if c.max_concurrency is None else str(c.max_concurrency)
+        batch = "—" if c.batch_size is None else str(c.batch_size)
+        text.append(escape(f" · batch {batch} · window {window} · max concurrency {concurrency}"))
+        text.append("\n")
+        if c.report_batch_item_failures:
+            text.append("ReportBatchItemFailures on", style=palette.ok)
+        else:
+            text.append(PARTIAL_OFF, style=f"bold {palette.warn}")
+        groups = found.log_groups if found.configured_groups else (c.log_group,)
+        source = " (config)" if found.configured_groups else ""
+        text.append(
+            escape(f" · logs {', '.join(groups)}{source}", one_line=True), style=palette.muted
+        )
+        if c.problem:
+            text.append(escape(f" · {c.problem}", one_line=True), style=palette.warn)
+    more = len(found.consumers) - MAX_SHOWN
+    if more > 0:
+        text.append(escape(f" (+{more} more)"), style=palette.muted)
+    return text

@@ -223,11 +223,13 @@ class DashboardScreen(Screen[None]):
             return
         data = self._data
         highlighted = self.highlighted()
+        directory = getattr(getattr(self.app, "runtime", None), "_consumers", None)
         ctx = DetailContext(
             now=data.status.now,
             global_thresholds=data.global_thresholds,
             metrics_error=data.snapshot.metrics_error if data.snapshot else None,
             forecast=data.forecasts.get(row_key(highlighted)) if highlighted else None,
+            consumers=directory.get(highlighted.url) if directory and highlighted else None,
         )
         palette = Palette.from_app(self.app)
         self.query_one(QueueDetail).show(highlighted, data.history, palette, ctx)
