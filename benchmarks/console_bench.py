@@ -24,7 +24,7 @@ from pathlib import Path
 import boto3
 
 ROOT = Path(__file__).resolve().parents[1]
-SESSION = "edgewatch-bench"
+SESSION = f"edgewatch-bench-{os.getpid()}"  # several benches may share a machine
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # A table row for the queue with a number in it: the first live numbers.
 FIRST_NUMBERS = re.compile(r"edge-analytics\S*\s+[│|]?\s*\d")

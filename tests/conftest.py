@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from edgewatch.aws import AwsClients, AwsTarget
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
 
-pytest_plugins = ["tests.support.fixtures"]
+if TYPE_CHECKING:
+    from tests.support.backends import Backend
+
+pytest_plugins = ["tests.support.fixtures", "tests.support.backends"]
 
 # Tests never touch real AWS, whatever the developer's shell holds.
 for _var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "EDGEWATCH_CONFIG"):
@@ -43,10 +47,9 @@ def moto_server(moto_session_server: MotoServer) -> Iterator[MotoServer]:
 
 
 @pytest.fixture
-def aws_target(moto_server: MotoServer) -> AwsTarget:
-    return AwsTarget(
-        region="us-east-1", endpoint_url=moto_server.endpoint_url, credentials=FAKE_CREDENTIALS
-    )
+def aws_target(backend: Backend) -> AwsTarget:
+    """moto, or LocalStack for a test parametrised over both (``pytest.mark.backends``)."""
+    return backend.target()
 
 
 @pytest.fixture
@@ -57,14 +60,6 @@ async def aws_clients(aws_target: AwsTarget) -> AsyncIterator[AwsClients]:
 
 
 @pytest.fixture
-def boto3_sqs(moto_server: MotoServer):
+def boto3_sqs(backend: Backend):
     """A plain boto3 client for arranging and checking state from the outside."""
-    import boto3
-
-    return boto3.client(
-        "sqs",
-        region_name="us-east-1",
-        endpoint_url=moto_server.endpoint_url,
-        aws_access_key_id=FAKE_CREDENTIALS[0],
-        aws_secret_access_key=FAKE_CREDENTIALS[1],
-    )
+    return backend.client("sqs")

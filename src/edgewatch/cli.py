@@ -23,7 +23,6 @@ from edgewatch.commands import (
     error,
 )
 from edgewatch.config import ConfigError, is_unconfigured, load_settings
-from edgewatch.runtime import Runtime
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
@@ -96,6 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = getattr(args, "handler", None)
         return handler(args, ctx) if handler else _console(ctx)
+    except ConfigError as exc:  # found once AWS settings are resolved (aws/preflight.py)
+        error(str(exc))
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except OSError as exc:  # e.g. the demo port is taken
@@ -109,13 +111,10 @@ def _console(ctx: CommandContext) -> int:
         return EXIT_USAGE
     from edgewatch.tui.app import EdgewatchApp
 
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
+    with ctx.runtime() as runtime:  # the app closes the clients itself, on its own loop
         app = EdgewatchApp(runtime)
         app.run()
         return int(app.return_code or 0)
-    finally:
-        runtime.stop_stack()
 
 
 if __name__ == "__main__":  # pragma: no cover

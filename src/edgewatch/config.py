@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -24,7 +32,11 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from edgewatch.identifiers import queue_name_from_url
+from edgewatch.logs.formats.mapping import FieldMap, split_path
+
 ENV_PREFIX = "EDGEWATCH_"
+SECRET_KEYS = {"webhook_url"}  # values never echoed in a validation message
 CONFIG_ENV = "EDGEWATCH_CONFIG"
 
 # The parsed TOML file for the settings being built; a ContextVar keeps concurrent loads apart.
@@ -76,6 +88,8 @@ class QueueConfig(_Strict):
 
     name: str = Field(min_length=1)
     thresholds: Thresholds | None = None
+    # The consumer's log groups, overriding those found from its event source mappings.
+    log_groups: list[str] | None = None
 
     @property
     def is_url(self) -> bool:
@@ -89,6 +103,9 @@ class ReplaySettings(_Strict):
     max_replays: int = Field(default=3, ge=1, description="hold back messages replayed this often")
     visibility_timeout_s: int = Field(default=60, ge=1, le=43_200)
     concurrency: int = Field(default=4, ge=1, le=32, description="pipelines, standard queues")
+    browse_window: int = Field(
+        default=500, ge=10, le=10_000, description="messages the DLQ screen holds at once"
+    )
 
 
 WARN_FRACTION = 0.75
@@ -106,10 +123,35 @@ def threshold_level(value: float | None, limit: float | None) -> Level:
     return "ok"
 
 
+class LogFieldsSettings(_Strict):
+    """``[logs.fields]``: key paths (dots for nesting) for a worker whose JSON is none of the
+    formats edgewatch knows (Lambda, Powertools, EMF). Each overrides the format's own rule."""
+
+    request_id: str | None = None
+    message_id: str | None = None
+    level: str | None = None
+    latency_ms: str | None = None
+    queue_lag_ms: str | None = None
+    emitted_at: str | None = None
+
+    @field_validator("*")
+    @classmethod
+    def _key_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        split_path(value)
+        return value
+
+    def field_map(self) -> FieldMap:
+        """The parser's :class:`~edgewatch.logs.formats.FieldMap` for these paths."""
+        return FieldMap.from_strings(self.model_dump())
+
+
 class LogsSettings(_Strict):
     """Worker logs: CloudWatch Logs groups and/or a local JSON-lines file to tail."""
 
     groups: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    fields: LogFieldsSettings = LogFieldsSettings()
     file: str | None = None
     buffer_lines: int = Field(default=10_000, ge=100, le=1_000_000)
     overlap_s: float = Field(
@@ -132,6 +174,81 @@ class LatencySettings(_Strict):
 
     window_s: float = Field(default=60.0, ge=1, le=3600)
     slo_ms: float | None = Field(default=250.0, gt=0)
+
+
+class ForecastSettings(_Strict):
+    """Drain and loss forecasts: smoothing, windows, and whether to read CloudWatch counts."""
+
+    smoothing_s: float = Field(
+        default=300.0, ge=10, le=86_400, description="EWMA time constant of the net rate"
+    )
+    dlq_window_s: float = Field(default=300.0, ge=10, le=86_400, description="DLQ inflow window")
+    periods: int = Field(default=3, ge=1, le=60, description="periods for retries and stalls")
+    stall_s: float = Field(default=300.0, ge=10, le=86_400, description="oldest only ages: stall")
+    counts: bool = Field(
+        default=True, description="read NumberOfMessagesSent/Received/Deleted (3 metrics/queue)"
+    )
+
+
+class AlertSettings(_Strict):
+    """Alert rules beyond the thresholds, and where alerts go. ``None`` disables a rule."""
+
+    loss_eta_min: float | None = Field(
+        default=60.0, gt=0, description="alert when messages start to expire within this"
+    )
+    drain_eta_min: float | None = Field(
+        default=30.0, gt=0, description="alert when the backlog needs longer than this to drain"
+    )
+    min_backlog: int = Field(default=100, ge=0, description="a growing queue alerts from here")
+    dlq_growing: bool = True
+    stalled: bool = True
+    retries_to_dlq: bool = True
+    hysteresis: float = Field(default=0.1, ge=0, lt=1, description="clear 10 % past the line")
+    cooldown_s: float = Field(default=300.0, ge=0, le=86_400)
+    notify_resolved: bool = True
+    bell: bool = True
+    desktop: bool = True
+    # A Slack-style webhook URL is a credential: kept as a secret, never printed or logged.
+    webhook_url: SecretStr | None = None
+    webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    history: int = Field(default=500, ge=10, le=100_000)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        url = value.get_secret_value()
+        if not url.startswith(("http://", "https://")) or len(url.split("://", 1)[1]) == 0:
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+
+class FleetSource(_Strict):
+    """One place to discover queues in: a profile (account) and a region, or an endpoint."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    label: str | None = None  # shown instead of the account id
+
+    @field_validator("endpoint_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return AwsSettings._http_url(value)
+
+
+class FleetSettings(_Strict):
+    """Many queues across regions and accounts, polled within a budget (``sources`` empty: off)."""
+
+    sources: list[FleetSource] = Field(default_factory=list)
+    prefix: str = Field(default="", max_length=80, description="ListQueues QueueNamePrefix")
+    tags: bool = Field(default=False, description="ListQueueTags once per queue (1 call each)")
+    hot_max: int = Field(default=50, ge=0, le=1000, description="queues read by attributes")
+    metrics_interval: float = Field(default=60.0, ge=10, le=3600)
+    discover_interval_s: float = Field(default=300.0, ge=30, le=86_400)
+    budget_calls_per_min: float = Field(default=120.0, ge=1, le=1_000_000)
+    budget_usd_per_day: float | None = Field(default=None, gt=0)
 
 
 class Settings(BaseSettings):
@@ -160,6 +277,9 @@ class Settings(BaseSettings):
     replay: ReplaySettings = ReplaySettings()
     logs: LogsSettings = LogsSettings()
     latency: LatencySettings = LatencySettings()
+    forecast: ForecastSettings = ForecastSettings()
+    alerts: AlertSettings = AlertSettings()
+    fleet: FleetSettings = FleetSettings()
 
     @field_validator("queues", mode="before")
     @classmethod
@@ -189,7 +309,7 @@ class Settings(BaseSettings):
         """Per-queue thresholds where configured (by name or URL), else the global ones."""
         for q in self.queues:
             if q.thresholds is not None and (
-                q.name == queue_name or q.name.rstrip("/").rsplit("/", 1)[-1] == queue_name
+                q.name == queue_name or queue_name_from_url(q.name) == queue_name
             ):
                 return q.thresholds
         return self.thresholds
@@ -291,6 +411,8 @@ def _describe(
             continue
         value = err.get("input")
         shown = repr(value) if not isinstance(value, dict) else "a table"
+        if loc and loc[-1] in SECRET_KEYS:
+            shown = "(hidden)"
         lines.append(f"{where}: {key} = {shown}: {msg}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 

@@ -7,18 +7,23 @@ clients for it are in ``tests/conftest.py``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 
 from edgewatch.aws import AwsClients, AwsTarget
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
+from edgewatch.tui import EdgewatchApp
 from tests.support.fault_server import FaultServer
 from tests.support.faults import FaultProxy
 from tests.support.logs import LogsArranger
+from tests.support.notes import recording_notify
 from tests.support.sqs import Pair, make_pair
 from tests.support.tui import LiveQueues, Scene, build_scene
+
+if TYPE_CHECKING:
+    from tests.support.backends import Backend
 
 
 @pytest.fixture
@@ -32,26 +37,28 @@ def fifo_pair(boto3_sqs: Any) -> Pair:
 
 
 @pytest.fixture
-def proxy(moto_server: Any) -> Iterator[FaultProxy]:
-    """A fault-injecting HTTP proxy in front of the moto server."""
-    p = FaultProxy(moto_server.endpoint_url)
+def proxy(backend: Backend) -> Iterator[FaultProxy]:
+    """A fault-injecting HTTP proxy in front of the backend (moto unless parametrised)."""
+    p = FaultProxy(backend.endpoint_url)
     yield p
     p.close()
 
 
 @pytest.fixture
-async def proxy_clients(proxy: FaultProxy) -> AsyncIterator[AwsClients]:
-    """Clients that talk to moto through the fault proxy."""
+async def proxy_clients(proxy: FaultProxy, backend: Backend) -> AsyncIterator[AwsClients]:
+    """Clients that talk to the backend through the fault proxy."""
     clients = AwsClients(
-        AwsTarget(region="us-east-1", endpoint_url=proxy.endpoint_url, credentials=FAKE_CREDENTIALS)
+        AwsTarget(
+            region="us-east-1", endpoint_url=proxy.endpoint_url, credentials=backend.credentials
+        )
     )
     yield clients
     await clients.aclose()
 
 
 @pytest.fixture
-def logs(moto_server: Any) -> LogsArranger:
-    return LogsArranger(moto_server.endpoint_url)
+def logs(backend: Backend) -> LogsArranger:
+    return LogsArranger(backend.endpoint_url, backend.credentials)
 
 
 @pytest.fixture
@@ -97,3 +104,9 @@ def scene() -> Scene:
 def live_queues(boto3_sqs: Any) -> LiveQueues:
     """Real queues in the (reset) moto server: orders with a DLQ, and payments."""
     return LiveQueues.create(boto3_sqs)
+
+
+@pytest.fixture(autouse=True)
+def record_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app's notifications are readable with ``tests.support.notes.notes(app)``."""
+    monkeypatch.setattr(EdgewatchApp, "notify", recording_notify(EdgewatchApp.notify))

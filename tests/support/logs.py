@@ -75,17 +75,18 @@ def record(request_id: str | None, n: int = 0, **extra: Any) -> str:
 class LogsArranger:
     """Creates groups and streams and puts events with a plain boto3 client (from the outside)."""
 
-    def __init__(self, endpoint_url: str) -> None:
+    def __init__(self, endpoint_url: str, credentials: tuple[str, str] | None = None) -> None:
         import boto3
 
         from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 
+        key, secret = credentials or FAKE_CREDENTIALS
         self.client = boto3.client(
             "logs",
             region_name="us-east-1",
             endpoint_url=endpoint_url,
-            aws_access_key_id=FAKE_CREDENTIALS[0],
-            aws_secret_access_key=FAKE_CREDENTIALS[1],
+            aws_access_key_id=key,
+            aws_secret_access_key=secret,
         )
         self._streams: set[tuple[str, str]] = set()
 

@@ -57,17 +57,6 @@ def fill_dlq(queues: LiveQueues, n: int) -> list[str]:
     return bodies
 
 
-def depth(sqs: Any, url: str) -> tuple[int, int]:
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return (
-        int(attrs["ApproximateNumberOfMessages"]),
-        int(attrs["ApproximateNumberOfMessagesNotVisible"]),
-    )
-
-
 def drain_bodies(sqs: Any, url: str) -> list[str]:
     """Every visible body of ``url`` (received and deleted), for checking a target."""
     bodies: list[str] = []
@@ -91,7 +80,7 @@ async def open_dlq_screen(pilot: Pilot[Any], *, expect: int | None = None) -> Dl
     await wait_for(pilot, lambda: isinstance(app.screen, DlqScreen), what="the DLQ screen")
     screen = app.screen
     assert isinstance(screen, DlqScreen)
-    await wait_for(pilot, lambda: not screen.loading, what="the first page")
+    await wait_for(pilot, lambda: not screen.session.loading, what="the first page")
     if expect is not None:
         await wait_for(pilot, lambda: screen.table.row_count == expect, what=f"{expect} rows")
     return screen

@@ -20,10 +20,22 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = 
         time.sleep(0.05)
 
 
-async def async_wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Poll ``condition`` on the running loop until it holds; fail the test at ``timeout``."""
+async def async_wait_until(
+    condition: Callable[[], Any],
+    timeout: float = 10.0,
+    what: str = "",
+    *,
+    in_thread: bool = False,
+    interval: float = 0.005,
+) -> Any:
+    """Poll ``condition`` on the running loop until it returns something truthy (returned);
+    fail the test at ``timeout``. ``in_thread``: for a blocking check (a boto3 call), run it off
+    the loop so that the servers on it keep answering."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while True:
+        value = await asyncio.to_thread(condition) if in_thread else condition()
+        if value:
+            return value
         if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.005)
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what or condition}")
+        await asyncio.sleep(interval)

@@ -1,4 +1,4 @@
-"""DESIGN.md §2, the other direction: the TUI renders and dispatches, it holds no AWS code.
+"""The layering rule, the other direction: the TUI renders and dispatches, it holds no AWS code.
 
 (``tests/core/test_architecture.py`` checks that nothing outside ``tui/`` imports Textual.)
 """

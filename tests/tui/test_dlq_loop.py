@@ -1,4 +1,4 @@
-"""The operator's whole loop on the embedded stack, through the console (DESIGN.md §1).
+"""The operator's whole loop on the embedded stack, through the console (docs/architecture.md).
 
 A poison test event is sent with the Send screen's engine → the stack's consumer fails it
 ``maxReceiveCount`` times → it is in the DLQ → browsed on the DLQ screen → ``l`` shows its worker
@@ -91,11 +91,13 @@ async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> No
         # 3. d on the source queue's row opens its DLQ; the event is listed.
         await wait_for(
             pilot,
-            lambda: app.snapshot is not None and res.queue.url in app._dashboard.table.keys,
+            lambda: (
+                app.snapshot is not None and res.queue.url in app.get_default_screen().table.keys
+            ),
             what="the source queue on the dashboard",
         )
-        row = app._dashboard.table.keys.index(res.queue.url)
-        app._dashboard.table.move_cursor(row=row)
+        row = app.get_default_screen().table.keys.index(res.queue.url)
+        app.get_default_screen().table.move_cursor(row=row)
         await pilot.pause()
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, DlqScreen), what="the DLQ screen")
@@ -104,7 +106,8 @@ async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> No
 
         def poison_row() -> str | None:
             return next(
-                (m.message_id for m in screen.messages.values() if m.request_id == rid), None
+                (m.message_id for m in screen.session.messages.values() if m.request_id == rid),
+                None,
             )
 
         await wait_for(pilot, lambda: poison_row() is not None, what="the poison event listed")
@@ -137,8 +140,10 @@ async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> No
         )
         assert "Dry run: would move 1" in str(app.screen.query_one("#confirm-text").render())
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.result is not None, timeout=30, what="the replay")
-        result = screen.result
+        await wait_for(
+            pilot, lambda: screen.session.result is not None, timeout=30, what="the replay"
+        )
+        result = screen.session.result
         assert result is not None and result.ok and result.moved == 1
         assert result.outcomes[original].status == "moved"
 

@@ -16,12 +16,12 @@ from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
 from tests.support.faults import FaultProxy, Reply, Request
+from tests.support.sqs import depth
 from tests.support.tui import LiveQueues, wait_for
 from tests.support.tui_dlq import (
     SIZE,
     confirm_dialog,
     confirm_text,
-    depth,
     drain_bodies,
     fill_dlq,
     live_app,
@@ -62,9 +62,9 @@ async def test_all_unfiltered_asks_moto_which_lacks_it_so_the_replay_is_client_s
         await pilot.press("t")
         assert dialog.chosen is dialog.plan and "mode client-side" in confirm_text(dialog)
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.result is not None, what="the replay's end")
-        assert screen.result is not None and screen.result.plan.mode == "client"
-        assert screen.result.moved == 3
+        await wait_for(pilot, lambda: screen.session.result is not None, what="the replay's end")
+        assert screen.session.result is not None and screen.session.result.plan.mode == "client"
+        assert screen.session.result.moved == 3
     assert sorted(drain_bodies(boto3_sqs, live_queues.orders)) == sorted(bodies)
 
 
@@ -127,9 +127,9 @@ async def test_where_the_endpoint_has_it_t_switches_to_the_move_task_and_y_start
         assert str(box.border_title) == "Move all 3 message(s) to orders with SQS?"
         await pilot.press("t", "t")  # off and on again: the text follows
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.result is not None, what="the move task's end")
-        assert screen.result is not None and screen.result.plan.mode == "native"
-        assert screen.result.moved == 3 and screen.result.ok
+        await wait_for(pilot, lambda: screen.session.result is not None, what="the move task's end")
+        assert screen.session.result is not None and screen.session.result.plan.mode == "native"
+        assert screen.session.result.moved == 3 and screen.session.result.ok
         assert "Done: moved 3 to orders" in str(screen.query_one("#dlq-counts").render())
     assert [(s["SourceArn"], s["DestinationArn"]) for s in started] == [(dlq_arn, orders_arn)]
     assert depth(boto3_sqs, live_queues.orders) == (0, 0)  # nothing sent client-side

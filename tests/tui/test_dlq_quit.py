@@ -15,6 +15,7 @@ from edgewatch.simulator.moto_server import MotoServer
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dlq.screen import DlqScreen
 from tests.support.faults import FaultProxy, Request
+from tests.support.sqs import depth
 from tests.support.tui import (
     NOW,
     LiveQueues,
@@ -26,7 +27,6 @@ from tests.support.tui import (
 from tests.support.tui_dlq import (
     SIZE,
     confirm_dialog,
-    depth,
     drain_bodies,
     fill_dlq,
     live_app,
@@ -77,8 +77,8 @@ async def test_exit_during_a_replay_finishes_the_batches_in_flight_and_loses_not
         screen = await open_dlq_screen(pilot, expect=n)
         await confirm_dialog(pilot, app)
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.engine is not None, what="the replay running")
-        engine = screen.engine
+        await wait_for(pilot, lambda: screen.session.engine is not None, what="the replay running")
+        engine = screen.session.engine
         assert engine is not None
         await wait_for(pilot, lambda: engine.result.moved >= 1, what="a first batch moved")
         app.exit()  # not the quit action: Textual cancels the workers, then unmounts the screens

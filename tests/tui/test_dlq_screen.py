@@ -16,6 +16,8 @@ from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dashboard.screen import DashboardScreen
 from edgewatch.tui.dlq.screen import DlqScreen
 from edgewatch.tui.logs.screen import LogsScreen
+from tests.support.notes import notes
+from tests.support.sqs import depth
 from tests.support.tui import (
     NOW,
     LiveQueues,
@@ -28,17 +30,12 @@ from tests.support.tui_dlq import (
     SIZE,
     confirm_dialog,
     confirm_text,
-    depth,
     drain_bodies,
     fill_dlq,
     live_app,
     open_dlq_screen,
     text_of,
 )
-
-
-def notes(app: EdgewatchApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def test_d_opens_the_dlq_and_esc_releases_what_was_browsed(
@@ -94,11 +91,11 @@ async def test_space_selects_and_r_replays_only_the_selection(
     app = live_app(moto_server, live_queues)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dlq_screen(pilot, expect=5)
-        rows = list(screen.messages.values())
+        rows = list(screen.session.messages.values())
         await pilot.press("space", "space")  # space selects and moves down
-        assert len(screen.selected) == 2 and "2 selected" in text_of(screen, "#dlq-title")
+        assert len(screen.session.selected) == 2 and "2 selected" in text_of(screen, "#dlq-title")
         await pilot.press("up", "space", "space")  # unselect the second, select the third
-        assert screen.selected == {rows[0].message_id, rows[2].message_id}
+        assert screen.session.selected == {rows[0].message_id, rows[2].message_id}
         chosen = [rows[0].body, rows[2].body]
         dialog = await confirm_dialog(pilot, app)
         text = confirm_text(dialog)
@@ -109,11 +106,15 @@ async def test_space_selects_and_r_replays_only_the_selection(
             dialog.query_one("#confirm-box").border_title
         )
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.result is not None, what="the replay's end")
-        assert screen.result is not None and screen.result.moved == 2 and screen.result.ok
+        await wait_for(pilot, lambda: screen.session.result is not None, what="the replay's end")
+        assert (
+            screen.session.result is not None
+            and screen.session.result.moved == 2
+            and screen.session.result.ok
+        )
         assert "Done: moved 2 to orders" in text_of(screen, "#dlq-counts")
-        await wait_for(pilot, lambda: not screen.loading, what="the list read again")
-        assert screen.table.row_count == 3 and not screen.selected
+        await wait_for(pilot, lambda: not screen.session.loading, what="the list read again")
+        assert screen.table.row_count == 3 and not screen.session.selected
         assert sorted(drain_bodies(live_queues.sqs, live_queues.orders)) == sorted(chosen)
         await pilot.press("escape")
         await wait_for(
@@ -146,11 +147,11 @@ async def test_filter_then_replay_all_matching(
         assert "Replay matching $.status >= 503" in text
         assert "Dry run: would move 2" in text and "not matching 3" in text
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.result is not None, what="the replay's end")
-        assert screen.result is not None and screen.result.moved == 2
+        await wait_for(pilot, lambda: screen.session.result is not None, what="the replay's end")
+        assert screen.session.result is not None and screen.session.result.moved == 2
         moved = sorted(drain_bodies(live_queues.sqs, live_queues.orders))
         assert moved == sorted(b for b in bodies if json.loads(b)["status"] >= 503)
-        await wait_for(pilot, lambda: not screen.loading, what="the list read again")
+        await wait_for(pilot, lambda: not screen.session.loading, what="the list read again")
         await pilot.press("slash")
         field.value = ""
         await pilot.press("enter")  # empty clears
@@ -176,14 +177,18 @@ async def test_replay_all_with_dry_run_progress_and_summary_empties_the_dlq(
         assert "Dry run: would move 12" in text and "… and 4 more" in text
         assert depth(live_queues.sqs, live_queues.dlq) == (12, 0)  # the dry run moved nothing
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.result is not None, what="the replay's end")
-        assert screen.result is not None and screen.result.moved == 12 and screen.result.ok
+        await wait_for(pilot, lambda: screen.session.result is not None, what="the replay's end")
+        assert (
+            screen.session.result is not None
+            and screen.session.result.moved == 12
+            and screen.session.result.ok
+        )
         bar = screen.query_one("#dlq-progress")
         assert bar.display and bar.total == 12 and bar.progress == 12  # type: ignore[attr-defined]
         assert text_of(screen, "#dlq-counts").startswith("Done: moved 12 to orders")
         assert any(n.startswith("Done: moved 12") for n in notes(app))
-        await wait_for(pilot, lambda: not screen.loading, what="the list read again")
-        assert screen.table.row_count == 0 and screen.exhausted
+        await wait_for(pilot, lambda: not screen.session.loading, what="the list read again")
+        assert screen.table.row_count == 0 and screen.session.exhausted
         assert depth(live_queues.sqs, live_queues.dlq) == (0, 0)
         assert sorted(drain_bodies(live_queues.sqs, live_queues.orders)) == sorted(bodies)
 
@@ -216,14 +221,14 @@ async def test_esc_cancels_a_running_replay_and_nothing_is_lost(
         screen = await open_dlq_screen(pilot, expect=30)
         await confirm_dialog(pilot, app)
         await pilot.press("y")
-        await wait_for(pilot, lambda: screen.busy == "running", what="the replay running")
+        await wait_for(pilot, lambda: screen.session.busy == "running", what="the replay running")
         bar = screen.query_one("#dlq-progress")
         await wait_for(pilot, lambda: bar.progress >= 1, what="progress")  # type: ignore[attr-defined]
         assert "msg/s" in text_of(screen, "#dlq-counts")
         await pilot.press("escape")
         assert isinstance(app.screen, DlqScreen)  # esc cancelled the replay, not the screen
-        await wait_for(pilot, lambda: screen.result is not None, what="the cancelled end")
-        result = screen.result
+        await wait_for(pilot, lambda: screen.session.result is not None, what="the cancelled end")
+        result = screen.session.result
         assert result is not None and result.cancelled and 0 < result.moved < 30
         assert text_of(screen, "#dlq-counts").startswith(f"Cancelled: moved {result.moved}")
         await pilot.press("escape")
@@ -247,7 +252,7 @@ async def test_read_only_browses_but_refuses_replay(
         assert "READ-ONLY: browse only" in text_of(screen, "#dlq-title")
         await pilot.press("space", "R")
         await pilot.pause()
-        assert app.screen is screen and screen.busy is None
+        assert app.screen is screen and screen.session.busy is None
         assert any(n.startswith("Read-only mode: replay is refused") for n in notes(app))
         assert not [w for w in screen.workers if w.group == "dlq-replay"]
         assert depth(live_queues.sqs, live_queues.orders) == (0, 0)
@@ -284,7 +289,7 @@ async def test_a_dlq_without_a_source_queue_explains_instead_of_replaying(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         screen = await open_dlq_screen(pilot, expect=1)
         await pilot.press("R")
-        await wait_for(pilot, lambda: screen.busy is None, what="the plan refused")
+        await wait_for(pilot, lambda: screen.session.busy is None, what="the plan refused")
         assert app.screen is screen
         assert "Replay not started:" in text_of(screen, "#dlq-counts")
         assert any("source" in n.lower() for n in notes(app)), notes(app)

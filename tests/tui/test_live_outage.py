@@ -14,7 +14,7 @@ def cells(app: EdgewatchApp, url: str) -> dict[str, str]:
     table = app.query_one(QueueTable)
     if url not in table.keys:
         return {}
-    return {str(c.value): table.get_cell(url, c).plain for c in table.columns}
+    return {c: table.get_cell(url, c).plain for c in table.column_keys}
 
 
 async def test_outage_and_recovery(moto_server: MotoServer, live_queues: LiveQueues) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape
 from edgewatch.logs.search import LogQuery
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.logs import text as log_text
@@ -15,8 +15,8 @@ from tests.support.tui_logs import ANSI, MARKUP, RID, log_line, text_line
 PALETTE = Palette(ok="#00ff00", warn="#ffff00", crit="#ff0000", accent="#00ffff")
 
 
-def test_escape_control_shows_escapes_and_keeps_tabs() -> None:
-    assert fmt.escape_control(f"a{ANSI}\nb\tc\x9b\x7f\r") == (
+def test_escape_shows_escapes_and_keeps_tabs() -> None:
+    assert escape(f"a{ANSI}\nb\tc\x9b\x7f\r", one_line=True) == (
         "a\\x1b[31mred\\x1b[0m\\nb\tc\\x9b\\x7f\\r"
     )
 

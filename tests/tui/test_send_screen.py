@@ -16,6 +16,7 @@ from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.dashboard.screen import DashboardScreen
 from edgewatch.tui.logs.screen import LogsScreen
 from edgewatch.tui.send.screen import SendScreen
+from tests.support.notes import notifications
 from tests.support.sqs import receive_all
 from tests.support.tui import (
     NOW,
@@ -67,7 +68,7 @@ async def test_s_opens_the_form_and_esc_goes_back(scene: Scene) -> None:
         screen = await open_send(pilot)
         select = screen.query_one("#send-queue", Select)
         assert select.value == queue_url("orders")  # the first queue that is not a DLQ
-        assert [str(p) for p, _ in select._options[1:]] == [q.name for q in scene.queues]
+        assert [c.name for c in screen.form.choices] == [q.name for q in scene.queues]
         assert screen.query_one("#send-go", Button).disabled is False
         assert "s" not in footer_keys(app)  # no second "Send" next to ctrl+s
         assert footer_keys(app)["ctrl+s"] == "Send" and footer_keys(app)["escape"] == "Back"
@@ -180,7 +181,7 @@ async def test_a_send_goes_on_behind_the_dashboard(
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
         await wait_for(pilot, lambda: screen.result is not None, what="the send to finish")
-        assert any(n.title == "Test send" for n in app._notifications)
+        assert any(n.title == "Test send" for n in notifications(app))
         assert await open_send(pilot) is screen  # the same screen, results kept
         assert screen.query_one("#send-results", DataTable).row_count == 4
 

@@ -145,4 +145,9 @@ def test_example_config_is_valid_and_documents_every_key():
         assert key in text, f"config.example.toml does not document {key!r}"
     for key in ("profile", "region", "endpoint_url", "depth", "age_s", "dlq_depth"):
         assert key in text
+    from edgewatch.config import AlertSettings, ForecastSettings
+
+    for section in (AlertSettings, ForecastSettings):
+        for key in section.model_fields:
+            assert key in text, f"config.example.toml does not document {key!r}"
     assert settings.queues  # the example shows queues

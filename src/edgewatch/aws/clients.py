@@ -19,8 +19,8 @@ from aiobotocore.session import AioSession
 from botocore.loaders import Loader, create_loader
 
 from edgewatch.config import AwsSettings
+from edgewatch.identifiers import DEFAULT_REGION
 
-DEFAULT_REGION = "us-east-1"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 

@@ -25,7 +25,7 @@ from edgewatch_emitter.codes import THROTTLE_CODES
 try:  # aiobotocore >= 3 speaks aiohttp; a closed connection may surface as its error
     from aiohttp import ClientError as _AiohttpError
 except ImportError:  # pragma: no cover
-    _AiohttpError = OSError  # type: ignore[assignment,misc]
+    _AiohttpError = OSError  # type: ignore[assignment,misc]  # a stand-in class of another type
 
 NO_QUEUE_CODES = frozenset(
     {

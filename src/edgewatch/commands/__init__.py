@@ -7,13 +7,33 @@ parse, call and print.
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import sys
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from edgewatch.config import ConfigSource, Settings
+from edgewatch.display.escape import escape
+from edgewatch.runtime import Runtime
+
+# What ``register`` gets (generic for type checkers only: a string, not evaluated at run time).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 # Order is the order of `edgewatch --help`.
-COMMAND_MODULES = ("status", "tail", "replay", "dlq", "send", "demo", "config_cmd")
+COMMAND_MODULES = (
+    "status",
+    "watch",
+    "tail",
+    "replay",
+    "dlq",
+    "send",
+    "demo",
+    "config_cmd",
+    "capabilities",
+)
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -29,7 +49,35 @@ class CommandContext:
     embedded: bool
     seed: int | None = None
 
+    @contextmanager
+    def runtime(self, settings: Settings | None = None) -> Iterator[Runtime]:
+        """The command's :class:`Runtime` (``settings``: one run's overrides), its embedded stack
+        stopped at the end of the block."""
+        with Runtime.started(
+            settings or self.settings, self.source, embedded=self.embedded, seed=self.seed
+        ) as runtime:
+            yield runtime
+
+
+def run_with_runtime(
+    ctx: CommandContext,
+    body: Callable[[Runtime], Awaitable[int]],
+    *,
+    settings: Settings | None = None,
+) -> int:
+    """Run an async command body with a started runtime: the one way every command connects,
+    and closes its clients and stack however the body ends. Returns the body's exit code."""
+
+    async def within(runtime: Runtime) -> int:
+        async with runtime:
+            return await body(runtime)
+
+    with ctx.runtime(settings) as runtime:
+        return asyncio.run(within(runtime))
+
 
 def error(message: str) -> None:
-    """One line on stderr, prefixed with the program name: the only way commands report errors."""
-    print(f"edgewatch: {message}", file=sys.stderr)
+    """One line on stderr, prefixed with the program name: the only way commands report errors.
+
+    Escaped: an error often quotes an endpoint, a queue name or an OS message (outside text)."""
+    print(f"edgewatch: {escape(message)}", file=sys.stderr)

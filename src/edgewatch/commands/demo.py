@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from edgewatch.commands import CommandContext
+from edgewatch.commands import CommandContext, Subparsers
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("demo", parents=[common], help="run only the embedded local stack")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: free)")
     parser.set_defaults(handler=run)

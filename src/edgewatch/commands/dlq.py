@@ -8,7 +8,6 @@ Reading a message is receiving it, so listing raises each message's ``Approximat
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
@@ -17,12 +16,21 @@ from rich.table import Table
 from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
+from edgewatch.display.escape import safe
 from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError
 from edgewatch.runtime import Runtime
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser("dlq", parents=[common], help="browse a dead-letter queue")
     actions = parser.add_subparsers(dest="dlq_command", metavar="ACTION", required=True)
     listing = actions.add_parser(
@@ -41,11 +49,7 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.max < 1:
         error("--max must be at least 1")
         return EXIT_USAGE
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_list(runtime, args))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _list(runtime, args))
 
 
 async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
@@ -61,7 +65,7 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
             info = browser.info
             assert info is not None
             for warning in browser.warnings:
-                err.print(Text(warning))
+                err.print(safe(warning))
             if args.json:
                 doc = {
                     "queue": info.to_json(),
@@ -78,23 +82,24 @@ async def _list(runtime: Runtime, args: argparse.Namespace) -> int:
     except Exception as exc:
         error(describe_error(exc))
         return EXIT_FAILURE
-    finally:
-        await runtime.aclose()
     return EXIT_OK
 
 
 def _table(name: str, messages: list[DlqMessage]) -> Table:
-    table = Table(title=Text(f"{name}: {len(messages)} message(s)"), title_justify="left")
+    table = Table(title=safe(f"{name}: {len(messages)} message(s)"), title_justify="left")
     for column in ("Message ID", "Sent", "Receives", "Group", "Request ID", "Attrs", "Body"):
         table.add_column(column, no_wrap=column != "Body")
     for m in messages:
         table.add_row(
-            Text(m.message_id),
+            safe(m.message_id, one_line=True),
             Text(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
             Text(str(m.receive_count)),
-            Text(m.group_id or ""),
-            Text(m.request_id or ""),
-            Text(", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items()))),
-            Text(m.preview(200)),
+            safe(m.group_id or "", one_line=True),
+            safe(m.request_id or "", one_line=True),
+            safe(
+                ", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items())),
+                one_line=True,
+            ),
+            safe(m.preview(200), one_line=True),
         )
     return table

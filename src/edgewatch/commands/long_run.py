@@ -2,7 +2,9 @@
 progress bar on stderr, and how a result becomes output and an exit code.
 
 Ctrl-C once asks the engine to stop taking new work and finish what is in flight (nothing is
-lost); a second Ctrl-C cancels the command's task. The bar is transient and only drawn on a
+lost); a second Ctrl-C tells the engine to abort and cancels what it awaits: the engine still
+returns its result (what happened so far), so the summary is printed, ``--json`` too, and the
+command exits 130 without a traceback. The bar is transient and only drawn on a
 terminal, so pipes and ``--json`` get clean output.
 """
 
@@ -24,9 +26,12 @@ EXIT_CANCELLED = 130
 
 
 @contextlib.contextmanager
-def two_stage_interrupt(err: Console, stop: Callable[[], None], message: str) -> Iterator[None]:
-    """While inside: the first Ctrl-C prints ``message`` and calls ``stop``; the next cancels
-    the current task. Outside the main thread (tests) or on Windows, Ctrl-C is left alone."""
+def two_stage_interrupt(
+    err: Console, stop: Callable[[], None], message: str, abort: Callable[[], None]
+) -> Iterator[None]:
+    """While inside: the first Ctrl-C prints ``message`` and calls ``stop``; the next calls
+    ``abort`` (the engine then turns the cancellation into a result) and cancels the current
+    task. Outside the main thread (tests) or on Windows, Ctrl-C is left alone."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     interrupts = 0
@@ -37,7 +42,8 @@ def two_stage_interrupt(err: Console, stop: Callable[[], None], message: str) ->
         if interrupts == 1:
             err.print(message, markup=False, highlight=False)
             stop()
-        elif task is not None:
+        elif interrupts == 2 and task is not None:
+            abort()
             task.cancel()
 
     try:

@@ -4,8 +4,10 @@ Asks for confirmation unless ``--yes``; ``--dry-run`` lists exactly what would m
 nothing. A progress bar goes to stderr on a terminal; the summary goes to stdout (JSON with
 ``--json``: the shape of :meth:`ReplayResult.to_json`). Exit codes: 0 all selected messages
 moved (held-back ones allowed), 1 a message failed or may be duplicated, or the run stopped on an
-error, 2 usage (bad flags, read-only, no confirmation), 130 cancelled with Ctrl-C (the first one
-finishes the batches in flight, a second one stops at once — still without losing messages).
+error, 2 usage (bad flags, read-only, no confirmation), 3 with ``--watch-bounce S``: replayed
+messages came back to the DLQ within S seconds ("N of M replayed messages came back"), 130
+cancelled with Ctrl-C (the first one finishes the batches in flight, a second one stops at once —
+still without losing messages).
 """
 
 from __future__ import annotations
@@ -20,8 +22,17 @@ from rich.table import Table
 from rich.text import Text
 
 from edgewatch.aws import describe_error
-from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
+from edgewatch.display.escape import escape, safe
+from edgewatch.dlq.bounce import BounceReport, BounceWatcher, moved_by
 from edgewatch.dlq.replay import (
     FilterError,
     ReplayEngine,
@@ -37,8 +48,10 @@ from edgewatch.dlq.replay import (
 )
 from edgewatch.runtime import Runtime
 
+EXIT_BOUNCED = 3  # the replay worked, but replayed messages came back to the DLQ
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "replay",
         parents=[common],
@@ -73,6 +86,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--visibility-timeout", type=int, metavar="S", help="lease on received DLQ messages, s"
     )
     parser.add_argument("--concurrency", type=int, metavar="N", help="pipelines (standard DLQs)")
+    parser.add_argument(
+        "--watch-bounce",
+        type=float,
+        metavar="S",
+        help="then watch the DLQ for S seconds for replayed messages coming back (exit 3 if any)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -92,6 +111,12 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.rate is not None and args.rate <= 0:
         error("--rate must be positive")
         return EXIT_USAGE
+    if args.watch_bounce is not None and not 0 < args.watch_bounce <= 86_400:
+        error("--watch-bounce must be between 0 and 86400 seconds")
+        return EXIT_USAGE
+    if args.watch_bounce is not None and (args.dry_run or args.native):
+        error("--watch-bounce needs a client-side replay (not --dry-run or --native)")
+        return EXIT_USAGE
     options = replay_options(
         settings.replay,
         read_only=settings.read_only,
@@ -100,11 +125,9 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         visibility_timeout_s=args.visibility_timeout,
         concurrency=args.concurrency,
     )
-    runtime = Runtime.start(settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_replay(runtime, args, selection, options))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(
+        ctx, lambda runtime: _replay(runtime, args, selection, options), settings=settings
+    )
 
 
 async def _replay(
@@ -112,44 +135,57 @@ async def _replay(
 ) -> int:
     err = Console(stderr=True, highlight=False)
     try:
-        try:
-            plan = await plan_replay(
-                runtime.clients,
-                args.dlq,
-                to=args.to,
-                selection=selection,
-                options=options,
-                dry_run=args.dry_run,
-                mode="native" if args.native else "client",
-            )
-        except ReplayError as exc:
-            error(str(exc))
-            return EXIT_FAILURE
-        except Exception as exc:
-            error(describe_error(exc))
-            return EXIT_FAILURE
-        for line in plan.summary():
-            err.print(Text(line))
-        if not args.dry_run and not args.yes and not await _confirm(plan):
-            return EXIT_USAGE
-        result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
-    finally:
-        await runtime.aclose()
-    return finish(
+        plan = await plan_replay(
+            runtime.clients,
+            args.dlq,
+            to=args.to,
+            selection=selection,
+            options=options,
+            dry_run=args.dry_run,
+            mode="native" if args.native else "client",
+        )
+    except ReplayError as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    except Exception as exc:
+        error(describe_error(exc))
+        return EXIT_FAILURE
+    for line in plan.summary():
+        err.print(safe(line))
+    if not args.dry_run and not args.yes and not await _confirm(plan):
+        return EXIT_USAGE
+    result = await _run_engine(runtime, plan, err, show_bar=err.is_terminal and not args.json)
+    bounce = None
+    if args.watch_bounce is not None and result.moved and not result.cancelled:
+        bounce = await _watch_bounce(runtime, plan, result, args.watch_bounce, err)
+    code = finish(
         as_json=args.json,
-        payload=result.to_json,
-        summary=lambda: _print_summary(result),
-        problem=result.error,
+        payload=lambda: {**result.to_json(), "bounce": bounce.to_json() if bounce else None},
+        summary=lambda: _print_summary(result, bounce),
+        problem=result.error or (bounce.error if bounce else None),
         cancelled=result.cancelled,
         ok=result.ok,
     )
+    if code == 0 and bounce is not None and bounce.came_back:
+        return EXIT_BOUNCED
+    return code
+
+
+async def _watch_bounce(
+    runtime: Runtime, plan: ReplayPlan, result: ReplayResult, seconds: float, err: Console
+) -> BounceReport:
+    watcher = BounceWatcher(runtime.clients, plan.dlq.url, moved_by(result), label=plan.dlq.name)
+    if err.is_terminal:
+        err.print(Text(f"watching {plan.dlq.name} for {seconds:g} s for messages coming back…"))
+    return await watcher.watch(seconds, interval_s=min(5.0, max(0.2, seconds / 10)))
 
 
 async def _confirm(plan: ReplayPlan) -> bool:
     if not sys.stdin.isatty():
         error("confirmation needed: pass --yes to replay without a terminal")
         return False
-    sys.stderr.write(f"Replay ~{plan.estimated} message(s) to {plan.target.name}? [y/N] ")
+    target = escape(plan.target.name, one_line=True)
+    sys.stderr.write(f"Replay ~{plan.estimated} message(s) to {target}? [y/N] ")
     sys.stderr.flush()
     answer = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     if answer.strip().lower() in ("y", "yes"):
@@ -178,11 +214,11 @@ async def _run_engine(
             )
 
     stopping = "cancelling: finishing the batches in flight (Ctrl-C again to stop)"
-    with two_stage_interrupt(err, engine.cancel, stopping), progress:
+    with two_stage_interrupt(err, engine.cancel, stopping, engine.abort), progress:
         return await engine.run(on_event)
 
 
-def _print_summary(result: ReplayResult) -> None:
+def _print_summary(result: ReplayResult, bounce: BounceReport | None = None) -> None:
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
     rate = (result.moved / result.elapsed_s) if result.elapsed_s > 0 else 0.0
     if result.plan.dry_run:
@@ -204,18 +240,20 @@ def _print_summary(result: ReplayResult) -> None:
         tail += f", {rate:.0f} msg/s"
     if result.cancelled:
         tail += " (cancelled)"
-    out.print(Text(" · ".join(parts) + tail))
+    out.print(safe(" · ".join(parts) + tail))
     for status, title in (
         ("would_move", "would move"),
         ("failed", "failed (left in the DLQ)"),
         ("possibly_duplicated", "possibly duplicated (in the target; the DLQ copy may remain)"),
         ("held", "skipped (left in the DLQ)"),
     ):
-        rows = result.by_status(status)  # type: ignore[arg-type]
+        rows = result.by_status(status)  # type: ignore[arg-type]  # the literals listed above
         if rows:
             out.print(_table(title, rows, with_reason=status != "would_move"))
     for note in result.notes:
-        out.print(Text(f"note: {note}"))
+        out.print(safe(f"note: {note}"))
+    if bounce is not None:
+        out.print(safe(bounce.summary))
 
 
 def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
@@ -229,13 +267,13 @@ def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
     table.add_column("Body", overflow="ellipsis", no_wrap=True, max_width=60)
     for o in rows:
         cells = [
-            Text(o.message_id),
-            Text(o.group_id or ""),
+            safe(o.message_id, one_line=True),
+            safe(o.group_id or "", one_line=True),
             Text(f"{o.size:,}"),
-            Text(o.request_id or ""),
+            safe(o.request_id or "", one_line=True),
         ]
         if with_reason:
-            cells.append(Text(o.reason or ""))
-        cells.append(Text(o.preview))
+            cells.append(safe(o.reason or "", one_line=True))
+        cells.append(safe(o.preview, one_line=True))
         table.add_row(*cells)
     return table

@@ -7,16 +7,22 @@ module parses flags, shows a progress bar on a terminal (stderr) and prints the 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
 from rich.console import Console
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_USAGE, CommandContext, error
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
 from edgewatch.commands.long_run import finish, progress_bar, two_stage_interrupt
-from edgewatch.display.formatting import escape_control
+from edgewatch.display.escape import escape
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
     MAX_COUNT,
@@ -68,7 +74,7 @@ exit codes:
 """
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "send",
         parents=[common],
@@ -113,11 +119,7 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     except OSError as exc:
         error(f"cannot read {args.file}: {exc.strerror or exc}")
         return EXIT_USAGE
-    runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
-    try:
-        return asyncio.run(_send(runtime, args, source, options))
-    finally:
-        runtime.stop_stack()
+    return run_with_runtime(ctx, lambda runtime: _send(runtime, args, source, options))
 
 
 def _plan(args: argparse.Namespace) -> tuple[int, EventSource]:
@@ -156,15 +158,12 @@ async def _send(
 ) -> int:
     err = Console(stderr=True, highlight=False)
     try:
-        try:
-            queue = await resolve_queue(runtime.clients, args.queue)
-        except SendError as exc:
-            error(str(exc))
-            return EXIT_FAILURE
-        with _bar(err, options.count, enabled=err.is_terminal and not args.json) as on_progress:
-            result = await _run(runtime, queue, source, options, on_progress, err)
-    finally:
-        await runtime.aclose()
+        queue = await resolve_queue(runtime.clients, args.queue)
+    except SendError as exc:
+        error(str(exc))
+        return EXIT_FAILURE
+    with _bar(err, options.count, enabled=err.is_terminal and not args.json) as on_progress:
+        result = await _run(runtime, queue, source, options, on_progress, err)
     return finish(
         as_json=args.json,
         payload=result.to_json,
@@ -186,7 +185,7 @@ async def _run(
     """The engine, with Ctrl-C: the first stops emitting, a second abandons what is in flight."""
     control = SendControl()
     stopping = "cancelling: waiting for the events already emitted (Ctrl-C again to stop)"
-    with two_stage_interrupt(err, control.cancel, stopping):
+    with two_stage_interrupt(err, control.cancel, stopping, control.abort):
         return await send_events(
             runtime.clients, queue, source, options, on_progress=on_progress, control=control
         )
@@ -216,7 +215,7 @@ def _summary(result: SendResult) -> None:
     """Plain text; anything from AWS or the operator is escaped (it cannot drive the terminal)."""
     out: list[str] = []
     head = (
-        f"sent {result.sent} of {result.requested} to {escape_control(result.queue.name)}"
+        f"sent {result.sent} of {result.requested} to {escape(result.queue.name, one_line=True)}"
         f" in {result.elapsed_s:.2f} s · failed {result.failed} · dropped {result.dropped}"
     )
     if result.not_sent:
@@ -232,15 +231,15 @@ def _summary(result: SendResult) -> None:
     if sent:
         out.append(f"{'request id':<36}  message id")
         for o in sent[:SHOWN_EVENTS]:
-            out.append(
-                f"{escape_control(o.request_id or '-'):<36}  {escape_control(o.message_id or '')}"
-            )
+            rid = escape(o.request_id or "-", one_line=True)
+            out.append(f"{rid:<36}  {escape(o.message_id or '', one_line=True)}")
         if len(sent) > SHOWN_EVENTS:
             out.append(f"… {len(sent) - SHOWN_EVENTS} more (--json lists every event)")
     problems = [o for o in result.outcomes if o.status != "sent"]
     for o in problems[:SHOWN_ERRORS]:
         who = o.request_id or f"event {o.index + 1}"
-        out.append(f"{o.status}: {escape_control(who)}: {escape_control(o.error or '')}")
+        why = escape(o.error or "", one_line=True)
+        out.append(f"{o.status}: {escape(who, one_line=True)}: {why}")
     if len(problems) > SHOWN_ERRORS:
         out.append(f"… {len(problems) - SHOWN_ERRORS} more not sent (--json lists them)")
     sys.stdout.write("\n".join(out) + "\n")

@@ -1,7 +1,8 @@
 """The table ``edgewatch status`` prints (Rich, not Textual): one row per queue, coloured by level.
 
-Every string from AWS goes in as ``rich.text.Text``, so markup in a queue name or an error is shown
-literally.
+Every string from AWS goes in through :func:`edgewatch.display.escape.safe` (a ``rich.text.Text``
+of the escaped value), so markup in a queue name or an error is shown literally and control
+characters cannot reach the terminal.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from edgewatch.config import Level
+from edgewatch.display.escape import safe
 from edgewatch.display.formatting import count, humanise_age
 from edgewatch.metrics.models import MetricsSnapshot
 from edgewatch.runtime import Runtime
@@ -22,12 +24,12 @@ LEVEL_STYLE: dict[Level, str] = {"ok": "", "warn": "yellow", "crit": "bold red"}
 
 
 def _cell(text: str, level: Level = "ok") -> Text:
-    return Text(text, style=LEVEL_STYLE[level])
+    return safe(text, LEVEL_STYLE[level], one_line=True)
 
 
 def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
     where = "embedded local stack" if runtime.embedded else runtime.endpoint_label
-    title = Text(f"edgewatch — {where} ({runtime.region}) — {snapshot.connection}")
+    title = safe(f"edgewatch — {where} ({runtime.region}) — {snapshot.connection}", one_line=True)
     table = Table(title=title, title_justify="left", expand=False)
     for name, justify in (
         ("Queue", "left"),
@@ -39,17 +41,17 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
         ("DLQ visible", "right"),
         ("State", "left"),
     ):
-        table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]  # rich's justify literals
     for q in snapshot.queues:
         dlq = q.dlq
         state = q.error or ("stale" if q.stale else ("dlq" if q.is_dlq else "ok"))
         table.add_row(
-            Text(q.name),
+            safe(q.name, one_line=True),
             _cell(count(q.visible), q.depth_level),
             _cell(count(q.in_flight)),
             _cell(count(q.delayed)),
             _cell(humanise_age(q.oldest_age_s), q.age_level),
-            Text(dlq.name if dlq else "—"),
+            safe(dlq.name if dlq else "—", one_line=True),
             _cell(count(dlq.visible) if dlq else "—", q.dlq_level),
             _cell(state, "crit" if q.error else "ok"),
         )
@@ -64,6 +66,6 @@ def render_status_table(snapshot: MetricsSnapshot, runtime: Runtime, *, clear: b
         console.clear()
     console.print(build_status_table(snapshot, runtime))
     if snapshot.error:
-        console.print(Text(f"error: {snapshot.error}", style="bold red"))
+        console.print(safe(f"error: {snapshot.error}", "bold red"))
     if clear:
         console.print(Text(time.strftime("%H:%M:%S — Ctrl-C to stop"), style="dim"))

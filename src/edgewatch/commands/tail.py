@@ -3,8 +3,12 @@
 Plain lines are ``<UTC time> <group>/<stream> <message>`` with control characters escaped (a
 log line cannot drive the terminal); ``--json`` prints one object per line:
 ``{"timestamp", "timestamp_ms", "log_group", "log_stream", "event_id", "request_id", "level",
-"message", "parsed"}``. Problems go to stderr, once per episode; a closed stdout (``| head``)
-ends the command quietly. Exit codes: 0 ok, 1 a source failed, 2 usage.
+"message", "parsed", "format", "kind", "message_ids", "duration_ms", "init_duration_ms",
+"status", "error_type", "error_message", "correlation_id"}`` (see docs/log-formats.md).
+Without ``--log-group``/``--file`` it reads ``logs.groups`` and the log groups of the watched
+queues' consumers, found from their event source mappings. Problems go to stderr, once per
+episode; a closed stdout (``| head``) ends the command quietly.
+Exit codes: 0 ok, 1 a source failed, 2 usage.
 """
 
 from __future__ import annotations
@@ -20,8 +24,16 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TextIO
 
-from edgewatch.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandContext, error
-from edgewatch.display.formatting import escape_control
+from edgewatch.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    Subparsers,
+    error,
+    run_with_runtime,
+)
+from edgewatch.display.escape import escape
 from edgewatch.logs.models import LogLine, SourceNotice
 from edgewatch.logs.search import LogQuery, parse_since
 from edgewatch.logs.tail import (
@@ -29,6 +41,7 @@ from edgewatch.logs.tail import (
     NoLogSourceError,
     TailTargets,
     build_tail,
+    discover_targets,
     resolve_targets,
 )
 from edgewatch.runtime import Runtime
@@ -37,13 +50,20 @@ SHORT_STREAM = 24
 TROUBLE = frozenset({"throttled", "retrying", "waiting"})
 
 
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     parser = sub.add_parser(
         "tail",
         parents=[common],
         help="worker log lines (CloudWatch Logs or a JSON-lines file), once or followed",
     )
-    parser.add_argument("--request-id", metavar="ID", help="only this request's lines")
+    parser.add_argument(
+        "--request-id",
+        metavar="ID",
+        help="only this request's lines (a Lambda invocation: START, app lines, END, REPORT)",
+    )
+    parser.add_argument(
+        "--message-id", metavar="ID", help="only lines that name this SQS message ID"
+    )
     parser.add_argument("--grep", metavar="TEXT", help="only lines containing TEXT (exact case)")
     parser.add_argument("-f", "--follow", action="store_true", help="keep printing new lines")
     parser.add_argument(
@@ -66,7 +86,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     try:
-        query = LogQuery(request_id=args.request_id, text=args.grep)
+        query = LogQuery(request_id=args.request_id, text=args.grep, message_id=args.message_id)
         start_ms = None
         if args.since is not None:
             start_ms = int(parse_since(args.since, time.time()) * 1000)
@@ -76,19 +96,15 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     except (ValueError, NoLogSourceError) as exc:
         error(str(exc))
         return EXIT_USAGE
-    runtime: Runtime | None = None
-    if targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
-        runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
     try:
-        stack = runtime.stack if runtime is not None else None
-        targets = targets.resolved(stack.resources.log_group if stack is not None else None)
-        return asyncio.run(_tail(runtime, targets, ctx, query, start_ms, args))
+        if not targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
+            return asyncio.run(_tail(None, targets, ctx, query, start_ms, args))
+        return run_with_runtime(
+            ctx, lambda runtime: _tail(runtime, targets, ctx, query, start_ms, args)
+        )
     except NoLogSourceError as exc:
         error(str(exc))
-        return EXIT_FAILURE
-    finally:
-        if runtime is not None:
-            runtime.stop_stack()
+        return EXIT_USAGE
 
 
 async def _tail(
@@ -99,6 +115,8 @@ async def _tail(
     start_ms: int | None,
     args: argparse.Namespace,
 ) -> int:
+    if runtime is not None:  # the runtime is closed by whoever opened it
+        targets = await discover_targets(targets, runtime)
     tail = build_tail(
         targets,
         clients=runtime.clients if runtime is not None else None,
@@ -118,8 +136,6 @@ async def _tail(
         return EXIT_OK
     finally:
         await tail.aclose()
-        if runtime is not None:
-            await runtime.aclose()
     return EXIT_FAILURE if tail.errors else EXIT_OK
 
 
@@ -162,7 +178,7 @@ class _Printer:
         self._troubled: set[str] = set()
         if not as_json:
             with contextlib.suppress(AttributeError, ValueError):
-                out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]
+                out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]  # TextIOWrapper has it
 
     def lines(self, lines: tuple[LogLine, ...]) -> None:
         if not lines:
@@ -190,14 +206,16 @@ class _Printer:
 
 
 def format_line(line: LogLine) -> str:
-    """``<UTC time> <group>/<stream> <message>``, one line, control characters escaped."""
+    """``<UTC time> <group>/<stream> <message>``, one line; group, stream and message escaped
+    (CloudWatch allows ESC and bidi controls in stream names)."""
     if line.source == "file":
         where = line.stream
     else:
         group = line.log_group.rstrip("/").rsplit("/", 1)[-1] or line.log_group
         stream = line.stream.rsplit("/", 1)[-1][:SHORT_STREAM]
         where = f"{group}/{stream}"
-    return f"{line.iso_time} {where} {escape_control(line.message.rstrip(chr(10)))}"
+    where = escape(where, one_line=True)
+    return f"{line.iso_time} {where} {escape(line.display_message.rstrip(chr(10)), one_line=True)}"
 
 
 def _silence_stdout() -> None:

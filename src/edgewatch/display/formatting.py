@@ -1,19 +1,18 @@
 """Plain-text formatting shared by the console and the CLI: ages, counts, sparklines, truncation.
 
+Escaping outside text is not here: it has one home, :mod:`edgewatch.display.escape`.
+
 Kept free of Textual so the rules (``None`` is "n/a", never 0) are unit-testable on their own.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 GAP = " "
 ELLIPSIS = "…"
 UNKNOWN = "—"
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_CONTROL_NAMES = {"\n": "\\n", "\r": "\\r"}
 
 
 def humanise_age(seconds: float | None) -> str:
@@ -85,11 +84,3 @@ def sparkline(values: Sequence[float | None], width: int) -> str:
             chars.append(SPARK_BARS[round((v - low) / (high - low) * top)])
     return "".join(chars).rjust(width, GAP)
 
-
-def escape_control(text: str) -> str:
-    """Show control characters instead of sending them to a terminal: ``\\n``, ``\\x1b``...
-
-    A log line is data from outside: an ANSI escape in it must appear as characters, never
-    recolour or move the operator's terminal. Tabs are kept (they are layout, not commands).
-    """
-    return _CONTROL.sub(lambda m: _CONTROL_NAMES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)

@@ -1,1 +1,1 @@
-"""Dead-letter queues, no Textual: the browser, its leases, message models, selection; replay."""
+"""Dead-letter queues, no Textual: browser, leases, models, selection, the session; replay."""

@@ -66,6 +66,11 @@ class DlqBrowser:
         self._keeper: LeaseKeeper | None = None
 
     @property
+    def keeper(self) -> LeaseKeeper | None:
+        """The leases of the held messages (None before :meth:`open`)."""
+        return self._keeper
+
+    @property
     def warnings(self) -> list[str]:
         notes = [BROWSE_WARNING]
         if self.info is not None and self.info.fifo:

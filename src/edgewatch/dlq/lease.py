@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from edgewatch.aws import AwsClients, describe_error
 
 BATCH = 10
+PARALLEL = 4  # extension calls at once: hundreds of held messages are renewed in one tick
 SAFETY_S = 0.25  # a lease this close to expiry is treated as already gone
 
 
@@ -75,6 +76,10 @@ class LeaseKeeper:
         lease = self._leases.get(message_id)
         return lease is not None and not lease.lost and self.clock() < lease.expires_at - SAFETY_S
 
+    def earliest_expiry(self) -> float | None:
+        """When the first held lease runs out (on :attr:`clock`), or None when none is held."""
+        return min((lease.expires_at for lease in self._leases.values()), default=None)
+
     def drop(self, ids: Iterable[str]) -> None:
         for message_id in ids:
             self._leases.pop(message_id, None)
@@ -107,8 +112,17 @@ class LeaseKeeper:
             for mid, lease in self._leases.items()
             if not lease.lost and lease.expires_at <= horizon
         ]
-        for start in range(0, len(due), BATCH):
-            await self._change(due[start : start + BATCH], self.visibility_timeout)
+        chunks = [due[start : start + BATCH] for start in range(0, len(due), BATCH)]
+        gate = asyncio.Semaphore(PARALLEL)
+
+        async def extend(chunk: list[tuple[str, Lease]]) -> None:
+            async with gate:
+                await self._change(chunk, self.visibility_timeout)
+
+        results = await asyncio.gather(*(extend(c) for c in chunks), return_exceptions=True)
+        for result in results:  # every chunk was tried; the first error is for the caller
+            if isinstance(result, BaseException):
+                raise result
 
     async def _change(self, chunk: list[tuple[str, Lease]], timeout: int) -> set[str]:
         """ChangeMessageVisibilityBatch; returns the ids that succeeded."""

@@ -1,7 +1,9 @@
 """Typed DLQ messages and queue facts, shared by browse, replay, the CLI and (later) the TUI.
 
 A message body is a ``str`` (SQS bodies are Unicode text), kept exactly as received so that it can
-be sent back unchanged; ``body_bytes`` and :func:`safe_text` are for sizing and for display.
+be sent back unchanged; ``body_bytes`` is for sizing, :func:`edgewatch.display.escape.escape` for
+display (the one rule for outside text). Bodies are parsed with :mod:`edgewatch.safe_json`, so a
+body nested thousands deep is text with a reason, never a ``RecursionError``.
 Binary attribute values stay ``bytes`` end to end (botocore base64-decodes and re-encodes them).
 """
 
@@ -16,6 +18,10 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from edgewatch import safe_json
+from edgewatch.display.escape import escape, is_unsafe
+from edgewatch.identifiers import queue_name_from_url
+
 REPLAY_ATTRIBUTE = "edgewatch.replay"
 MAX_MESSAGE_ATTRIBUTES = 10
 REQUEST_ID_KEYS = ("request_id", "requestId", "request-id", "RequestId")
@@ -23,9 +29,6 @@ REQUEST_ID_KEYS = ("request_id", "requestId", "request-id", "RequestId")
 # Characters SQS accepts in bodies and string attribute values (W3C XML Char); anything else is
 # rejected with InvalidMessageContents.
 _SQS_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# What must not reach a terminal raw: C0/C1 controls (incl. ESC), DEL, lone surrogates, bidi
-# overrides, and the Unicode line/paragraph separators.
-_UNSAFE_DISPLAY = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e]")
 
 
 def utf8_len(text: str) -> int:
@@ -36,23 +39,6 @@ def utf8_len(text: str) -> int:
 def invalid_sqs_chars(text: str) -> list[str]:
     """The distinct characters SQS would reject, as ``U+XXXX`` (empty when the text is valid)."""
     return sorted({f"U+{ord(c):04X}" for c in _SQS_INVALID.findall(text)})
-
-
-def safe_text(text: str, *, limit: int | None = None, one_line: bool = False) -> str:
-    """Text that is safe to print: control characters escaped (``\\x1b``), never interpreted.
-
-    Rich markup is a separate concern: callers wrap the result in ``rich.text.Text``.
-    """
-    if limit is not None and len(text) > limit:
-        text = text[:limit] + "…"
-    if one_line:
-        text = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
-
-    def esc(m: re.Match[str]) -> str:
-        c = ord(m.group())
-        return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
-
-    return _UNSAFE_DISPLAY.sub(esc, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +68,6 @@ class MessageAttribute:
             out["StringValue"] = self.string_value or ""
         return out
 
-    @property
-    def is_binary(self) -> bool:
-        return self.data_type.split(".", 1)[0] == "Binary"
-
     def size(self, name: str) -> int:
         """Bytes SQS counts for this attribute: name, data type and value."""
         value = (
@@ -102,7 +84,7 @@ class MessageAttribute:
             if len(encoded) > limit:
                 encoded = encoded[:limit] + "…"
             return f"<{len(self.binary_value)} bytes> {encoded}"
-        return safe_text(self.string_value or "", limit=limit, one_line=True)
+        return escape(self.string_value or "", limit=limit, one_line=True)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.data_type}
@@ -132,7 +114,7 @@ class ReplayRecord:
         if attr is None or attr.string_value is None:
             return None
         try:
-            data = json.loads(attr.string_value)
+            data = safe_json.loads(attr.string_value)
             return cls(
                 count=int(data["count"]),
                 dlq=str(data.get("dlq", "")),
@@ -206,10 +188,6 @@ class DlqMessage:
         return _epoch_ms(self.system.get("SentTimestamp"))
 
     @property
-    def first_received_at(self) -> datetime | None:
-        return _epoch_ms(self.system.get("ApproximateFirstReceiveTimestamp"))
-
-    @property
     def group_id(self) -> str | None:
         return self.system.get("MessageGroupId")
 
@@ -237,15 +215,26 @@ class DlqMessage:
         return self.body.encode("utf-8", "surrogatepass")
 
     @cached_property
-    def json(self) -> Any:
-        """The body parsed as JSON, or ``None`` when it is not JSON."""
+    def _parsed(self) -> tuple[Any, str | None]:
         stripped = self.body.lstrip()
         if not stripped or stripped[0] not in "{[":
-            return None
+            return None, None
         try:
-            return json.loads(self.body)
+            return safe_json.loads(self.body), None
+        except safe_json.JsonTooDeep as exc:
+            return None, exc.reason
         except ValueError:
-            return None
+            return None, None
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is not JSON (or nested too deep)."""
+        return self._parsed[0]
+
+    @property
+    def json_problem(self) -> str | None:
+        """Why a JSON-looking body is shown as text (nested too deep), else ``None``."""
+        return self._parsed[1]
 
     @property
     def request_id(self) -> str | None:
@@ -263,11 +252,11 @@ class DlqMessage:
     @property
     def binaryish(self) -> bool:
         """The body holds control characters or replacement characters: show it escaped."""
-        return bool(_UNSAFE_DISPLAY.search(self.body)) or "\ufffd" in self.body
+        return is_unsafe(self.body) or "\ufffd" in self.body
 
     def preview(self, limit: int = 120) -> str:
         """One safe line for a list view."""
-        return safe_text(self.body, limit=limit, one_line=True)
+        return escape(self.body, limit=limit, one_line=True)
 
     # -- replay bookkeeping --------------------------------------------------------------------
 
@@ -284,11 +273,6 @@ class DlqMessage:
     def size(self) -> int:
         """Bytes SQS counts toward MaximumMessageSize: body plus every attribute."""
         return utf8_len(self.body) + sum(a.size(n) for n, a in self.attributes.items())
-
-    def with_receipt(self, receipt_handle: str, system: Mapping[str, str]) -> DlqMessage:
-        return DlqMessage(
-            self.message_id, receipt_handle, self.body, self.attributes, system, self.md5_of_body
-        )
 
     def to_json(self, *, body_limit: int | None = None) -> dict[str, Any]:
         """The documented JSON shape (``edgewatch dlq list --json``); body text kept exact."""
@@ -346,10 +330,10 @@ class QueueInfo:
         dlq_arn = None
         if attrs.get("RedrivePolicy"):
             try:
-                dlq_arn = json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
+                dlq_arn = safe_json.loads(attrs["RedrivePolicy"]).get("deadLetterTargetArn")
             except (ValueError, AttributeError):
                 dlq_arn = None
-        name = url.rstrip("/").rsplit("/", 1)[-1]
+        name = queue_name_from_url(url)
         return cls(
             url=url,
             arn=attrs.get("QueueArn", ""),

@@ -7,6 +7,7 @@ from typing import Any
 from edgewatch.aws import AwsClients, describe_error
 from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
 from edgewatch.dlq.models import DlqMessage, QueueInfo
+from edgewatch.identifiers import queue_name_from_url
 
 INFO_ATTRIBUTES = ["All"]
 
@@ -79,7 +80,7 @@ async def resolve_target(
                 "name the target with --to"
             )
         if len(sources) > 1:
-            names = ", ".join(u.rsplit("/", 1)[-1] for u in sources)
+            names = ", ".join(queue_name_from_url(u) for u in sources)
             raise ReplayError(
                 f"{dlq.name} is the DLQ of several queues ({names}); choose one with --to"
             )

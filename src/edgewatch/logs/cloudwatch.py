@@ -1,4 +1,4 @@
-"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (DESIGN.md §3, "Worker logs").
+"""Follow one CloudWatch Logs group with ``FilterLogEvents`` (docs/architecture.md, "Data sources").
 
 How a poll works, and why:
 - it pages until the answer has no ``nextToken``; pages may be empty before that (the service
@@ -27,11 +27,13 @@ from botocore.exceptions import HTTPClientError
 from edgewatch_emitter import BackoffPolicy
 
 from edgewatch.aws import AwsClients, describe_error, error_code, is_connection_error, is_throttle
+from edgewatch.logs.formats import NO_MAPPING, FieldMap
 from edgewatch.logs.models import (
     Emit,
     LogBatch,
     LogLine,
     LogSourceError,
+    NoticeKind,
     Sleep,
     SourceNotice,
     make_line,
@@ -103,6 +105,7 @@ class CloudWatchSource:
         *,
         start_ms: int,
         query: LogQuery | None = None,
+        fields: FieldMap = NO_MAPPING,
         follow: bool = True,
         poll_interval: float = 2.0,
         overlap_s: float = 10.0,
@@ -117,6 +120,7 @@ class CloudWatchSource:
         self.clients = clients
         self.group = group
         self.query = query or LogQuery()
+        self.fields = fields
         self.follow = follow
         self.poll_interval = poll_interval
         self.overlap_ms = int(overlap_s * 1000)
@@ -133,6 +137,8 @@ class CloudWatchSource:
         self._newest_ms: int | None = None
         self._failures = 0
         self._troubled = False
+        self.unfiltered = 0  # events a JSON pattern should have excluded but the server sent
+        self._told_unfiltered = False
 
     @property
     def name(self) -> str:
@@ -173,15 +179,26 @@ class CloudWatchSource:
             if running is not None:
                 await running.wait()
             page = await self._request(emit, {**params, "nextToken": token} if token else params)
-            lines = self._accept(page.get("events") or [])
+            before = self.unfiltered
+            lines = self._accept(
+                page.get("events") or [],
+                json_pattern=bool(pattern) and str(pattern).startswith("{"),
+            )
             if lines:
                 await emit(LogBatch(lines=tuple(lines)))
+            if self.unfiltered > before and not self._told_unfiltered:
+                self._told_unfiltered = True
+                text = (
+                    "the endpoint ignored the JSON filter pattern (AWS honours it; moto and "
+                    "LocalStack do not): events that do not match were removed here"
+                )
+                await emit(LogBatch(notices=(SourceNotice(self.group, "unfiltered", text),)))
             next_token = page.get("nextToken")
             if not next_token or (next_token == token and not page.get("events")):
                 return  # done (a repeated token on an empty page would loop forever)
             token = next_token
 
-    def _accept(self, events: list[dict[str, Any]]) -> list[LogLine]:
+    def _accept(self, events: list[dict[str, Any]], *, json_pattern: bool = False) -> list[LogLine]:
         """New events as lines (duplicates dropped, client-side check applied)."""
         now_ms = int(self.clock() * 1000)
         lines = []
@@ -201,9 +218,12 @@ class CloudWatchSource:
                 stream=str(event.get("logStreamName", "")),
                 message=str(event.get("message", "")),
                 ingestion_time=event.get("ingestionTime"),
+                fields=self.fields,
             )
             if self.query.matches(line):
                 lines.append(line)
+            elif json_pattern:
+                self.unfiltered += 1
         return lines
 
     async def _request(self, emit: Emit, params: dict[str, Any]) -> dict[str, Any]:
@@ -213,7 +233,7 @@ class CloudWatchSource:
             try:
                 logs = await self.clients.logs()
                 self.requests += 1
-                page = await logs.filter_log_events(**params)
+                page: dict[str, Any] = await logs.filter_log_events(**params)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -226,7 +246,9 @@ class CloudWatchSource:
                 if not self.follow and attempts > self._one_shot_retries(exc):
                     raise LogSourceError(self.group, describe_error(exc)) from None
                 delay = self._backoff()
-                kind = "throttled" if is_throttle(exc) else "waiting" if missing else "retrying"
+                kind: NoticeKind = (
+                    "throttled" if is_throttle(exc) else "waiting" if missing else "retrying"
+                )
                 text = "log group not found (yet)" if missing else describe_error(exc)
                 self._troubled = True
                 await emit(LogBatch(notices=(SourceNotice(self.group, kind, text, delay),)))

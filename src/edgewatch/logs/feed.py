@@ -59,7 +59,7 @@ class LogFeed:
         if self.unavailable is not None:
             return FeedStatus("warn", self.unavailable)
         if self.failed is not None:
-            return FeedStatus("crit", f"log tail stopped: {self.failed}")
+            return FeedStatus("crit", f"log tail stopped: {self.failed} · r restarts it")
         trouble = [n for n in self.notices.values() if n.kind in TROUBLE]
         errors = [n for n in trouble if n.kind == "error"]
         if errors or trouble:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from edgewatch.logs.formats import NO_MAPPING, FieldMap
 from edgewatch.logs.models import (
     Emit,
     LogBatch,
@@ -66,6 +67,7 @@ class FileSource:
         path: str | os.PathLike[str],
         *,
         query: LogQuery | None = None,
+        fields: FieldMap = NO_MAPPING,
         follow: bool = True,
         start_ms: int | None = None,
         from_end: bool = False,
@@ -77,6 +79,7 @@ class FileSource:
     ) -> None:
         self.path = Path(path)
         self.query = query or LogQuery()
+        self.fields = fields
         self.follow = follow
         self.start_ms = start_ms
         self.from_end = from_end
@@ -227,6 +230,7 @@ class FileSource:
             message=text,
             source="file",
             parsed=parsed,
+            fields=self.fields,
         )
         return line if self.query.matches(line) else None
 

@@ -1,7 +1,15 @@
-"""Sliding-window latency percentiles from worker log lines (DESIGN.md §3, "Latency").
+"""Sliding-window latency percentiles from worker log lines, with invocation counts.
 
-Two series: ``latency_ms`` (the worker's processing time) and queue lag (``queue_lag_ms``, or the
-processed time minus ``emitted_at``). A sample belongs to the second of its *event* time, so a
+Two series. **Latency** is the worker's own processing time when it logs one (``latency_ms`` or
+the ``[logs.fields]`` mapping); a worker that logs none is a Lambda function whose REPORT line
+or ``platform.report`` record gives the invocation's ``Duration`` (never ``Billed Duration``,
+which includes init). Once a worker's own latency is seen, durations are left out, so the two
+are never mixed. **Queue lag** is ``queue_lag_ms``, or the record's time minus an emitted-at or
+SQS ``SentTimestamp`` field. Per second, the REPORT lines also count invocations, cold starts
+(an init duration), failed and timed-out invocations, and the handler's error lines.
+When a series cannot be computed from the lines seen, :meth:`LatencyStats.unavailable` says why.
+
+A sample belongs to the second of its *event* time, so a
 backfill (``--since 15m``) or a late CloudWatch page lands where it happened, not when it was
 read. ``tick(now)`` closes whole seconds: each yields one point, the p50/p95/p99 of the samples in
 ``(second - window_s, second]``.
@@ -20,11 +28,22 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from edgewatch.logs.models import LogLine, epoch_ms
+from edgewatch.logs.formats import ERROR_LEVELS
+from edgewatch.logs.models import LogLine
 
 SeriesName = Literal["latency", "queue_lag"]
+LatencySource = Literal["field", "duration"]
+COUNTERS = ("invocations", "cold_starts", "errors", "invocation_errors", "timeouts")
+NO_LATENCY = (
+    "no latency in these logs: no latency_ms field (map one with [logs.fields].latency_ms) "
+    "and no Lambda REPORT or platform.report lines"
+)
+NO_QUEUE_LAG = (
+    "no queue lag in these logs: no queue_lag_ms, emitted_at or SentTimestamp field "
+    "(map one with [logs.fields].queue_lag_ms or .emitted_at)"
+)
 SERIES: tuple[SeriesName, ...] = ("latency", "queue_lag")
 PERCENTILES = (0.50, 0.95, 0.99)
 MAX_SAMPLES = 200_000  # per series; ~3,300 samples/s over a 60 s window before it bites
@@ -112,25 +131,47 @@ class _Window:
         return LatencyPoint(second, len(values), p50, p95, p99)
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
+@dataclass(frozen=True, slots=True)
+class WindowCounts:
+    """What the REPORT lines and error lines of one window say (``errors``: error lines the
+    handler logged; ``invocation_errors``/``timeouts``: invocations that ended so)."""
+
+    invocations: int = 0
+    cold_starts: int = 0
+    errors: int = 0
+    invocation_errors: int = 0
+    timeouts: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNTERS}
 
 
 def samples_of(line: LogLine) -> tuple[float | None, float | None]:
-    """``(latency_ms, queue_lag_ms)`` of a line; ``None`` where it does not say."""
-    parsed = line.parsed
-    if parsed is None:
-        return None, None
-    latency = _number(parsed.get("latency_ms"))
-    lag = _number(parsed.get("queue_lag_ms"))
-    if lag is None:
-        emitted = epoch_ms(parsed.get("emitted_at"))
-        if emitted is not None:
-            processed = epoch_ms(parsed.get("processed_at"))
-            lag = (processed if processed is not None else float(line.timestamp)) - emitted
-    return latency, lag
+    """``(latency_ms, queue_lag_ms)`` the worker logged itself; ``None`` where it does not say.
+
+    Queue lag from an emitted-at time is measured to the record's own time, else the event's.
+    """
+    info = line.info
+    lag = info.queue_lag_ms
+    if lag is None and info.emitted_at_ms is not None:
+        end = info.record_time_ms if info.record_time_ms is not None else float(line.timestamp)
+        lag = end - info.emitted_at_ms
+    return info.latency_ms, lag
+
+
+def _counts_of(line: LogLine) -> tuple[int, int, int, int, int]:
+    info = line.info
+    if info.kind == "report":
+        return (
+            1,
+            int(info.init_duration_ms is not None),
+            0,
+            int(info.status == "error"),
+            int(info.status == "timeout"),
+        )
+    if info.kind == "app" and line.level in ERROR_LEVELS:
+        return 0, 0, 1, 0, 0
+    return 0, 0, 0, 0, 0
 
 
 class LatencyStats:
@@ -153,7 +194,11 @@ class LatencyStats:
             name: deque(maxlen=history) for name in SERIES
         }
         self._last_tick: int | None = None
+        self._counts: dict[int, list[int]] = {}
         self.late = 0
+        self._lag_seen = False
+        self.lines_seen = 0
+        self.latency_source: LatencySource | None = None  # what the latency series is made of
 
     @property
     def sample_count(self) -> int:
@@ -167,11 +212,26 @@ class LatencyStats:
 
     def add(self, line: LogLine) -> bool:
         """Take the line's samples, if any; ``True`` when it had at least one."""
+        self.lines_seen += 1
         latency, lag = samples_of(line)
+        if latency is not None:
+            if self.latency_source != "field":
+                self._windows["latency"].clear()  # durations so far: the worker's own wins
+            self.latency_source = "field"
+        elif line.info.duration_ms is not None and self.latency_source != "field":
+            latency = line.info.duration_ms
+            self.latency_source = "duration"
+        counts = _counts_of(line)
+        if any(counts):
+            second = math.floor(line.timestamp / 1000)
+            if self._last_tick is None or second > self._last_tick - self.window_s:
+                bucket = self._counts.setdefault(second, [0] * len(COUNTERS))
+                for i, n in enumerate(counts):
+                    bucket[i] += n
         took = False
         for name, value in (("latency", latency), ("queue_lag", lag)):
             if value is not None:
-                self.add_sample(name, line.timestamp / 1000, value)  # type: ignore[arg-type]
+                self.add_sample(name, line.timestamp / 1000, value)  # type: ignore[arg-type]  # name: a SeriesName literal of the tuple above
                 took = True
         return took
 
@@ -181,6 +241,8 @@ class LatencyStats:
     def add_sample(self, name: SeriesName, at: float, value: float) -> None:
         """One sample of ``name`` at epoch seconds ``at``."""
         second = math.floor(at)
+        if name == "queue_lag":
+            self._lag_seen = True
         if self._last_tick is not None and second <= self._last_tick - self.window_s:
             self.late += 1
             return
@@ -200,12 +262,33 @@ class LatencyStats:
             pair = tuple(self._windows[name].point(second, self.window_s) for name in SERIES)
             for name, point in zip(SERIES, pair, strict=True):
                 self._points[name].append(point)
-            new.append(pair)  # type: ignore[arg-type]
+            new.append(pair)  # type: ignore[arg-type]  # a pair: zip over SERIES, two names
         if current >= first:
             self._last_tick = current
         for window in self._windows.values():
             window.evict_through(math.floor(current - self.window_s))
+        for key in [k for k in self._counts if k <= current - self.window_s]:
+            del self._counts[key]
         return new
+
+    def counts(self) -> WindowCounts:
+        """Invocations, cold starts, errors and timeouts in the window of the last tick."""
+        if self._last_tick is None:
+            seconds = list(self._counts.values())
+        else:
+            low = self._last_tick - self.window_s
+            seconds = [v for k, v in self._counts.items() if low < k <= self._last_tick]
+        totals = [sum(values) for values in zip(*seconds, strict=True)] if seconds else []
+        return WindowCounts(*totals) if totals else WindowCounts()
+
+    def unavailable(self, name: SeriesName) -> str | None:
+        """Why ``name`` cannot be computed from the lines seen so far (``None``: it can, or
+        no line arrived yet to tell)."""
+        if not self.lines_seen:
+            return None
+        if name == "latency":
+            return None if self.latency_source is not None else NO_LATENCY
+        return None if self._lag_seen else NO_QUEUE_LAG
 
     def series(self) -> LatencySeries:
         return LatencySeries(
@@ -218,4 +301,8 @@ class LatencyStats:
             window.clear()
         for points in self._points.values():
             points.clear()
+        self._counts.clear()
         self._last_tick = None
+        self.lines_seen = 0
+        self._lag_seen = False
+        self.latency_source = None

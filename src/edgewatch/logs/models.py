@@ -7,7 +7,6 @@ parse time, so that filters and charts never re-parse a message.
 
 from __future__ import annotations
 
-import json
 import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -17,8 +16,15 @@ from itertools import islice
 from types import EllipsisType
 from typing import Any, Literal
 
+from edgewatch.logs.formats import NO_MAPPING, FieldMap, LineInfo, parse_json, parse_line
+from edgewatch.logs.formats.info import PLAIN
+
 SourceKind = Literal["cloudwatch", "file"]
-NoticeKind = Literal["ok", "throttled", "retrying", "waiting", "truncated", "rotated", "error"]
+# "unfiltered": the endpoint ignored a JSON filter pattern (moto does); the client-side check
+# still makes the result right, and the operator is told why more was read than shown.
+NoticeKind = Literal[
+    "ok", "throttled", "retrying", "waiting", "truncated", "rotated", "error", "unfiltered"
+]
 
 REQUEST_ID_KEYS = ("request_id", "requestId")
 LEVEL_KEYS = ("level", "levelname", "severity", "log_level")
@@ -46,6 +52,25 @@ class LogLine:
     level: str | None = None
     ingestion_time: int | None = None
     source: SourceKind = "cloudwatch"
+    info: LineInfo = PLAIN
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        return self.info.message_ids
+
+    def names(self, ident: str) -> bool:
+        """Whether the line belongs to ``ident``: its request, a message it names, or the
+        application's own correlation ID."""
+        return (
+            self.request_id == ident
+            or ident in self.info.message_ids
+            or self.info.correlation_id == ident
+        )
+
+    @property
+    def display_message(self) -> str:
+        """What a view shows: the raw message, or a compact form (EMF metrics)."""
+        return self.info.summary or self.message
 
     @property
     def time(self) -> datetime:
@@ -72,6 +97,7 @@ class LogLine:
             "level": self.level,
             "message": self.message,
             "parsed": self.parsed,
+            **self.info.to_json(),
         }
 
 
@@ -107,26 +133,8 @@ class LogSourceError(Exception):
 
 
 def parse_message(message: str) -> dict[str, Any] | None:
-    """The message as a JSON object, else ``None``.
-
-    Lambda's text format (``time<TAB>request-id<TAB>LEVEL<TAB>payload``) is recognised too: a JSON
-    payload after the last tab is parsed, so structured logs printed by a runtime still count.
-    """
-    text = message.strip()
-    if not text.endswith("}"):
-        return None
-    candidates = [text]
-    if not text.startswith("{") and "\t" in text:
-        candidates.append(text.rsplit("\t", 1)[1])
-    for candidate in candidates:
-        if candidate.startswith("{"):
-            try:
-                value = json.loads(candidate)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                return value
-    return None
+    """The message as a JSON object, else ``None`` (see :func:`formats.parse_json`)."""
+    return parse_json(message)
 
 
 def _first_str(parsed: dict[str, Any], keys: tuple[str, ...]) -> str | None:
@@ -177,16 +185,12 @@ def make_line(
     ingestion_time: int | None = None,
     source: SourceKind = "cloudwatch",
     parsed: dict[str, Any] | EllipsisType | None = ...,
+    fields: FieldMap = NO_MAPPING,
 ) -> LogLine:
-    """Build the line with its request ID and level (``parsed``: already parsed, else parse)."""
+    """Build the line with what its format says (``parsed``: already parsed, else parse)."""
     if parsed is ...:
         parsed = parse_message(message)
-    request_id = level = None
-    if parsed is not None:
-        request_id = _first_str(parsed, REQUEST_ID_KEYS)
-        level = _first_str(parsed, LEVEL_KEYS)
-        if level is not None:
-            level = level.upper()
+    request_id, level, info = parse_line(message, parsed, fields)
     return LogLine(
         event_id=event_id,
         timestamp=timestamp,
@@ -198,6 +202,7 @@ def make_line(
         level=level,
         ingestion_time=ingestion_time,
         source=source,
+        info=info,
     )
 
 

@@ -29,14 +29,15 @@ from edgewatch.logs.models import Emit, LogBatch, LogLine, LogSourceError, Sourc
 from edgewatch.logs.search import LogQuery
 
 if TYPE_CHECKING:
+    from edgewatch.consumers.models import QueueConsumers
     from edgewatch.runtime import Runtime
 
 DEFAULT_SINCE_S = 600.0  # CloudWatch backfill when no start is given, as `aws logs tail`
 MAX_PENDING_LINES = 20_000
 MAX_BATCH_LINES = 5_000
 NO_SOURCE_HELP = (
-    "no log group to read: pass --log-group GROUP (or --file PATH), or set logs.groups "
-    "in the config file (environment: EDGEWATCH_LOGS__GROUPS)"
+    "no log group to read: pass --log-group GROUP (or --file PATH), set logs.groups "
+    "in the config file (environment: EDGEWATCH_LOGS__GROUPS), or a queue's log_groups"
 )
 
 BatchCallback = Callable[[LogBatch], Awaitable[None] | None]
@@ -217,24 +218,18 @@ class LogTail:
 class TailTargets:
     """The log groups and the file a tail reads.
 
-    ``stack_group`` stands for the embedded stack's consumer group, whose name is known only
-    once the stack runs: :meth:`resolved` swaps it in.
+    ``discover`` adds the log groups of the watched queues' consumers, found from their event
+    source mappings (``edgewatch.consumers``), once a runtime can look them up:
+    :func:`discover_targets` does it.
     """
 
     groups: tuple[str, ...] = ()
     file: str | None = None
-    stack_group: bool = False
+    discover: bool = False
 
     @property
     def needs_aws(self) -> bool:
-        return bool(self.groups) or self.stack_group
-
-    def resolved(self, stack_group: str | None) -> TailTargets:
-        if not self.stack_group:
-            return self
-        if not stack_group:
-            raise NoLogSourceError("the embedded stack has no log group")
-        return TailTargets((*self.groups, stack_group), self.file)
+        return bool(self.groups) or self.discover
 
 
 def resolve_targets(
@@ -244,17 +239,39 @@ def resolve_targets(
     file: str | None = None,
     embedded: bool = False,
 ) -> TailTargets:
-    """Flags first; on the embedded stack its consumer's group; else ``logs.groups``/``logs.file``.
+    """Flags first (only them); else ``logs.groups``/``logs.file`` plus the groups of the watched
+    queues' consumers (discovered; a queue's ``log_groups`` key overrides its discovery).
 
-    Raises :class:`NoLogSourceError` (a usage error) when nothing names a source.
+    ``embedded`` is kept for callers; discovery covers the embedded stack as it covers AWS.
     """
     if groups or file:
         return TailTargets(tuple(dict.fromkeys(groups)), file)
-    if embedded:
-        return TailTargets(stack_group=True)
-    if logs.groups or logs.file:
-        return TailTargets(tuple(dict.fromkeys(logs.groups)), logs.file)
-    raise NoLogSourceError(NO_SOURCE_HELP)
+    return TailTargets(tuple(dict.fromkeys(logs.groups)), logs.file, discover=True)
+
+
+async def discover_targets(targets: TailTargets, runtime: Runtime) -> TailTargets:
+    """``targets`` with the discovered consumer groups in; raises :class:`NoLogSourceError` when
+    there is still nothing to read (the message says what discovery found)."""
+    if not targets.discover:
+        return targets
+    from edgewatch.consumers.watched import watched_queue_urls
+
+    found: dict[str, QueueConsumers] = {}
+    try:
+        urls = await watched_queue_urls(runtime)
+        found = await runtime.consumers.refresh(urls)
+    except Exception as exc:  # discovery is a convenience: configured groups still work
+        reason = describe_error(exc)
+    else:
+        reason = (
+            "; ".join(sorted({r.explanation for r in found.values() if r.explanation}))
+            or "no watched queue"
+        )
+    discovered = runtime.consumers.log_groups(found)
+    resolved = TailTargets(tuple(dict.fromkeys((*targets.groups, *discovered))), targets.file)
+    if not resolved.groups and not resolved.file:
+        raise NoLogSourceError(f"{NO_SOURCE_HELP} (consumer discovery: {reason})")
+    return resolved
 
 
 def build_tail(
@@ -273,9 +290,10 @@ def build_tail(
 
     Without ``start_ms`` groups are read from ``DEFAULT_SINCE_S`` ago and the file whole.
     """
-    if targets.stack_group:
-        raise ValueError("resolve the embedded stack's group first (TailTargets.resolved)")
+    if targets.discover:
+        raise ValueError("discover the consumers' groups first (discover_targets)")
     query = query or LogQuery()
+    fields = logs.fields.field_map()
     sources: list[LogSource] = []
     if targets.groups:
         if clients is None:
@@ -288,6 +306,7 @@ def build_tail(
                     start_ms if start_ms is not None else int((clock() - DEFAULT_SINCE_S) * 1000)
                 ),
                 query=query,
+                fields=fields,
                 follow=follow,
                 poll_interval=logs.poll_interval,
                 overlap_s=logs.overlap_s,
@@ -301,6 +320,7 @@ def build_tail(
             FileSource(
                 targets.file,
                 query=query,
+                fields=fields,
                 follow=follow,
                 start_ms=start_ms,
                 from_end=file_from_end,
@@ -310,7 +330,7 @@ def build_tail(
     return LogTail(sources)
 
 
-def tail_for_runtime(
+async def tail_for_runtime(
     runtime: Runtime,
     *,
     query: LogQuery | None = None,
@@ -319,15 +339,14 @@ def tail_for_runtime(
     groups: Sequence[str] = (),
     file: str | None = None,
 ) -> LogTail:
-    """The console's tail: the configured (or embedded) logs, from ``since_s`` ago, followed.
+    """The console's tail: the configured and discovered logs, from ``since_s`` ago, followed.
 
     ``since_s=None``: the default backfill for groups, the whole file.
     A group that does not exist yet is waited for (a notice says so) rather than fatal.
     """
-    stack_group = runtime.stack.resources.log_group if runtime.stack is not None else None
-    targets = resolve_targets(
-        runtime.settings.logs, groups=groups, file=file, embedded=runtime.embedded
-    ).resolved(stack_group)
+    targets = await discover_targets(
+        resolve_targets(runtime.settings.logs, groups=groups, file=file), runtime
+    )
     return build_tail(
         targets,
         clients=runtime.clients if targets.needs_aws else None,

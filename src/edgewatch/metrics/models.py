@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from edgewatch.config import Level, Thresholds, threshold_level
+from edgewatch.forecast.model import CountsPeriod, Forecast
+
+if TYPE_CHECKING:
+    from edgewatch.fleet.cost import CostEstimate
 
 ConnectionState = Literal["connecting", "ok", "degraded", "down", "paused"]
 HISTORY_METRICS = ("visible", "in_flight", "delayed", "dlq_visible")
@@ -36,6 +40,12 @@ class QueueStatus:
     stale: bool = False  # the last request for this queue has not answered yet
     updated_at: float | None = None  # epoch seconds of the last successful read
     thresholds: Thresholds = field(default_factory=Thresholds)
+    retention_s: float | None = None  # MessageRetentionPeriod
+    counts: CountsPeriod | None = None  # CloudWatch NumberOfMessages* of the latest period
+    region: str | None = None
+    account: str | None = None  # the account id from the URL, or the fleet source's label
+    tags: Mapping[str, str] = field(default_factory=dict)  # ListQueueTags (fleet, when enabled)
+    read_by: Literal["attributes", "cloudwatch"] | None = None  # where the counts came from
 
     @property
     def depth_level(self) -> Level:
@@ -61,7 +71,7 @@ class QueueStatus:
         levels = {self.depth_level, self.age_level, self.dlq_level}
         for worst in ("crit", "warn"):
             if worst in levels:
-                return worst  # type: ignore[return-value]
+                return worst
         return "ok"
 
     def to_json(self, *, with_dlq: bool = True) -> dict[str, Any]:
@@ -73,6 +83,14 @@ class QueueStatus:
             "in_flight": self.in_flight,
             "delayed": self.delayed,
             "oldest_age_s": None if self.oldest_age_s is None else round(self.oldest_age_s, 1),
+            "oldest_age_at": None if self.oldest_age_at is None else self.oldest_age_at.isoformat(),
+            "updated_at": self.updated_at,
+            "retention_s": self.retention_s,
+            "counts": None if self.counts is None else self.counts.to_json(),
+            "region": self.region,
+            "account": self.account,
+            "tags": dict(self.tags),
+            "read_by": self.read_by,
         }
         if with_dlq:
             out["dlq"] = None if self.dlq is None else self.dlq.to_json(with_dlq=False)
@@ -91,12 +109,19 @@ class MetricsSnapshot:
     last_success_at: float | None = None
     metrics_at: float | None = None  # when CloudWatch was last read successfully
     metrics_error: str | None = None
+    cost: CostEstimate | None = None  # the fleet poller's estimate at the current settings
+    calls_last_min: int | None = None  # API calls made in the last minute (fleet poller)
 
-    def by_url(self) -> dict[str, QueueStatus]:
-        return {q.url or q.name: q for q in self.queues}
-
-    def to_json(self) -> list[dict[str, Any]]:
-        return [q.to_json() for q in self.queues]
+    def to_json(self, forecasts: Mapping[str, Forecast] | None = None) -> list[dict[str, Any]]:
+        """One object per queue; with ``forecasts`` (by queue key) each gets its ``forecast``."""
+        out = []
+        for q in self.queues:
+            doc = q.to_json()
+            if forecasts is not None:
+                f = forecasts.get(q.url or q.name)
+                doc["forecast"] = (f or Forecast()).to_json()
+            out.append(doc)
+        return out
 
 
 class History:
@@ -121,7 +146,7 @@ class History:
                     series = self._series[(key, metric)] = deque(maxlen=self.maxlen)
                 # An unread or failed queue is a gap, never a flat line of old numbers.
                 unknown = q.stale or q.error is not None or value is None
-                series.append(None if unknown else float(value))
+                series.append(None if unknown or value is None else float(value))
 
     def series(self, queue_key: str, metric: str) -> list[float | None]:
         return list(self._series.get((queue_key, metric), ()))

@@ -1,6 +1,6 @@
 """The queue metrics engine: SQS attributes for every watched queue, plus CloudWatch ages.
 
-Rules it keeps (DESIGN.md §3):
+Rules it keeps (docs/architecture.md, "Data sources"):
 - queues are polled concurrently; a queue whose request has not answered does not hold up the
   others: its request stays in flight across polls and the queue is shown as stale meanwhile;
 - the next poll starts only after the previous one finished (a sleep, not a fixed-rate timer);
@@ -27,6 +27,8 @@ from edgewatch_emitter import BackoffPolicy
 from edgewatch.aws import AwsClients, describe_error, is_connection_error
 from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
 from edgewatch.config import Settings
+from edgewatch.forecast.model import CountsPeriod
+from edgewatch.identifiers import account_from_url, queue_name_from_arn, queue_name_from_url
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot, QueueStatus
 
 ATTRIBUTES = [
@@ -35,8 +37,16 @@ ATTRIBUTES = [
     "ApproximateNumberOfMessagesDelayed",
     "RedrivePolicy",
     "QueueArn",
+    "MessageRetentionPeriod",
 ]
 AGE_METRIC = "ApproximateAgeOfOldestMessage"
+# CloudWatch counts for the forecasts: (query id prefix, metric). Each is one metric requested.
+COUNT_METRICS = (
+    ("s", "NumberOfMessagesSent"),
+    ("r", "NumberOfMessagesReceived"),
+    ("d", "NumberOfMessagesDeleted"),
+)
+COUNT_PERIOD_S = 60
 METRIC_QUERIES_PER_CALL = 500  # GetMetricData's limit
 METRIC_LOOKBACK = timedelta(minutes=15)
 REDISCOVER_S = 60.0
@@ -45,12 +55,38 @@ MAX_BACKOFF_S = 15.0  # an outage's end is noticed within this
 SnapshotCallback = Callable[[MetricsSnapshot], Awaitable[None] | None]
 
 
-def queue_name_from_url(url: str) -> str:
-    return url.rstrip("/").rsplit("/", 1)[-1]
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
-def queue_name_from_arn(arn: str) -> str:
-    return arn.rsplit(":", 1)[-1]
+def _counts_from(
+    found: dict[tuple[str, str], list[tuple[datetime, float]]], now: float
+) -> dict[str, CountsPeriod]:
+    """The latest *complete* period of each queue's counts (the current minute is partial)."""
+    out: dict[str, CountsPeriod] = {}
+    names = {name for (prefix, name) in found if prefix != "a"}
+    for name in names:
+        series = {p: dict(found.get((p, name), [])) for p, _ in COUNT_METRICS}
+        stamps = sorted(
+            ts
+            for points in series.values()
+            for ts in points
+            if ts.timestamp() + COUNT_PERIOD_S <= now
+        )
+        if not stamps:
+            continue
+        ts = stamps[-1]
+        out[name] = CountsPeriod(
+            at=ts.timestamp(),
+            period_s=COUNT_PERIOD_S,
+            sent=series["s"].get(ts),
+            received=series["r"].get(ts),
+            deleted=series["d"].get(ts),
+        )
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +107,7 @@ class _Read:
     delayed: int
     dlq_arn: str | None
     at: float
+    retention_s: float | None = None
 
 
 class QueuePoller:
@@ -100,6 +137,7 @@ class QueuePoller:
         self._errors: dict[str, str] = {}  # queue URL -> last error
         self._inflight: dict[str, asyncio.Task[_Read]] = {}
         self._ages: dict[str, tuple[float, datetime]] = {}  # queue name -> (age, datapoint time)
+        self._counts: dict[str, CountsPeriod] = {}  # queue name -> latest complete period
         self._metrics_at: float | None = None
         self._metrics_error: str | None = None
         self._metrics_task: asyncio.Task[None] | None = None
@@ -157,7 +195,7 @@ class QueuePoller:
 
     async def aclose(self) -> None:
         """Cancel requests still in flight (long-lived clients are closed by their owner)."""
-        tasks = [*self._inflight.values()]
+        tasks: list[asyncio.Task[Any]] = [*self._inflight.values()]
         if self._metrics_task is not None:
             tasks.append(self._metrics_task)
         for task in tasks:
@@ -233,6 +271,7 @@ class QueuePoller:
             delayed=int(attrs.get("ApproximateNumberOfMessagesDelayed", 0)),
             dlq_arn=dlq_arn,
             at=self.clock(),
+            retention_s=_float_or_none(attrs.get("MessageRetentionPeriod")),
         )
 
     def _collect(self) -> int:
@@ -329,29 +368,41 @@ class QueuePoller:
     async def _read_ages(self, names: list[str], now: float) -> None:
         try:
             cloudwatch = await self.clients.cloudwatch()
-            end = datetime.fromtimestamp(now, UTC) + timedelta(minutes=1)
+            # Minute-aligned bounds: CloudWatch aligns its 1-minute buckets to StartTime.
+            end = datetime.fromtimestamp((now // 60 + 1) * 60, UTC)
             ages: dict[str, tuple[float, datetime]] = {}
-            for start in range(0, len(names), METRIC_QUERIES_PER_CALL):
-                chunk = names[start : start + METRIC_QUERIES_PER_CALL]
+            counts: dict[str, CountsPeriod] = {}
+            metrics = [("a", AGE_METRIC, "Maximum")]
+            if self.settings.forecast.counts:
+                metrics += [(prefix, metric, "Sum") for prefix, metric in COUNT_METRICS]
+            per_call = METRIC_QUERIES_PER_CALL // len(metrics)
+            for start in range(0, len(names), per_call):
+                chunk = names[start : start + per_call]
                 queries = [
                     {
-                        "Id": f"q{i}",
+                        "Id": f"{prefix}{i}",
                         "Label": name,
                         "MetricStat": {
                             "Metric": {
                                 "Namespace": "AWS/SQS",
-                                "MetricName": AGE_METRIC,
+                                "MetricName": metric,
                                 "Dimensions": [{"Name": "QueueName", "Value": name}],
                             },
                             "Period": 60,
-                            "Stat": "Maximum",
+                            "Stat": stat,
                         },
                         "ReturnData": True,
                     }
                     for i, name in enumerate(chunk)
+                    for prefix, metric, stat in metrics
                 ]
-                ages.update(await self._metric_pages(cloudwatch, queries, chunk, end))
+                found = await self._metric_pages(cloudwatch, queries, chunk, end)
+                ages.update(
+                    {n: (p[-1][1], p[-1][0]) for (prefix, n), p in found.items() if prefix == "a"}
+                )
+                counts.update(_counts_from(found, now))
             self._ages = ages
+            self._counts = counts
             self._metrics_error = None
         except Exception as exc:
             self._metrics_error = describe_error(exc)
@@ -360,9 +411,9 @@ class QueuePoller:
 
     async def _metric_pages(
         self, cloudwatch: Any, queries: list[dict[str, Any]], names: list[str], end: datetime
-    ) -> dict[str, tuple[float, datetime]]:
-        by_id = {f"q{i}": name for i, name in enumerate(names)}
-        found: dict[str, tuple[float, datetime]] = {}
+    ) -> dict[tuple[str, str], list[tuple[datetime, float]]]:
+        """``(query id prefix, queue name) -> datapoints`` oldest first, across result pages."""
+        found: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
         token: str | None = None
         while True:
             kwargs: dict[str, Any] = {
@@ -377,14 +428,19 @@ class QueuePoller:
                 cloudwatch.get_metric_data(**kwargs), timeout=self.request_timeout
             )
             for result in resp.get("MetricDataResults", []):
-                name = by_id.get(result.get("Id", ""))
-                points = sorted(
-                    zip(result.get("Timestamps", []), result.get("Values", []), strict=False),
-                    key=lambda p: p[0],
-                )
-                if name and points and name not in found:
-                    ts, value = points[-1]
-                    found[name] = (float(value), ts)
+                qid = result.get("Id", "")
+                prefix, index = qid[:1], qid[1:]
+                if not index.isdigit() or int(index) >= len(names):
+                    continue
+                points = [
+                    (ts, float(v))
+                    for ts, v in zip(
+                        result.get("Timestamps", []), result.get("Values", []), strict=False
+                    )
+                ]
+                if points:
+                    key = (prefix, names[int(index)])
+                    found[key] = sorted([*found.get(key, []), *points], key=lambda p: p[0])
             token = resp.get("NextToken")
             if not token:
                 return found
@@ -407,6 +463,11 @@ class QueuePoller:
             updated_at=read.at if read else None,
             fifo=name.endswith(".fifo"),
             thresholds=self.settings.thresholds_for(name),
+            retention_s=read.retention_s if read else None,
+            counts=self._counts.get(name),
+            region=self.clients.region,
+            account=account_from_url(url) if url else None,
+            read_by="attributes" if read else None,
         )
 
     def _build_snapshot(self, connection_errors: int) -> MetricsSnapshot:

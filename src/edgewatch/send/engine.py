@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from edgewatch_emitter import DeliveryFailure, DeliveryReceipt, Emitter, EmitterOptions
 from edgewatch_emitter.rules import SQS_MAX_BYTES, check_attributes, check_body, check_fifo_id
 
 from edgewatch.aws import AwsClients, describe_error, error_code
 from edgewatch.aws.errors import DENIED_CODES, NO_QUEUE_CODES
+from edgewatch.identifiers import queue_name_from_url
 from edgewatch.send.results import EventOutcome, QueueTarget, SendProgress, SendResult
 from edgewatch.send.templates import EventSource, Outgoing
 
@@ -50,7 +50,7 @@ async def resolve_queue(clients: AwsClients, name_or_url: str) -> QueueTarget:
             url = str((await sqs.get_queue_url(QueueName=name_or_url))["QueueUrl"])
     except Exception as exc:
         raise _queue_error(name_or_url, exc) from None
-    name = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+    name = queue_name_from_url(url)
     try:
         answer = await sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["FifoQueue", "MaximumMessageSize"]
@@ -79,8 +79,15 @@ class SendControl:
 
     def __init__(self) -> None:
         self._stop = asyncio.Event()
+        self.aborted = False
 
     def cancel(self) -> None:
+        self._stop.set()
+
+    def abort(self) -> None:
+        """Stop at once: the caller cancels the task next, and :func:`send_events` turns that
+        cancellation into a result (what is in flight is reported as dropped)."""
+        self.aborted = True
         self._stop.set()
 
     @property
@@ -192,7 +199,7 @@ class _Tally:
                 EventOutcome(
                     item.index,
                     out.request_id if out else None,
-                    status,  # type: ignore[arg-type]
+                    status,  # type: ignore[arg-type]  # "failed" or "dropped", set above
                     attempts=failure.attempts,
                     error=detail,
                     line=out.line if out else None,
@@ -225,8 +232,9 @@ async def send_events(
     """Emit ``options.count`` events from ``source`` to ``queue`` and wait for their outcomes.
 
     Never raises for delivery trouble: it is in the outcomes. Cancelling the task abandons
-    what is in flight at once (reported as dropped); ``control.cancel()`` stops emitting and
-    still waits (up to ``flush_timeout_s``) for what was emitted.
+    what is in flight at once (reported as dropped), and after ``control.abort()`` still
+    returns the result; ``control.cancel()`` stops emitting and still waits (up to
+    ``flush_timeout_s``) for what was emitted.
     """
     control = control or SendControl()
     tally = _Tally(options.count, on_progress, options.progress_interval_s)
@@ -246,6 +254,7 @@ async def send_events(
     started = time.perf_counter()
     stopped: str | None = None
     closed = False
+    final = None
     try:
         emitter.start()
         t0 = loop.time()
@@ -270,10 +279,15 @@ async def send_events(
             tally.report()
         final = await emitter.aclose(options.flush_timeout_s)
         closed = True
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if not control.aborted or task is None:
+            raise
+        task.uncancel()  # the abort asked for it: a result, not a cancelled command
     finally:
         if not closed:  # cancelled: abandon what is in flight (reported as dropped)
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await emitter.aclose(0)
+                final = await emitter.aclose(0)
     tally.report(force=True)
     return SendResult(
         queue=queue,
@@ -283,7 +297,7 @@ async def send_events(
         rate=options.rate,
         cancelled=control.cancelled,
         stopped=stopped,
-        emitter=final.stats,
+        emitter=final.stats if final is not None else emitter.stats(),
     )
 
 

@@ -26,7 +26,8 @@ def describe(stack: EmbeddedStack) -> list[str]:
         f"endpoint_url={url}",
         f"region={res.region}",
         *(f"queue_url={q.url}" for q in res.queues),
-        f"log_group={res.log_group}",
+        *(f"log_group={g}" for g in res.log_groups),
+        *(f"function={f.name}" for f in res.functions),
         f"seed={stack.seed}",
         f"# any client (boto3, AWS CLI, edgewatch): export AWS_ACCESS_KEY_ID={key} "
         f"AWS_SECRET_ACCESS_KEY={secret} AWS_DEFAULT_REGION={res.region}",

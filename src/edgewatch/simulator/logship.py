@@ -1,4 +1,8 @@
-"""The consumer's log lines, shipped to CloudWatch Logs in batches, on rotating streams."""
+"""A function's log lines, shipped to CloudWatch Logs in batches, on rotating streams.
+
+Each stream is one execution environment, as on Lambda: a rotation starts a new one, and the
+function's next invocation is a cold start (:attr:`LogShipper.generation` tells it).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,7 @@ class LogShipper:
         self._streams: deque[str] = deque([stream])
         self._rotated_at = time.monotonic()
         self._rotations = 0
+        self.generation = 0  # one per stream (execution environment)
         self._backoff = backoff(base=1.0, cap=10.0)
 
     @property
@@ -43,16 +48,20 @@ class LogShipper:
         return self._streams[-1]
 
     def write(self, timestamp_ms: int, record: dict[str, Any]) -> None:
+        self.write_text(timestamp_ms, json.dumps(record, separators=(",", ":")))
+
+    def write_text(self, timestamp_ms: int, message: str) -> None:
         if len(self._buffer) >= self._config.log_buffer:
             self._buffer.popleft()
             self._state.stats.log_dropped += 1
-        self._buffer.append((timestamp_ms, json.dumps(record, separators=(",", ":"))))
+        self._buffer.append((timestamp_ms, message))
 
     async def flush(self) -> None:
         logs = await self._clients.logs()
         while self._buffer:
             count = min(len(self._buffer), self.MAX_BATCH)
-            batch = sorted(self._buffer.popleft() for _ in range(count))
+            batch = [self._buffer.popleft() for _ in range(count)]
+            batch.sort(key=lambda event: event[0])  # stable: one invocation's lines keep order
             try:
                 await logs.put_log_events(
                     logGroupName=self._group,
@@ -83,6 +92,7 @@ class LogShipper:
         name = log_stream_name(seq=self._rotations)
         await create_log_stream(self._clients, self._group, name)
         self._streams.append(name)
+        self.generation += 1
         self._rotated_at = time.monotonic()
         logs = await self._clients.logs()
         while len(self._streams) > self._config.log_streams_kept:

@@ -10,8 +10,13 @@ import logging
 import socket
 import threading
 import urllib.request
+from typing import TYPE_CHECKING
 
-from edgewatch.simulator.moto_fixes import apply_moto_fixes
+from edgewatch.simulator.moto_fixes import apply_moto_fixes, serialise_deletes
+from edgewatch.simulator.moto_metrics_index import apply_metrics_index
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
 
 FAKE_CREDENTIALS = ("testing", "testing")  # moto accepts any key; never real secrets
 NOISY_LOGGERS = ("werkzeug", "moto", "botocore", "aiobotocore", "flask_cors", "urllib3")
@@ -42,7 +47,7 @@ class MotoServer:
     def __init__(self, port: int = 0, *, moto_fixes: bool = True) -> None:
         self._requested_port = port
         self._moto_fixes = moto_fixes  # False only to measure moto as released (benchmarks)
-        self._server = None
+        self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.port: int | None = None
 
@@ -61,9 +66,13 @@ class MotoServer:
         if self._server is not None:
             return self.endpoint_url
         silence_loggers()
+        serialise_deletes()  # correctness, always: parallel deletes must not undo one another
         if self._moto_fixes:
             apply_moto_fixes()
-        from moto.moto_server.threaded_moto_server import MotoRequestHandler
+            apply_metrics_index()
+        from moto.moto_server.threaded_moto_server import (  # type: ignore[attr-defined]  # moto re-exports it without __all__
+            MotoRequestHandler,
+        )
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 

@@ -69,7 +69,7 @@ def _before(timestamp: Any, cutoff: datetime) -> bool:
         return False
     if timestamp.tzinfo is None:  # moto stores naive UTC for datapoints without a Timestamp
         timestamp = timestamp.replace(tzinfo=UTC)
-    return timestamp < cutoff
+    return bool(timestamp < cutoff)
 
 
 def trim(account: str, region: str, *, namespace: str, keep_s: float) -> None:

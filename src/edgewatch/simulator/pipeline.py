@@ -4,9 +4,10 @@ Three kinds of task share one event loop (the embedded stack runs it on its own 
 
 * **traffic** — seeded analytics events into the standard and FIFO queues through an
   :class:`EventSink`: the SigV4 :class:`~edgewatch_emitter.Emitter`, as at the edge, with bursts;
-* **consumers** — one per source queue: long poll, process, delete; poison is handed back
-  (short visibility) until SQS's redrive moves it to the DLQ after ``maxReceiveCount`` receives;
-  one JSON log line per attempt goes to CloudWatch Logs in batches;
+* **consumers** — one per source queue, shaped like its Lambda function: each received batch is
+  an invocation; poison is reported as a batch item failure (short visibility) until SQS's
+  redrive moves it to the DLQ after ``maxReceiveCount`` receives; the function's logs go to
+  ``/aws/lambda/<function>`` in Lambda's formats (plain text; JSON with Powertools records);
 * **metrics** — the ``AWS/SQS`` metrics AWS would publish and moto does not.
 
 Queues stay shallow (moto slows down as a queue deepens): traffic pauses for a queue deeper
@@ -25,15 +26,17 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from edgewatch.aws import AwsClients
+from edgewatch.simulator.function_logs import FunctionLog, RecordOutcome, Style
 from edgewatch.simulator.logship import LogShipper
 from edgewatch.simulator.publisher import MetricsPublisher
 from edgewatch.simulator.resources import QueueRef, StackResources
 from edgewatch.simulator.state import PipelineConfig, PipelineState, PipelineStats, backoff
 from edgewatch.simulator.traffic import EmitterSink, EventSink, TrafficGenerator
+
+STYLES: tuple[Style, Style] = ("text", "json")  # the standard queue's consumer, the FIFO's
 
 __all__ = [
     "Consumer",
@@ -62,31 +65,32 @@ def _work_ms(key: str) -> float:
 
 
 class Consumer:
-    """A worker on one queue: long poll, process, delete; failures come back after a short delay.
+    """A Lambda-shaped worker on one queue: each received batch is one invocation.
 
-    FIFO messages of one group are processed in order; groups and standard messages run
-    concurrently. Failed messages are not deleted: their visibility drops to
-    ``retry_visibility_s``, and on the receive after the third failure SQS moves them to the DLQ.
-
-    One JSON log line per attempt: ``timestamp`` (ISO 8601, UTC), ``level`` (INFO|ERROR),
-    ``message``, ``request_id`` (null if the body is malformed), ``message_id``, ``queue``,
-    ``outcome`` (ok|error), ``latency_ms`` (this worker's processing time), ``queue_lag_ms``
-    (``processed_at - emitted_at``), ``receive_count``, ``error``, ``session_id``, ``type``,
-    ``emitted_at`` (the event's, else SQS's SentTimestamp) and ``processed_at`` (epoch ms).
+    It long-polls, processes and deletes as the event source mapping and the function would
+    together, and logs what the function would (:class:`FunctionLog`): START, one line per
+    record, END and REPORT (or their JSON records). Failed records are reported as batch item
+    failures: their visibility drops to ``retry_visibility_s`` and, on the receive after the
+    third failure, SQS moves them to the DLQ. Now and then (``timeout_rate``) an invocation
+    times out: nothing of its batch is deleted. FIFO messages of one group are processed in
+    order; groups and standard messages run concurrently.
     """
 
     def __init__(
         self,
         clients: AwsClients,
         queue: QueueRef,
-        shipper: LogShipper,
+        log: FunctionLog,
         config: PipelineConfig,
         state: PipelineState,
+        seed: str = "",
     ) -> None:
         self.queue = queue
-        self._clients, self._shipper = clients, shipper
+        self.log = log
+        self._clients = clients
         self._config, self._state = config, state
         self._backoff = backoff()
+        self._rng = random.Random(f"{seed}:timeouts:{queue.name}")
 
     async def run(self) -> None:
         attributes = ["SentTimestamp", "ApproximateReceiveCount", "MessageGroupId"]
@@ -113,13 +117,24 @@ class Consumer:
         for message in messages:
             key = message.get("Attributes", {}).get("MessageGroupId") or message["MessageId"]
             groups.setdefault(key, []).append(message)
+        invocation = self.log.start()
+        started = time.perf_counter()
 
         async def run_group(group: list[dict[str, Any]]) -> list[tuple[dict[str, Any], bool]]:
-            return [(m, await self._process(m)) for m in group]
+            done = []
+            for m in group:
+                outcome = await self._process(m)
+                self.log.record(invocation, outcome)
+                done.append((m, outcome.error_type is None))
+            return done
 
         results = [r for g in await asyncio.gather(*map(run_group, groups.values())) for r in g]
-        ok = [m for m, success in results if success]
-        failed = [m for m, success in results if not success]
+        timed_out = self._rng.random() < self._config.timeout_rate
+        self.log.finish(invocation, (time.perf_counter() - started) * 1000, timed_out=timed_out)
+        ok = [] if timed_out else [m for m, success in results if success]
+        failed = [m for m, success in results if timed_out or not success]
+        if timed_out:
+            self._state.stats.timeouts += 1
         sqs = await self._clients.sqs()
         if ok:
             try:
@@ -138,54 +153,42 @@ class Consumer:
             except Exception as exc:
                 self._state.error(f"visibility {self.queue.name}", exc)
 
-    async def _process(self, message: dict[str, Any]) -> bool:
-        started = time.perf_counter()
+    async def _process(self, message: dict[str, Any]) -> RecordOutcome:
         attrs = message.get("Attributes", {})
         sent_at = int(attrs.get("SentTimestamp", 0)) or None
         event: dict[str, Any] = {}
+        error_type: str | None = None
         error: str | None = None
         try:
             parsed = json.loads(message.get("Body", ""))
             if not isinstance(parsed, dict):
                 raise ValueError("not a JSON object")
             event = parsed
+        except json.JSONDecodeError as exc:
+            error_type, error = "JSONDecodeError", str(exc)
         except ValueError as exc:
-            error = f"malformed event: {exc}"
+            error_type, error = "ValueError", str(exc)
         request_id = event.get("request_id") if isinstance(event.get("request_id"), str) else None
-        if error is None and event.get("poison"):
-            error = "poison event: rejected by schema validation (field 'poison')"
+        if error_type is None and event.get("poison"):
+            error_type = "SchemaValidationError"
+            error = "field 'poison' is not allowed"
         # Validation fails fast; real work takes a few milliseconds, now and then much longer.
-        work = 1.0 if error else _work_ms(request_id or message["MessageId"])
+        work = 1.0 if error_type else _work_ms(request_id or message["MessageId"])
         await asyncio.sleep(work / 1000)
-        processed_at = _now_ms()
-        emitted_at = event.get("emitted_at")
-        if not isinstance(emitted_at, int):
-            emitted_at = sent_at
-        record = {
-            "timestamp": datetime.fromtimestamp(processed_at / 1000, UTC).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": "ERROR" if error else "INFO",
-            "message": "event failed" if error else "event processed",
-            "request_id": request_id,
-            "message_id": message["MessageId"],
-            "queue": self.queue.name,
-            "outcome": "error" if error else "ok",
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            "queue_lag_ms": None if emitted_at is None else processed_at - emitted_at,
-            "receive_count": int(attrs.get("ApproximateReceiveCount", 1)),
-            "error": error,
-            "session_id": event.get("session_id"),
-            "type": event.get("type"),
-            "emitted_at": emitted_at,
-            "processed_at": processed_at,
-        }
-        self._shipper.write(processed_at, record)
-        if error:
+        if error_type:
             self._state.stats.failed += 1
         else:
             self._state.stats.processed += 1
-        return error is None
+        event_type = event.get("type") if isinstance(event.get("type"), str) else None
+        return RecordOutcome(
+            message_id=message["MessageId"],
+            receive_count=int(attrs.get("ApproximateReceiveCount", 1)),
+            request_id=request_id,
+            event_type=event_type,
+            sent_at_ms=sent_at,
+            error_type=error_type,
+            error=error,
+        )
 
 
 def _receipts(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -208,15 +211,26 @@ class Pipeline:
         self.stats = PipelineStats()
         self.resources = resources
         self._state = PipelineState(self.stats)
-        self.shipper = LogShipper(
-            clients, resources.log_group, resources.log_stream, self.config, self._state
-        )
+        self.shippers = [
+            LogShipper(clients, f.log_group, resources.log_stream, self.config, self._state)
+            for f in resources.functions
+        ]
+        self.shipper = self.shippers[0]
         self.metrics = MetricsPublisher(clients, resources, self.config, self._state)
         self.sink = sink or EmitterSink(clients, self.config, self._state)
         self.traffic = TrafficGenerator(self.sink, resources, self.config, self._state, seed)
         self.consumers = [
-            Consumer(clients, queue, self.shipper, self.config, self._state)
-            for queue in resources.sources
+            Consumer(
+                clients,
+                queue,
+                FunctionLog(shipper, f.name, f.arn, style, f"{seed}:{f.name}"),
+                self.config,
+                self._state,
+                str(seed),
+            )
+            for queue, f, shipper, style in zip(
+                resources.sources, resources.functions, self.shippers, STYLES, strict=True
+            )
         ]
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -230,7 +244,7 @@ class Pipeline:
         runners: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("metrics", self.metrics.run),
             ("traffic", self.traffic.run),
-            ("logs", self.shipper.run),
+            *((f"logs:{s.stream}", s.run) for s in self.shippers),
             *((f"consumer:{c.queue.name}", c.run) for c in self.consumers),
         ]
         for name, run in runners:
@@ -262,5 +276,6 @@ class Pipeline:
             await asyncio.gather(*tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self.sink.aclose(flush_timeout)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.shipper.flush(), flush_timeout)
+        for shipper in self.shippers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(shipper.flush(), flush_timeout)

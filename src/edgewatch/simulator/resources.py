@@ -1,4 +1,5 @@
-"""The embedded stack's resources: a standard and a FIFO queue, each with a DLQ, and a log group.
+"""The embedded stack's resources: a standard and a FIFO queue, each with a DLQ, and per source
+queue a Lambda function with an SQS event source mapping and its ``/aws/lambda/<name>`` group.
 
 Creation is idempotent: SQS ``CreateQueue`` with identical attributes returns the existing queue,
 and an existing log group or stream is accepted. moto keeps state for the whole process, so a
@@ -14,12 +15,15 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from edgewatch.aws import AwsClients, error_code
+from edgewatch.simulator.lambda_functions import FunctionRef, create_function
 
 QUEUE_NAME = "edge-analytics"
 DLQ_NAME = "edge-analytics-dlq"
 FIFO_QUEUE_NAME = "edge-analytics.fifo"
 FIFO_DLQ_NAME = "edge-analytics-dlq.fifo"
-LOG_GROUP_NAME = "/edgewatch/consumer"
+FUNCTION_NAME = "edge-analytics-consumer"  # plain-text logs
+FIFO_FUNCTION_NAME = "edge-analytics-fifo-consumer"  # JSON logs, Powertools-style records
+LOG_GROUP_NAME = f"/aws/lambda/{FUNCTION_NAME}"
 MAX_RECEIVE_COUNT = 3
 # Short enough that a message whose worker died comes back within seconds (the consumer itself
 # hands failed messages back sooner, see pipeline.py), long enough for any healthy batch.
@@ -44,10 +48,24 @@ class StackResources:
 
     queue: QueueRef
     fifo_queue: QueueRef
-    log_group: str
-    log_group_arn: str
-    log_stream: str  # the first stream the consumer writes to (it rotates later)
+    function: FunctionRef  # the standard queue's consumer
+    fifo_function: FunctionRef
+    log_stream: str  # the first stream each function writes to (they rotate later)
     region: str
+
+    @property
+    def log_group(self) -> str:
+        """The standard queue's consumer group (plain-text Lambda logs)."""
+        return self.function.log_group
+
+    @property
+    def log_groups(self) -> tuple[str, str]:
+        return (self.function.log_group, self.fifo_function.log_group)
+
+    @property
+    def functions(self) -> tuple[FunctionRef, FunctionRef]:
+        """Per source queue (same order as :attr:`sources`), its consumer function."""
+        return (self.function, self.fifo_function)
 
     @property
     def dlq(self) -> QueueRef:
@@ -77,9 +95,10 @@ def queue_arn(url: str, region: str) -> str:
 
 
 def log_stream_name(at: datetime | None = None, seq: int = 0) -> str:
-    """A Lambda-like stream name: date prefix, start time, and the rotation's sequence number."""
+    """A Lambda stream name: ``2026/12/01/[$LATEST]<32 hex>`` (one per execution environment)."""
     at = at or datetime.now(UTC)
-    return f"{at:%Y/%m/%d}/[consumer]{at:%H%M%S}-{seq}"
+    suffix = f"{int(at.timestamp() * 1000):016x}{seq:016x}"
+    return f"{at:%Y/%m/%d}/[$LATEST]{suffix}"
 
 
 async def _create_queue(clients: AwsClients, name: str, dlq: QueueRef | None) -> QueueRef:
@@ -117,26 +136,33 @@ async def _create_log_group(clients: AwsClients, group: str, stream: str) -> Non
     await create_log_stream(clients, group, stream)
 
 
-async def create_resources(
-    clients: AwsClients, *, log_group: str = LOG_GROUP_NAME
-) -> StackResources:
-    """Create (or find) the queues and the log group; safe to call again."""
+async def create_resources(clients: AwsClients) -> StackResources:
+    """Create (or find) the queues, the functions with their mappings and their log groups;
+    safe to call again."""
     stream = log_stream_name()
     # The DLQs first (the sources' redrive policies name their ARNs); each pair in parallel.
     dlq, fifo_dlq = await asyncio.gather(
         _create_queue(clients, DLQ_NAME, None), _create_queue(clients, FIFO_DLQ_NAME, None)
     )
-    queue, fifo_queue, _ = await asyncio.gather(
+    queue, fifo_queue = await asyncio.gather(
         _create_queue(clients, QUEUE_NAME, dlq),
         _create_queue(clients, FIFO_QUEUE_NAME, fifo_dlq),
-        _create_log_group(clients, log_group, stream),
     )
-    account = dlq.arn.split(":")[4]
+    # One at a time: both share the IAM role, created by the first.
+    function = await create_function(
+        clients, FUNCTION_NAME, queue.arn, log_format="Text", batch_size=10
+    )
+    fifo_function = await create_function(
+        clients, FIFO_FUNCTION_NAME, fifo_queue.arn, log_format="JSON", batch_size=10
+    )
+    await asyncio.gather(
+        *(_create_log_group(clients, f.log_group, stream) for f in (function, fifo_function))
+    )
     return StackResources(
         queue=queue,
         fifo_queue=fifo_queue,
-        log_group=log_group,
-        log_group_arn=f"arn:aws:logs:{clients.region}:{account}:log-group:{log_group}",
+        function=function,
+        fifo_function=fifo_function,
         log_stream=stream,
         region=clients.region,
     )

@@ -17,11 +17,12 @@ import time
 from typing import Any
 
 from edgewatch.aws import AwsClients, AwsTarget
+from edgewatch.identifiers import DEFAULT_REGION
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer, silence_loggers
 from edgewatch.simulator.pipeline import Pipeline, PipelineConfig, PipelineStats
 from edgewatch.simulator.resources import StackResources, create_resources
 
-REGION = "us-east-1"
+REGION = DEFAULT_REGION  # any region works on moto; the one edgewatch assumes by default
 THREAD_NAME = "edgewatch-stack"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 5.0  # a bound for a wedged shutdown; a normal one takes ~0.1 s

@@ -38,6 +38,7 @@ class PipelineConfig:
     metrics_interval_s: float = 5.0
     metrics_retention_s: float = 3600.0
     housekeeping_s: float = 60.0  # how often moto's old datapoints and receipt handles are trimmed
+    timeout_rate: float = 0.01  # invocations that time out (nothing of their batch is deleted)
     log_flush_s: float = 1.0
     log_buffer: int = 20_000
     log_rotate_s: float = 600.0
@@ -60,6 +61,7 @@ class PipelineStats:
     shed: int = 0  # events not generated because a queue was too deep or unreachable
     processed: int = 0  # consumer attempts that succeeded (and deleted)
     failed: int = 0  # consumer attempts that failed (poison, malformed)
+    timeouts: int = 0  # simulated invocations that timed out
     log_events: int = 0  # log lines written to CloudWatch Logs
     log_dropped: int = 0  # log lines dropped from a full buffer
     metric_publishes: int = 0

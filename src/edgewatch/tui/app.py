@@ -10,54 +10,60 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from textual import on
 from textual.app import App, SystemCommand
-from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
+from edgewatch.capabilities import Capability, probe_endpoint
+from edgewatch.display.escape import escape
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
 from edgewatch.runtime import Runtime
+from edgewatch.tui.common.actions import APP_ACTIONS, action_by_id, app_bindings
 from edgewatch.tui.common.error import PollerErrorScreen
 from edgewatch.tui.common.help import HelpScreen
-from edgewatch.tui.common.messages import SnapshotReady
+from edgewatch.tui.common.messages import ShowRequest, SnapshotReady
 from edgewatch.tui.common.status_bar import StatusView
-from edgewatch.tui.common.themes import bundled_themes, resolve_theme
+from edgewatch.tui.common.themes import bundled_themes, resolve_theme, user_themes
+from edgewatch.tui.common.workers import worker_failure
 from edgewatch.tui.dashboard.screen import DashboardData, DashboardScreen
-from edgewatch.tui.dlq.screen import DlqScreen, open_dlq
+from edgewatch.tui.dlq.screen import DlqScreen, dlq_for
 from edgewatch.tui.logs.screen import LogsScreen
 from edgewatch.tui.logs.service import LogBatchReady, LogService
-from edgewatch.tui.send.actions import SendActions
+from edgewatch.tui.send.screen import QueueChoice, SendScreen
 
 POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
 EXIT_DEADLINE_S = 5.0  # giving SQS back what screens hold, at exit: a dead endpoint cannot hang it
+SEND_SCREEN = "send"  # installed once: a send goes on while the operator watches the dashboard
+# Terminal closed (SIGHUP) or asked to stop (SIGTERM, e.g. a service manager or kill): quit the
+# way ctrl+q does (browsed DLQ messages given back, terminal restored), exit 128 + signal.
+QUIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
-class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (issue 3)
-    """Live SQS queue metrics for an on-call operator."""
+class EdgewatchApp(App[None]):
+    """Live SQS queue metrics for an on-call operator.
+
+    Every feature screen is opened by one ``action_open_<feature>``; what the keys, the help and
+    the palette offer comes from one table (:data:`~edgewatch.tui.common.actions.APP_ACTIONS`),
+    and :meth:`check_action` alone decides where each is available.
+    """
 
     TITLE = "edgewatch"
     CSS_PATH = "edgewatch.tcss"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "help", "Help", id="help", key_display="?"),
-        Binding("p", "pause", "Pause", id="pause"),
-        Binding("p", "resume", "Resume", id="resume"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("s", "send", "Send", id="send"),  # action: send_actions.py
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("l", "logs", "Logs", id="logs"),
-        Binding("d", "dlq", "DLQ", id="dlq"),  # the DLQ screen (issue 5): screens/dlq.py
-    ]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = app_bindings()
+    send_seed: int | None = None  # repeatable request ids on the Send screen (tests)
 
     def __init__(
         self,
@@ -79,17 +85,27 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         self.poller_error: str | None = None
         self._history: History = self.poller.history
         self._was_down = False
+        self._probed = False  # capability differences told (see tell_differences)
         # Not ``_closing`` / ``_closed``: Textual's message pump owns those names.
         self._shutting_down = False
         self._clients_closed = False
         self._tick: Timer | None = None
         self.exit_deadline_s = EXIT_DEADLINE_S
         self._before_exit: set[asyncio.Task[None]] = set()
+        self._signalled: int | None = None
+        self._signal_handlers: list[signal.Signals] = []
+        self._quit_task: asyncio.Task[None] | None = None
         self._dashboard = DashboardScreen(embedded=runtime.embedded)
         self.logs = LogService(self, runtime, clock=clock)  # one log tail for the whole app
-        for theme in bundled_themes().values():
+        own, problems = user_themes()
+        for theme in (bundled_themes() | own).values():  # the operator's win over the shipped
             self.register_theme(theme)
         name, self._theme_warning = resolve_theme(self.settings.theme, self.available_themes)
+        if problems:
+            skipped = "Theme files skipped: " + "; ".join(problems)
+            self._theme_warning = (
+                f"{self._theme_warning} {skipped}" if self._theme_warning else skipped
+            )
         self.theme = name
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -99,6 +115,7 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._install_quit_signals()
         if self.auto_poll:
             self.start_polling()
             self._tick = self.set_interval(TICK_S, self._render, name="status-tick")
@@ -115,6 +132,39 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
 
     async def on_unmount(self) -> None:
         await self.shutdown()
+
+    def _install_quit_signals(self) -> None:
+        """SIGTERM / SIGHUP quit like ctrl+q (main thread only; elsewhere they are left alone)."""
+        loop = asyncio.get_running_loop()
+        for sig in QUIT_SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._on_quit_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+            self._signal_handlers.append(sig)
+
+    def _remove_quit_signals(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            loop = asyncio.get_running_loop()
+            for sig in self._signal_handlers:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.remove_signal_handler(sig)
+        self._signal_handlers.clear()
+
+    def _on_quit_signal(self, sig: signal.Signals) -> None:
+        """First signal: the bounded shutdown (at most ``exit_deadline_s`` to give messages back),
+        then exit. A second one exits at once (the terminal is still restored by the driver)."""
+        if self._signalled is not None:
+            self.exit(return_code=128 + self._signalled)
+            return
+        self._signalled = int(sig)
+        self._quit_task = asyncio.create_task(self._quit_on_signal(), name=f"quit-{sig.name}")
+
+    async def _quit_on_signal(self) -> None:
+        try:
+            await self.shutdown()
+        finally:
+            self.exit(return_code=128 + (self._signalled or 0))
 
     def start_polling(self) -> Worker[None]:
         """(Re)start the poll worker; exclusive, so a restart replaces any previous one."""
@@ -184,6 +234,25 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         await self.logs.aclose()
         await self.poller.aclose()
         await self.runtime.aclose()
+        self._remove_quit_signals()  # last: a second signal meanwhile still exits cleanly
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of every screen: escaped (errors quote endpoints and names), never markup."""
+        super().notify(
+            escape(message),
+            title=escape(title, one_line=True),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- data in -------------------------------------------------------------------------------
 
@@ -192,6 +261,26 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         # Coalesce: if the UI fell behind, snapshots already superseded are skipped.
         if self._latest_posted is None or message.snapshot is self._latest_posted:
             self.apply_snapshot(message.snapshot)
+        if not self._probed and message.snapshot.connection in ("ok", "degraded"):
+            self._probed = True  # once per run, after the first live numbers
+            self.run_worker(self.tell_differences(), group="capabilities", exit_on_error=False)
+
+    async def tell_differences(self) -> list[Capability]:
+        """One notification per way this endpoint differs from AWS (why a column says n/a,
+        why replay is client-side...): never a silent 0. Checks that fail are left unsaid."""
+        try:
+            found = await probe_endpoint(self.runtime.clients, self.runtime.target.endpoint_url)
+        except Exception:
+            return []
+        for capability in found:
+            if capability.differs:
+                self.notify(
+                    escape(capability.note),
+                    title="This endpoint differs from AWS",
+                    timeout=12,
+                    markup=False,
+                )
+        return found
 
     def apply_snapshot(self, snapshot: MetricsSnapshot, history: History | None = None) -> None:
         """Show ``snapshot``; trends come from ``history`` (default: the poller's own).
@@ -259,29 +348,31 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != POLL_GROUP or event.state != WorkerState.ERROR:
+        failure = worker_failure(event, (POLL_GROUP,))
+        if failure is None:
             return
-        error = worker.error
-        self.poller_error = f"{type(error).__name__}: {error}" if error else "unknown error"
+        self.poller_error = failure
         self._render()
         self.push_screen(PollerErrorScreen(self.poller_error))
 
     # -- actions -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Show Pause or Resume (one key, ``p``); grey out Refresh while paused."""
+        """Show Pause or Resume (one key, ``p``); grey out Refresh while paused; open a feature
+        only where it makes sense (the DLQ and Send from the dashboard, Logs from anywhere
+        but the Logs screen)."""
+        on_dashboard = self.screen is self._dashboard
         if action == "pause":
             return not self.poller.paused
         if action == "resume":
             return self.poller.paused
         if action == "refresh" and self.poller.paused:
             return None
-        if action == "logs":
+        if action == "open_logs":
             return not isinstance(self.screen, LogsScreen)
-        if action == "dlq":  # the highlighted dashboard row's DLQ
-            return self.screen is self._dashboard
-        return super().check_action(action, parameters)  # "send": SendActions
+        if action in ("open_dlq", "open_send"):
+            return on_dashboard
+        return super().check_action(action, parameters)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -331,7 +422,12 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             self.action_pause()
 
     def action_refresh(self) -> None:
-        """Poll now; after a worker failure, restart the worker instead."""
+        """Poll now; after a worker failure, restart the worker instead (the log tail too, and
+        a screen's own failed load: ``refresh_data``)."""
+        self.logs.restart()
+        refresh_data = getattr(self.screen, "refresh_data", None)
+        if callable(refresh_data):
+            refresh_data()
         if self.poller_error is not None and self.auto_poll:
             if isinstance(self.screen, PollerErrorScreen):
                 self.pop_screen()
@@ -347,32 +443,24 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         await self.shutdown()
         self.exit()
 
-    def key_help(self, screen: Screen[object] | None = None) -> list[tuple[str, str]]:
+    def key_help(self, screen: Screen[Any] | None = None) -> list[tuple[str, str]]:
         """The app's keys that work on ``screen`` (the dashboard by default) as the help screen
         lists them: a key the screen binds itself is its own (keys follow keymap overrides)."""
-        screen = screen or self._dashboard
-        order = {
-            "help": 0, "pause": 1, "resume": 1, "refresh": 2, "logs": 3, "send": 4, "dlq": 5,
-            "quit": 9,
-        }  # fmt: skip
-        labels = {
-            "pause": "Pause / resume polling",
-            "resume": "Pause / resume polling",
-            "logs": "Worker logs (live tail, / filter, enter details)",
-            "send": "Send test events (through the SigV4 emitter)",
-            "dlq": "DLQ of the highlighted queue: browse, logs of a message, replay",
-        }
+        shown: Screen[Any] = screen if screen is not None else self._dashboard
+        order = {a.id: i for i, a in enumerate(APP_ACTIONS)}
         found = sorted(
-            (order[b.binding.id], self.get_key_display(b.binding), b.binding)
-            for b in screen.active_bindings.values()
+            (order[str(b.binding.id)], self.get_key_display(b.binding), str(b.binding.id))
+            for b in shown.active_bindings.values()
             if b.node is self and b.binding.id in order
         )
-        rows = [
-            (key, labels.get(str(binding.id), binding.description)) for _, key, binding in found
-        ]
+        rows = []
+        for _, key, binding_id in found:
+            described = action_by_id(binding_id)
+            assert described is not None  # found above
+            rows.append((key, described.help_line))
         rows.append(("ctrl+p", "command palette (pause, refresh, help, theme, quit)"))
         rows.append(("ctrl+q", "quit from any screen"))
-        if screen is self._dashboard:
+        if shown is self._dashboard:
             rows.append(("↑ ↓", "select a queue: its history and thresholds show below the table"))
         return rows
 
@@ -382,15 +470,13 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
             "Stop or restart the AWS calls (p)",
             self.action_toggle_pause,
         )
-        yield SystemCommand("Refresh now", "Poll every queue immediately (r)", self.action_refresh)
-        yield SystemCommand("Help", "Keys, colours and thresholds (?)", self.action_help)
-        yield SystemCommand("Logs", "Live worker logs, filter, details (l)", self.action_logs)
-        yield SystemCommand(
-            "DLQ", "Browse and replay the highlighted queue's DLQ (d)", self.action_dlq
-        )
+        for described in APP_ACTIONS:
+            if described.command is not None:
+                title, help_text = described.command
+                yield SystemCommand(title, help_text, getattr(self, f"action_{described.action}"))
         yield from super().get_system_commands(screen)
 
-    # -- worker logs and latency (issue 4): one tail for the app, see LogService ---------------
+    # -- worker logs and latency: one tail for the app, see LogService -------------------------
 
     @on(LogBatchReady)
     def _log_batch_ready(self, message: LogBatchReady) -> None:
@@ -400,10 +486,14 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         if self._dashboard.ready and self.is_running:
             self._dashboard.show_latency(self.logs.chart_data())
 
-    def action_logs(self) -> None:
+    def action_open_logs(self) -> None:
         """Open the Logs screen (from the dashboard or any screen without one on top)."""
         if not isinstance(self.screen, LogsScreen):
             self.push_screen(LogsScreen(self.logs))
+
+    @on(ShowRequest)
+    def _show_request(self, message: ShowRequest) -> None:
+        self.show_request(message.request_id)
 
     def show_request(self, request_id: str) -> None:
         """Cross-navigation: the Logs screen filtered to exactly this request's lines.
@@ -421,8 +511,49 @@ class EdgewatchApp(SendActions, App[None]):  # SendActions: the Send screen (iss
         else:
             self.push_screen(LogsScreen(self.logs, query=query))
 
-    # -- DLQ browse and replay (issue 5): the screen and its workers live in screens/dlq.py ----
+    # -- DLQ browse and replay: the screen and its session -------------------------------------
 
-    def action_dlq(self) -> None:
+    def action_open_dlq(self) -> None:
         """Open the DLQ of the highlighted queue (or the highlighted DLQ itself)."""
-        open_dlq(self, self._dashboard.highlighted() if self._dashboard.ready else None)
+        target = dlq_for(self._dashboard.highlighted() if self._dashboard.ready else None)
+        if isinstance(target, str):
+            self.notify(target, title="DLQ", severity="warning", markup=False)
+            return
+        settings = self.runtime.settings
+        self.push_screen(
+            DlqScreen(
+                self.runtime.clients,
+                target,
+                replay=settings.replay,
+                read_only=settings.read_only,
+                clock=self.clock,
+            )
+        )
+
+    # -- Send test events: one installed screen ------------------------------------------------
+
+    @property
+    def send_screen(self) -> SendScreen:
+        """The Send screen, installed on first use and kept: a send keeps running while the
+        operator watches the dashboard move, and its results are there on return."""
+        if not self.is_screen_installed(SEND_SCREEN):
+            screen = SendScreen(
+                self.runtime,
+                queues=self.send_queue_choices,
+                clock=self.clock,
+                seed=self.send_seed,
+            )
+            self.install_screen(screen, SEND_SCREEN)
+        installed = self.get_screen(SEND_SCREEN)
+        assert isinstance(installed, SendScreen)
+        return installed
+
+    def action_open_send(self) -> None:
+        """Open the Send screen (in read-only mode it says why sending is refused)."""
+        if not isinstance(self.screen, SendScreen):
+            self.push_screen(self.send_screen)
+
+    def send_queue_choices(self) -> list[QueueChoice]:
+        """The queues of the latest poll, in the dashboard's order."""
+        queues = self.snapshot.queues if self.snapshot is not None else ()
+        return [QueueChoice(q.name, q.url, q.is_dlq) for q in queues if q.url]

@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from edgewatch.cli import main
-from edgewatch.simulator.moto_server import MotoServer
+from tests.support.backends import Backend
 from tests.support.fault_server import FaultServer, Partial
-from tests.support.sqs import receive_all
+from tests.support.sqs import depth, receive_all
+
+pytestmark = pytest.mark.backends  # moto and LocalStack
 
 SECRET = "SendTestSecretKey0123456789"
 
@@ -46,16 +48,11 @@ def drain(sqs: Any, url: str, expected: int) -> list[dict[str, Any]]:
     return asyncio.run(receive_all(sqs, url, expected))
 
 
-def depth(sqs: Any, url: str) -> int:
-    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-    return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
-
-
 def test_sends_template_events_that_arrive_intact(
-    moto_server: MotoServer, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
+    backend: Backend, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = boto3_sqs.create_queue(QueueName="orders")["QueueUrl"]
-    assert cli(moto_server.endpoint_url, "send", "--queue", "orders", "--count", "12") == 0
+    assert cli(backend.endpoint_url, "send", "--queue", "orders", "--count", "12") == 0
     out, err = capsys.readouterr()
     assert out.startswith("sent 12 of 12 to orders in ")
     assert "failed 0 · dropped 0" in out and "ack latency p50 " in out and " p99 " in out
@@ -69,12 +66,12 @@ def test_sends_template_events_that_arrive_intact(
 
 
 def test_json_lists_every_message_id_and_bodies_are_sent_as_written(
-    moto_server: MotoServer, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
+    backend: Backend, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = boto3_sqs.create_queue(QueueName="orders")["QueueUrl"]
     body = '{"request_id": "rid-1", "emitted_at": 1, "note": "[b]kept[/b] ✓", "n": 1.50}'
     code = cli(
-        moto_server.endpoint_url, "send", "--queue", url, "--body", body, "--count", "3", "--json"
+        backend.endpoint_url, "send", "--queue", url, "--body", body, "--count", "3", "--json"
     )
     assert code == 0
     out, err = capsys.readouterr()
@@ -90,13 +87,13 @@ def test_json_lists_every_message_id_and_bodies_are_sent_as_written(
 
 
 def test_poison_template_and_fifo_group(
-    moto_server: MotoServer, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
+    backend: Backend, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = boto3_sqs.create_queue(QueueName="events.fifo", Attributes={"FifoQueue": "true"})[
         "QueueUrl"
     ]
     args = ["send", "--queue", "events.fifo", "--template", "response", "--poison"]
-    assert cli(moto_server.endpoint_url, *args, "--count", "2", "--group-id", "g-1") == 0
+    assert cli(backend.endpoint_url, *args, "--count", "2", "--group-id", "g-1") == 0
     for message in drain(boto3_sqs, url, 2):
         body = json.loads(message["Body"])
         assert body["poison"] is True and body["type"] == "response"
@@ -104,18 +101,18 @@ def test_poison_template_and_fifo_group(
 
 
 def test_a_bad_line_stops_the_file_unless_skipped(
-    moto_server: MotoServer, boto3_sqs: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    backend: Backend, boto3_sqs: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     url = boto3_sqs.create_queue(QueueName="orders")["QueueUrl"]
     path = tmp_path / "events.jsonl"
     path.write_text('{"n": 1}\n\n{"n": 2,}\n[3]\n', "utf-8")
-    assert cli(moto_server.endpoint_url, "send", "--queue", "orders", "--file", str(path)) == 2
+    assert cli(backend.endpoint_url, "send", "--queue", "orders", "--file", str(path)) == 2
     err = capsys.readouterr().err
     assert f"{path} line 3: invalid JSON" in err and "nothing sent" in err
-    assert depth(boto3_sqs, url) == 0
+    assert depth(boto3_sqs, url)[0] == 0
 
     args = ["send", "--queue", "orders", "--file", str(path), "--skip-invalid", "--json"]
-    assert cli(moto_server.endpoint_url, *args) == 0
+    assert cli(backend.endpoint_url, *args) == 0
     out, err = capsys.readouterr()
     assert f"{path} line 3: invalid JSON: Expecting property name" in err and "skipped" in err
     assert [e["line"] for e in json.loads(out)["events"]] == [1, 4]
@@ -124,14 +121,14 @@ def test_a_bad_line_stops_the_file_unless_skipped(
 
 
 def test_unknown_queue_and_read_only_are_refused(
-    moto_server: MotoServer, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
+    backend: Backend, boto3_sqs: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli(moto_server.endpoint_url, "send", "--queue", "nope") == 1
+    assert cli(backend.endpoint_url, "send", "--queue", "nope") == 1
     assert capsys.readouterr().err == "edgewatch: no such queue: nope\n"
     url = boto3_sqs.create_queue(QueueName="orders")["QueueUrl"]
-    assert cli(moto_server.endpoint_url, "send", "--queue", "orders", "--read-only") == 2
+    assert cli(backend.endpoint_url, "send", "--queue", "orders", "--read-only") == 2
     assert "read-only mode: send is refused" in capsys.readouterr().err
-    assert depth(boto3_sqs, url) == 0
+    assert depth(boto3_sqs, url)[0] == 0
 
 
 @pytest.mark.parametrize(

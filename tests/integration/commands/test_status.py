@@ -33,6 +33,12 @@ def test_status_json_on_a_fresh_machine_starts_the_embedded_stack(tmp_path):
     assert by_name["edge-analytics"]["dlq"]["name"] == "edge-analytics-dlq"
     assert by_name["edge-analytics.fifo"]["dlq"]["name"] == "edge-analytics-dlq.fifo"
     assert by_name["edge-analytics-dlq"]["dlq"] is None
+    for q in queues:  # every queue carries its forecast; one poll: no depth-delta rate yet
+        assert isinstance(q["retention_s"], float) and isinstance(q["updated_at"], float)
+        forecast = q["forecast"]
+        assert {"drain_eta_s", "loss_eta_s", "dlq_inflow_per_s", "dlq_expiry_s"} <= set(forecast)
+        assert forecast["backlog"] == q["visible"] + q["in_flight"] + q["delayed"]
+        assert forecast["rate_source"] != "estimated" or forecast["net_per_s"] is None
 
 
 @pytest.mark.slow

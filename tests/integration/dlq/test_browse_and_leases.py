@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from edgewatch.dlq.lease import LeaseKeeper
 from edgewatch.dlq.queues import receive_messages
 from edgewatch.dlq.replay import (
@@ -17,6 +19,8 @@ from edgewatch.dlq.replay import (
 from edgewatch.dlq.selection import Selection
 from tests.support.faults import FailEntries
 from tests.support.sqs import body_of, depth, drain, fill
+
+pytestmark = pytest.mark.backends  # moto and LocalStack
 
 
 async def test_pages_hold_messages_and_release_them_on_exit(aws_clients, boto3_sqs, pair):

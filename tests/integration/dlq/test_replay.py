@@ -23,6 +23,8 @@ from edgewatch.dlq.replay import (
 from tests.support.faults import FailEntries, Reply
 from tests.support.sqs import Pair, body_of, depth, drain, fill
 
+pytestmark = pytest.mark.backends  # moto and LocalStack
+
 # wait_time_s=0: moto's short poll is exact, so an empty answer is final without the long poll
 FAST = ReplayOptions(visibility_timeout_s=30, wait_time_s=0)
 
@@ -379,12 +381,22 @@ async def test_a_copy_that_comes_back_during_the_run_is_deleted_not_resent(
     assert len(drain(boto3_sqs, pair.source_url)) == 30  # sent once
 
 
-async def test_native_mode_is_detected_and_falls_back_on_moto(aws_clients, boto3_sqs, pair):
+async def test_native_mode_is_detected_and_falls_back_on_moto(
+    aws_clients, boto3_sqs, pair, backend
+):
+    """moto lacks move tasks: client-side, said so; LocalStack has them: native."""
     fill(boto3_sqs, pair.dlq_url, ({"MessageBody": f"m{i}"} for i in range(5)))
-    plan = await plan_replay(aws_clients, "orders-dlq", mode="native", options=FAST)
-    assert plan.mode == "client" and plan.native is not None and not plan.native.supported
-    assert any("native move unavailable" in w for w in plan.warnings)
+    options = ReplayOptions(visibility_timeout_s=30, wait_time_s=0, native_poll_s=0.05)
+    plan = await plan_replay(aws_clients, "orders-dlq", mode="native", options=options)
+    assert plan.native is not None
+    if backend.is_localstack:
+        assert plan.mode == "native" and plan.native.supported
+        assert not any("native move unavailable" in w for w in plan.warnings)
+    else:
+        assert plan.mode == "client" and not plan.native.supported
+        assert any("native move unavailable" in w for w in plan.warnings)
     assert (await ReplayEngine(aws_clients, plan).run()).moved == 5
+    assert len(drain(boto3_sqs, pair.source_url)) == 5
 
 
 async def test_native_move_task_progress_and_cancel(proxy, proxy_clients, pair):

@@ -1,6 +1,6 @@
 """The acceptance replay: 1,000 messages with every attribute type, and a multi-group FIFO DLQ.
 
-moto rescans a whole queue for every message it receives or stores (DESIGN.md §8), so a queue
+moto rescans a whole queue for every message it receives or stores, so a queue
 1,000 deep costs ~0.1 s per message per pass. A consumer thread drains the target while the
 replay runs — as the pipeline's worker would — so the only deep queue is the DLQ itself.
 """

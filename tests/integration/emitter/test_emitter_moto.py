@@ -8,16 +8,19 @@ import json
 import time
 from typing import Any
 
+import pytest
 from edgewatch_emitter import Emitter
 
-from edgewatch.simulator.moto_server import MotoServer
+from tests.support.backends import Backend
 from tests.support.sqs import receive_all
 
+pytestmark = pytest.mark.backends  # moto and LocalStack
 
-async def test_bodies_and_attributes_arrive_intact(moto_server: MotoServer, boto3_sqs: Any) -> None:
+
+async def test_bodies_and_attributes_arrive_intact(backend: Backend, boto3_sqs: Any) -> None:
     queue_url = boto3_sqs.create_queue(QueueName="events")["QueueUrl"]
     blob = bytes(range(256))
-    async with Emitter(queue_url, endpoint_url=moto_server.endpoint_url) as emitter:
+    async with Emitter(queue_url, endpoint_url=backend.endpoint_url) as emitter:
         # credentials and region come from the standard chain (tests/conftest.py sets the env)
         emitter.emit({"kind": "dict", "text": "héllo ✓", "n": 1})
         emitter.emit("plain text ✓ \U0001f600", attributes={"kind": "str", "count": 42})
@@ -43,13 +46,13 @@ async def test_bodies_and_attributes_arrive_intact(moto_server: MotoServer, boto
     assert by_body["delayed-zero"]["MessageAttributes"]["flag"]["StringValue"] == "true"
 
 
-async def test_fifo_order_holds_within_each_group(moto_server: MotoServer, boto3_sqs: Any) -> None:
+async def test_fifo_order_holds_within_each_group(backend: Backend, boto3_sqs: Any) -> None:
     queue_url = boto3_sqs.create_queue(QueueName="events.fifo", Attributes={"FifoQueue": "true"})[
         "QueueUrl"
     ]
     emitter = Emitter(
         queue_url,
-        endpoint_url=moto_server.endpoint_url,
+        endpoint_url=backend.endpoint_url,
         group_id_fn=lambda event: event["tenant"],
         max_message_bytes=262_144,
     )
@@ -75,13 +78,11 @@ async def test_fifo_order_holds_within_each_group(moto_server: MotoServer, boto3
         assert len(seqs) == 8
 
 
-async def test_queue_maximum_message_size_is_discovered(
-    moto_server: MotoServer, boto3_sqs: Any
-) -> None:
+async def test_queue_maximum_message_size_is_discovered(backend: Backend, boto3_sqs: Any) -> None:
     queue_url = boto3_sqs.create_queue(
         QueueName="small", Attributes={"MaximumMessageSize": "1024"}
     )["QueueUrl"]
-    async with Emitter(queue_url, endpoint_url=moto_server.endpoint_url) as emitter:
+    async with Emitter(queue_url, endpoint_url=backend.endpoint_url) as emitter:
         emitter.emit("first")
         deadline = time.monotonic() + 10
         while emitter.max_message_bytes != 1024 and time.monotonic() < deadline:

@@ -16,16 +16,16 @@ from edgewatch.logs.cloudwatch import CloudWatchSource, SeenIds
 from edgewatch.logs.models import LogSourceError
 from edgewatch.logs.search import LogQuery
 from edgewatch.logs.tail import LogTail
-from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 from tests.support.logs import Collector, Done, Steps, now_ms, record
+
+pytestmark = pytest.mark.backends  # moto and LocalStack
 
 POLL = 1.0  # the boundary value Steps recognises; nothing actually waits
 
 
 def clients_for(endpoint: str) -> AwsClients:
-    return AwsClients(
-        AwsTarget(region="us-east-1", endpoint_url=endpoint, credentials=FAKE_CREDENTIALS)
-    )
+    # the standard chain: the environment's keys, which the backend fixture sets per test
+    return AwsClients(AwsTarget(region="us-east-1", endpoint_url=endpoint))
 
 
 async def follow(source: CloudWatchSource, steps: Steps) -> Collector:

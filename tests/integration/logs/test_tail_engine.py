@@ -12,11 +12,12 @@ from edgewatch.logs.models import LineBuffer, LogBatch, epoch_ms, make_line, par
 from edgewatch.logs.search import LogQuery, parse_since
 from edgewatch.logs.tail import (
     LogTail,
-    NoLogSourceError,
     TailTargets,
     build_tail,
     resolve_targets,
 )
+
+pytestmark = pytest.mark.backends  # moto and LocalStack
 
 NOW = 1_800_000_000.0
 
@@ -146,13 +147,12 @@ def test_targets_precedence():
     configured = LogsSettings(groups=["/cfg"], file="/tmp/w.jsonl")
     assert resolve_targets(configured, groups=["/a", "/a", "/b"]) == TailTargets(("/a", "/b"))
     assert resolve_targets(configured, file="/f") == TailTargets((), "/f")
-    assert resolve_targets(configured) == TailTargets(("/cfg",), "/tmp/w.jsonl")
-    embedded = resolve_targets(configured, embedded=True)
-    assert embedded.needs_aws and embedded.resolved("/stack") == TailTargets(("/stack",))
-    with pytest.raises(NoLogSourceError, match=r"logs\.groups"):
-        resolve_targets(LogsSettings())
-    with pytest.raises(ValueError, match="resolve"):
-        build_tail(embedded, clients=None, logs=configured)
+    # Without flags, the configured sources plus the consumers' groups, discovered later.
+    assert resolve_targets(configured) == TailTargets(("/cfg",), "/tmp/w.jsonl", discover=True)
+    unconfigured = resolve_targets(LogsSettings())
+    assert unconfigured.needs_aws and unconfigured.discover
+    with pytest.raises(ValueError, match="discover"):
+        build_tail(unconfigured, clients=None, logs=configured)
     with pytest.raises(ValueError, match="clients"):
         build_tail(TailTargets(("/g",)), clients=None, logs=configured)
     assert not TailTargets(file="/f").needs_aws

@@ -14,6 +14,8 @@ from edgewatch.metrics.poller import QueuePoller
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 from tests.support.faults import FaultProxy
 
+pytestmark = pytest.mark.backends  # moto and LocalStack
+
 
 class FakeClock:
     """A hand-driven clock: tests decide when time passes."""
@@ -104,6 +106,14 @@ async def test_discovers_every_queue_with_its_dlq_and_cloudwatch_age(
         "in_flight",
         "delayed",
         "oldest_age_s",
+        "oldest_age_at",
+        "updated_at",
+        "retention_s",
+        "counts",
+        "region",
+        "account",
+        "tags",
+        "read_by",
         "dlq",
         "error",
     }
@@ -264,3 +274,51 @@ async def test_history_is_bounded(boto3_sqs, aws_clients):
         snap = await poller.poll_once()
     key = snap.queues[0].url
     assert len(poller.history.series(key, "visible")) == 10
+
+
+async def test_retention_and_cloudwatch_counts_of_the_last_complete_minute(
+    moto_server, boto3_sqs, aws_clients
+):
+    import time
+    from datetime import UTC, datetime
+
+    import boto3
+
+    url = boto3_sqs.create_queue(QueueName="flow", Attributes={"MessageRetentionPeriod": "3600"})[
+        "QueueUrl"
+    ]
+    boto3_sqs.send_message(QueueUrl=url, MessageBody="a")
+    cw = boto3.client(
+        "cloudwatch",
+        region_name="us-east-1",
+        endpoint_url=moto_server.endpoint_url,
+        aws_access_key_id=FAKE_CREDENTIALS[0],
+        aws_secret_access_key=FAKE_CREDENTIALS[1],
+    )
+    minute = (int(time.time()) // 60 - 3) * 60  # a complete minute, three minutes ago
+    stamp = datetime.fromtimestamp(minute, UTC)
+    cw.put_metric_data(
+        Namespace="AWS/SQS",
+        MetricData=[
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": "QueueName", "Value": "flow"}],
+                "Value": value,
+                "Timestamp": stamp,
+                "Unit": "Count",
+            }
+            for name, value in (
+                ("NumberOfMessagesSent", 120.0),
+                ("NumberOfMessagesReceived", 90.0),
+                ("NumberOfMessagesDeleted", 60.0),
+            )
+        ],
+    )
+    snap = await QueuePoller(aws_clients, Settings()).poll_once()
+    flow = snap.queues[0]
+    assert flow.retention_s == 3600.0
+    assert flow.counts is not None and flow.counts.at == minute
+    assert (flow.counts.sent, flow.counts.received, flow.counts.deleted) == (120.0, 90.0, 60.0)
+
+    without = await QueuePoller(aws_clients, Settings(forecast={"counts": False})).poll_once()
+    assert without.queues[0].counts is None  # not requested: no cost, no numbers

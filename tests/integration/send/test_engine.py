@@ -28,6 +28,8 @@ from edgewatch.send import (
 from tests.support.fault_server import HANG, FaultServer, Partial
 from tests.support.sqs import receive_all
 
+pytestmark = pytest.mark.backends  # moto and LocalStack
+
 FAST = {"backoff": BackoffPolicy(0.001, 0.005)}
 
 

@@ -3,9 +3,7 @@ one is failed until SQS's redrive moves it to the DLQ (after maxReceiveCount rec
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,6 +16,7 @@ from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
 from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.simulator.resources import MAX_RECEIVE_COUNT
 from edgewatch.simulator.stack import EmbeddedStack
+from tests.support.waiting import async_wait_until
 
 
 @pytest.fixture
@@ -38,15 +37,9 @@ def client(service: str, stack: EmbeddedStack) -> Any:
     )
 
 
-async def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 45.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await asyncio.to_thread(predicate)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.2)
+async def wait_for(predicate: Callable[[], Any], what: str) -> Any:
+    """A boto3 check, polled off the loop (the stack's consumer runs on it)."""
+    return await async_wait_until(predicate, 45.0, what, in_thread=True, interval=0.2)
 
 
 async def test_a_poison_test_event_is_logged_and_lands_in_the_dlq(stack: EmbeddedStack) -> None:

@@ -1,19 +1,10 @@
-"""Fixtures for the embedded stack's tests: bounded waiting and a clean moto state per module."""
+"""Fixtures for the embedded stack's tests: a clean moto state per module."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from edgewatch.simulator.moto_server import MotoServer
-from tests.support.waiting import wait_until as _wait_until
-
-
-@pytest.fixture
-def wait_until() -> Callable[..., Any]:
-    return _wait_until
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ from typing import IO
 import pytest
 
 from edgewatch.simulator.moto_server import free_port
+from tests.support.waiting import wait_until
 
 SCRIPT = (
-    "from edgewatch.simulator.demo import run_demo; "
-    "raise SystemExit(run_demo(port={port}, seed=5))"
+    "from edgewatch.simulator.demo import run_demo; raise SystemExit(run_demo(port={port}, seed=5))"
 )
 
 
@@ -72,14 +72,20 @@ def demo() -> Iterator[Demo]:
     running.close()
 
 
-def test_demo_serves_boto3_and_stops_on_sigint(demo, wait_until, boto3_for) -> None:
-    output = demo.read_until("log_group=")
+def test_demo_serves_boto3_and_stops_on_sigint(demo, boto3_for) -> None:
+    output = demo.read_until("function=edge-analytics-fifo-consumer")
     endpoint = f"http://127.0.0.1:{demo.port}"
     assert output[0] == f"endpoint_url={endpoint}"
     assert "region=us-east-1" in output
     queue_urls = [ln.split("=", 1)[1] for ln in output if ln.startswith("queue_url=")]
     assert len(queue_urls) == 4
-    assert output[-1] == "log_group=/edgewatch/consumer"
+    assert [ln for ln in output if ln.startswith("log_group=")] == [
+        "log_group=/aws/lambda/edge-analytics-consumer",
+        "log_group=/aws/lambda/edge-analytics-fifo-consumer",
+    ]
+    lam = boto3_for("lambda", endpoint)  # the consumers exist for any client to discover
+    mappings = lam.list_event_source_mappings()["EventSourceMappings"]
+    assert len(mappings) == 2
 
     sqs = boto3_for("sqs", endpoint)
     assert sorted(sqs.list_queues()["QueueUrls"]) == sorted(queue_urls)

@@ -9,6 +9,7 @@ import pytest
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
 from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.simulator.stack import EmbeddedStack
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture(autouse=True)
@@ -16,7 +17,7 @@ def clean_moto(moto_server: MotoServer) -> None:
     """moto's state is per process: each stack starts from nothing (conftest's reset)."""
 
 
-def test_stop_cancels_long_polls_and_leaves_no_threads(wait_until) -> None:
+def test_stop_cancels_long_polls_and_leaves_no_threads() -> None:
     before = set(threading.enumerate())
     stack = EmbeddedStack(seed=1, config=PipelineConfig.fast()).start()
     assert stack.target.endpoint_url == stack.endpoint_url
@@ -43,7 +44,7 @@ def test_without_pipeline_only_the_resources(boto3_for) -> None:
         _ = stack.resources
 
 
-def test_endpoint_outage_is_counted_and_survived(wait_until) -> None:
+def test_endpoint_outage_is_counted_and_survived() -> None:
     with EmbeddedStack(seed=3) as stack:
         wait_until(lambda: stack.stats.processed >= 5, what="traffic before the outage")
         stack.server.stop()  # same port, same state when it comes back

@@ -12,6 +12,8 @@ import pytest
 from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.simulator.resources import MAX_RECEIVE_COUNT, QueueRef
 from edgewatch.simulator.stack import EmbeddedStack
+from tests.support.sqs import depth
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +23,12 @@ def stack(clean_moto_state: None) -> Iterator[EmbeddedStack]:
         yield running
 
 
-def depth(sqs: Any, queue: QueueRef) -> int:
-    attrs = sqs.get_queue_attributes(QueueUrl=queue.url, AttributeNames=["All"])["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]) + int(
-        attrs["ApproximateNumberOfMessagesNotVisible"]
-    )
+def held(sqs: Any, queue: QueueRef) -> int:
+    """Visible plus in flight: what the queue holds."""
+    return sum(depth(sqs, queue.url))
 
 
-def test_traffic_flows_and_queues_stay_shallow(stack: EmbeddedStack, wait_until, boto3_for) -> None:
+def test_traffic_flows_and_queues_stay_shallow(stack: EmbeddedStack, boto3_for) -> None:
     sqs = boto3_for("sqs", stack.endpoint_url)
     wait_until(lambda: stack.stats.processed >= 60, what="60 processed events")
     stats = stack.stats
@@ -37,13 +37,13 @@ def test_traffic_flows_and_queues_stay_shallow(stack: EmbeddedStack, wait_until,
     # The consumer keeps up: what is queued is about one tick's traffic plus the poison that
     # is being retried (30 % of it in fast mode, each for a few seconds).
     for queue in stack.resources.sources:
-        assert depth(sqs, queue) < 100
+        assert held(sqs, queue) < 100
 
 
-def test_poison_reaches_the_dlqs(stack: EmbeddedStack, wait_until, boto3_for) -> None:
+def test_poison_reaches_the_dlqs(stack: EmbeddedStack, boto3_for) -> None:
     sqs = boto3_for("sqs", stack.endpoint_url)
     for dlq in (stack.resources.dlq, stack.resources.fifo_dlq):
-        wait_until(lambda q=dlq: depth(sqs, q) >= 1, timeout=45, what=f"a message in {dlq.name}")
+        wait_until(lambda q=dlq: held(sqs, q) >= 1, timeout=45, what=f"a message in {dlq.name}")
     messages = wait_until(
         lambda: sqs.receive_message(
             QueueUrl=stack.resources.dlq.url,
@@ -62,41 +62,86 @@ def test_poison_reaches_the_dlqs(stack: EmbeddedStack, wait_until, boto3_for) ->
         assert event["poison"] is True
 
 
-def test_consumer_logs_each_attempt(stack: EmbeddedStack, wait_until, boto3_for) -> None:
+def _events(logs: Any, group: str) -> list[str]:
+    return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+
+
+def test_standard_consumer_logs_lambda_plain_text(stack: EmbeddedStack, boto3_for) -> None:
+    """Lambda's documented plain-text shapes, read with plain string splits."""
     logs = boto3_for("logs", stack.endpoint_url)
+    group = stack.resources.function.log_group
+    assert group == "/aws/lambda/edge-analytics-consumer"
 
-    def lines() -> list[dict[str, Any]]:
-        events = logs.filter_log_events(logGroupName=stack.resources.log_group)["events"]
-        return [json.loads(e["message"]) for e in events]
+    def failures() -> dict[str, list[tuple[str, str]]]:
+        found: dict[str, list[tuple[str, str]]] = {}
+        for message in _events(logs, group):
+            if message.startswith("[ERROR]\t"):
+                _, _, rid, text = message.split("\t", 3)
+                mid = text.split("messageId=", 1)[1].split()[0]
+                found.setdefault(mid, []).append((rid, text))
+        return found
 
-    def poison_failed_three_times() -> str | None:
-        attempts: dict[str, int] = {}
-        for line in lines():
-            if line["outcome"] == "error" and line["request_id"]:
-                attempts[line["request_id"]] = attempts.get(line["request_id"], 0) + 1
-        return next((rid for rid, n in attempts.items() if n >= MAX_RECEIVE_COUNT), None)
+    def malformed_thrice() -> tuple[str, list[tuple[str, str]]] | None:
+        for mid, attempts in failures().items():
+            if len(attempts) >= MAX_RECEIVE_COUNT and "JSONDecodeError" in attempts[0][1]:
+                return mid, attempts
+        return None
 
-    request_id = wait_until(poison_failed_three_times, timeout=45, what="3 failed attempts")
-    failures = [ln for ln in lines() if ln["request_id"] == request_id]
-    assert [ln["receive_count"] for ln in failures][:3] == [1, 2, 3]
-    ok = next(ln for ln in lines() if ln["outcome"] == "ok")
-    for line in (*failures, ok):
-        assert line["queue"] in {q.name for q in stack.resources.sources}
-        assert line["latency_ms"] >= 0 and line["queue_lag_ms"] >= 0
-        assert line["processed_at"] >= line["emitted_at"]
-        assert {"timestamp", "level", "message_id", "error"} <= line.keys()
-    assert failures[0]["level"] == "ERROR" and "poison" in failures[0]["error"]
-    assert ok["level"] == "INFO" and ok["error"] is None
+    _, attempts = wait_until(malformed_thrice, timeout=60, what="a non-JSON body failed 3 times")
+    assert [t.split("receiveCount=", 1)[1].split()[0] for _, t in attempts][:3] == ["1", "2", "3"]
+    assert all("request_id=" not in t for _, t in attempts)  # no request ID in a broken body
+    messages = _events(logs, group)
+    for rid, _ in attempts:
+        assert f"START RequestId: {rid} Version: $LATEST" in messages
+        assert f"END RequestId: {rid}" in messages
+        report = next(m for m in messages if m.startswith(f"REPORT RequestId: {rid}\t"))
+        fields = dict(part.split(": ", 1) for part in report.strip("\t").split("\t")[1:])
+        assert float(fields["Duration"].removesuffix(" ms")) >= 0
+        assert {"Billed Duration", "Memory Size", "Max Memory Used"} <= fields.keys()
+    assert any(m.startswith("INIT_START Runtime Version: ") for m in messages)
+    assert any("\tInit Duration: " in m for m in messages if m.startswith("REPORT "))
 
 
-def test_age_metrics_readable_with_get_metric_data(
-    stack: EmbeddedStack, wait_until, boto3_for
-) -> None:
+def test_fifo_consumer_logs_json_with_powertools_records(stack: EmbeddedStack, boto3_for) -> None:
+    logs = boto3_for("logs", stack.endpoint_url)
+    group = stack.resources.fifo_function.log_group
+
+    def records() -> list[dict[str, Any]]:
+        return [json.loads(m) for m in _events(logs, group)]
+
+    def failed() -> dict[str, Any] | None:
+        return next((r for r in records() if r.get("exception_name")), None)
+
+    failure = wait_until(failed, timeout=60, what="a failed FIFO record")
+    assert failure["level"] == "ERROR" and failure["message_id"]
+    assert {"timestamp", "location", "service", "cold_start", "function_request_id"} <= (
+        failure.keys()
+    )
+    rid = failure["function_request_id"]
+    reports = [
+        r
+        for r in records()
+        if r.get("type") == "platform.report" and r["record"]["requestId"] == rid
+    ]
+    assert wait_until(
+        lambda: [
+            r
+            for r in records()
+            if r.get("type") == "platform.report" and r["record"]["requestId"] == rid
+        ],
+        what="the invocation's platform.report",
+    )
+    assert reports == [] or reports[0]["record"]["metrics"]["durationMs"] >= 0
+    assert any(r.get("type") == "platform.initStart" for r in records())
+    assert any("_aws" in r for r in records())  # EMF metrics
+
+
+def test_age_metrics_readable_with_get_metric_data(stack: EmbeddedStack, boto3_for) -> None:
     """The console's query: one GetMetricData, Period 60, Maximum, every queue incl. the DLQs."""
     cloudwatch = boto3_for("cloudwatch", stack.endpoint_url)
     sqs = boto3_for("sqs", stack.endpoint_url)
     queues = stack.resources.queues
-    wait_until(lambda: depth(sqs, stack.resources.dlq) >= 1, timeout=45, what="a DLQ message")
+    wait_until(lambda: held(sqs, stack.resources.dlq) >= 1, timeout=45, what="a DLQ message")
 
     def latest() -> dict[str, float] | None:
         now = datetime.now(UTC)
@@ -130,7 +175,7 @@ def test_age_metrics_readable_with_get_metric_data(
         assert isinstance(age, float) and 0 <= age < 600  # seconds, a realistic value
 
 
-def test_traffic_goes_through_the_emitter(stack: EmbeddedStack, wait_until) -> None:
+def test_traffic_goes_through_the_emitter(stack: EmbeddedStack) -> None:
     """The edge's own path: one SigV4 emitter per source queue, its counters in the stack's."""
     names = [q.name for q in stack.resources.sources]
 

@@ -45,20 +45,30 @@ async def test_queues_and_redrive_policies(aws_clients: AwsClients) -> None:
     assert not res.queue.fifo and not res.dlq.fifo
 
 
-async def test_log_group_and_stream(aws_clients: AwsClients) -> None:
+async def test_functions_mappings_and_log_groups(aws_clients: AwsClients) -> None:
     res = await create_resources(aws_clients)
     logs = await aws_clients.logs()
-    groups = (await logs.describe_log_groups(logGroupNamePrefix=LOG_GROUP_NAME))["logGroups"]
-    assert [g["logGroupName"] for g in groups] == [res.log_group]
-    assert res.log_group_arn.endswith(f":log-group:{res.log_group}")
-    streams = (await logs.describe_log_streams(logGroupName=res.log_group))["logStreams"]
-    assert res.log_stream in [s["logStreamName"] for s in streams]
+    groups = (await logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/"))["logGroups"]
+    assert sorted(g["logGroupName"] for g in groups) == sorted(res.log_groups)
+    assert res.log_group == LOG_GROUP_NAME
+    for group in res.log_groups:
+        streams = (await logs.describe_log_streams(logGroupName=group))["logStreams"]
+        assert res.log_stream in [s["logStreamName"] for s in streams]
+        assert "/[$LATEST]" in res.log_stream
+    lam = await aws_clients.client("lambda")
+    for queue, function in zip(res.sources, res.functions, strict=True):
+        mappings = await lam.list_event_source_mappings(EventSourceArn=queue.arn)
+        (mapping,) = mappings["EventSourceMappings"]
+        assert mapping["FunctionArn"] == function.arn
+        assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert [f.log_format for f in res.functions] == ["Text", "JSON"]
 
 
 async def test_creation_is_idempotent(aws_clients: AwsClients) -> None:
     first = await create_resources(aws_clients)
     again = await create_resources(aws_clients)
     assert again.queues == first.queues
-    assert again.log_group == first.log_group
+    assert again.log_groups == first.log_groups
+    assert again.functions == first.functions
     sqs = await aws_clients.sqs()
     assert len((await sqs.list_queues())["QueueUrls"]) == 4

@@ -8,13 +8,13 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
+from edgewatch.display.escape import escape
 from edgewatch.dlq.models import ReplayRecord, invalid_sqs_chars
 from edgewatch.dlq.replay import (
     REPLAY_ATTRIBUTE,
     DlqMessage,
     MessageAttribute,
     QueueInfo,
-    safe_text,
 )
 from edgewatch.dlq.replay.batching import Outgoing, Refusal, batch_limits, chunk, prepare
 from edgewatch.dlq.replay.ratelimit import RateLimiter
@@ -98,9 +98,9 @@ def test_size_counts_body_and_every_attribute_part():
 
 def test_display_is_escaped_and_never_markup():
     body = "[bold red]boom[/] \x1b[2J\x00 line\nnext \u202e"
-    shown = safe_text(body, one_line=True)
+    shown = escape(body, one_line=True)
     assert "\x1b" not in shown and "\x00" not in shown and "\u202e" not in shown
-    assert "\\x1b" in shown and "⏎" in shown
+    assert "\\x1b" in shown and "\\n" in shown and "\n" not in shown
     m = msg(body)
     assert m.binaryish
     console = Console(record=True, width=200, color_system=None)

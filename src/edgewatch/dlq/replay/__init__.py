@@ -17,7 +17,6 @@ from edgewatch.dlq.models import (
     QueueInfo,
     ReplayRecord,
     request_id_of,
-    safe_text,
 )
 from edgewatch.dlq.queues import ReplayError
 from edgewatch.dlq.replay.engine import EventCallback, ReplayEngine
@@ -66,5 +65,4 @@ __all__ = [
     "preview_held",
     "replay_options",
     "request_id_of",
-    "safe_text",
 ]

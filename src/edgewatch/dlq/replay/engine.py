@@ -1,6 +1,6 @@
 """DLQ replay: client-side (receive → send → delete what was acknowledged) or AWS's move task.
 
-The contract (DESIGN.md §4) and how this module keeps it:
+The contract (docs/architecture.md, "Contracts") and how this module keeps it:
 
 - **Nothing is lost.** A DLQ message is deleted only after the target acknowledged *that* entry
   (per-entry results of ``SendMessageBatch``). A crash at any instant leaves it in the DLQ (it
@@ -66,6 +66,9 @@ def _retryable(exc: BaseException) -> bool:
     return False
 
 
+ABORTED = "stopped at once (second Ctrl-C): batches in flight abandoned, nothing lost"
+
+
 class ReplayEngine:
     """Runs one :class:`ReplayPlan`. ``cancel()`` stops after the batches in flight."""
 
@@ -93,7 +96,6 @@ class ReplayEngine:
         self._sent: set[str] = set()  # acknowledged by the target: never sent again this run
         self._deleting: set[str] = set()  # a delete for these is under way
         self._copies_deleted = 0
-        self._delete_lock: asyncio.Lock | None = None
         self._blocked_groups: set[str] = set()
         self._taken = 0
         ids = plan.selection.message_ids
@@ -106,11 +108,19 @@ class ReplayEngine:
         # Set by the first pipeline whose receive comes back empty: the others finish the batch
         # they hold and stop, instead of each spending one more (long-polled) receive to learn it.
         self._drained = False
+        self._aborted = False
 
     # -- control -------------------------------------------------------------------------------
 
     def cancel(self) -> None:
         """Stop taking new messages; batches already sent are finished (deleted), not abandoned."""
+        self._cancel.set()
+
+    def abort(self) -> None:
+        """Stop at once: the caller cancels the task next and :meth:`run` still returns the
+        result. Batches in flight are abandoned; leased messages are given back, and a message
+        sent but not yet deleted stays in the DLQ too (a possible duplicate, never a loss)."""
+        self._aborted = True
         self._cancel.set()
 
     @property
@@ -135,6 +145,12 @@ class ReplayEngine:
                 await self._run_native()
             else:
                 await self._run_client()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._aborted or task is None:
+                raise
+            task.uncancel()  # asked for by abort(): report what happened so far
+            self._error = self._error or ABORTED
         except Exception as exc:
             self._error = self._error or describe_error(exc)
         self.result.error = self._error
@@ -248,10 +264,6 @@ class ReplayEngine:
         self._keeper = keeper
         entries, _ = batch_limits(self.plan.target, opts.rate)
         self._limiter = RateLimiter(opts.rate, entries, self.clock)
-        # moto rebuilds a queue's message list on every delete, without a lock: two concurrent
-        # deletes can undo one another (the message returns: a duplicate). Loopback endpoints
-        # get their deletes one at a time; AWS gets them in parallel.
-        self._delete_lock = asyncio.Lock() if self.clients.target.is_local else None
         keeper.start()
         try:
             await self._emit(self.progress())
@@ -302,7 +314,8 @@ class ReplayEngine:
                     return
                 received_at = self.clock()
                 msgs = await self._call(
-                    lambda want=want: receive_messages(
+                    # mypy cannot infer a lambda with a default argument; the call is checked
+                    lambda want=want: receive_messages(  # type: ignore[misc]  # see above
                         self.clients,
                         self.plan.dlq.url,
                         max_messages=want,
@@ -427,7 +440,7 @@ class ReplayEngine:
         sqs = await self.clients.sqs()
         pending = {f"m{i}": out for i, out in enumerate(batch)}
         first_round: set[str] = set()
-        acked: list[tuple[DlqMessage, Outgoing, str | None]] = []
+        acked: list[tuple[DlqMessage, Outgoing | None, str | None]] = []
         for attempt in range(1, self.options.max_attempts + 1):
             try:
                 resp = await sqs.send_message_batch(
@@ -520,17 +533,16 @@ class ReplayEngine:
             pending = {f"d{i}": item for i, item in enumerate(part)}
             for attempt in range(1, self.options.max_attempts + 1):
                 try:
-                    async with self._delete_lock or contextlib.nullcontext():
-                        # The newest handle (a pipeline may have re-received the message), and
-                        # whether the lease holds as the request leaves: later is too late.
-                        entries = [
-                            {"Id": k, "ReceiptHandle": keeper.handle(item[0].message_id)}
-                            for k, item in pending.items()
-                        ]
-                        safe = {m.message_id: keeper.is_safe(m.message_id) for m, _, _ in part}
-                        resp = await sqs.delete_message_batch(
-                            QueueUrl=self.plan.dlq.url, Entries=entries
-                        )
+                    # The newest handle (a pipeline may have re-received the message), and
+                    # whether the lease holds as the request leaves: later is too late.
+                    entries = [
+                        {"Id": k, "ReceiptHandle": keeper.handle(item[0].message_id)}
+                        for k, item in pending.items()
+                    ]
+                    safe = {m.message_id: keeper.is_safe(m.message_id) for m, _, _ in part}
+                    resp = await sqs.delete_message_batch(
+                        QueueUrl=self.plan.dlq.url, Entries=entries
+                    )
                 except Exception as exc:
                     if _retryable(exc) and attempt < self.options.max_attempts:
                         await self._backoff(attempt)

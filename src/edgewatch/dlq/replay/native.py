@@ -1,9 +1,10 @@
 """AWS's own DLQ redrive: ``StartMessageMoveTask``, watched with ``ListMessageMoveTasks``.
 
 It moves *everything* (no filter, no count), server-side, and cannot add a replay record, so it is
-offered only for "all, unfiltered". Endpoints without it (moto answers HTTP 500, LocalStack
-versions vary) are detected with one harmless ``ListMessageMoveTasks`` call; the caller then says
-so and falls back to client-side replay.
+offered only for "all, unfiltered", and only between queues of one type (AWS redrives a FIFO DLQ
+into a FIFO queue only). Endpoints without it (moto answers HTTP 500) are detected with one
+harmless ``ListMessageMoveTasks`` call, which also shows a task already running on the DLQ; the
+caller then says so and falls back to client-side replay.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from botocore.exceptions import ClientError
 from edgewatch.aws import AwsClients, describe_error, is_connection_error
 
 TERMINAL = frozenset({"COMPLETED", "CANCELLED", "FAILED"})
+ACTIVE = frozenset({"RUNNING", "CANCELLING"})
 UNSUPPORTED_CODES = frozenset(
     {"InvalidAction", "UnknownOperationException", "NotImplemented", "UnsupportedOperation"}
 )
@@ -23,8 +25,12 @@ UNSUPPORTED_CODES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class NativeSupport:
+    """Whether move tasks run here; ``active`` is a task already running on the DLQ (SQS allows
+    one per queue at a time, so starting another fails until it ends)."""
+
     supported: bool
     reason: str
+    active: MoveTaskStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +71,7 @@ async def detect_native(clients: AwsClients, dlq_arn: str) -> NativeSupport:
     """Whether this endpoint runs message move tasks for ``dlq_arn`` (one read-only call)."""
     sqs = await clients.sqs()
     try:
-        await sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1)
+        resp = await sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1)
     except Exception as exc:
         if is_connection_error(exc):
             raise
@@ -74,7 +80,9 @@ async def detect_native(clients: AwsClients, dlq_arn: str) -> NativeSupport:
                 False, "this endpoint does not implement StartMessageMoveTask (moto does not)"
             )
         return NativeSupport(False, f"ListMessageMoveTasks failed: {describe_error(exc)}")
-    return NativeSupport(True, "StartMessageMoveTask is available")
+    newest = [MoveTaskStatus.from_api(r) for r in resp.get("Results", [])[:1]]
+    active = newest[0] if newest and newest[0].status in ACTIVE else None
+    return NativeSupport(True, "StartMessageMoveTask is available", active)
 
 
 class NativeMove:

@@ -100,12 +100,15 @@ def _settle(plan: ReplayPlan, requested: RequestedMode, native: NativeSupport | 
     warnings: list[str] = []
     chosen: Mode = "client"
     if requested in ("native", "auto") and native is not None and selection.is_all:
-        if native.supported:
+        why_not = _native_refusal(plan, native)
+        if why_not is None:
             chosen = "native"
         elif requested == "native":
-            warnings.append(f"native move unavailable: {native.reason}; using client-side")
+            warnings.append(f"native move unavailable: {why_not}; using client-side")
     if chosen == "native":
         warnings.append("a native move adds no edgewatch.replay record and ignores the limit")
+        if native is not None and native.active is not None:
+            warnings.append(_active_note(native))
         if dry_run:
             warnings.append("the dry run reads the DLQ client-side to list what would move")
     if chosen == "client" or dry_run:
@@ -149,11 +152,30 @@ async def offer_native(clients: AwsClients, plan: ReplayPlan) -> NativeOffer:
     if not plan.native_eligible:
         return NativeOffer(None, f"not offered — it moves every message, not {_part(plan)}")
     support = plan.native or await detect_native(clients, plan.dlq.arn)
-    if not support.supported:
-        return NativeOffer(None, f"not available — {support.reason}; client-side replay is used")
+    if (why_not := _native_refusal(plan, support)) is not None:
+        return NativeOffer(None, f"not available — {why_not}; client-side replay is used")
     native = _settle(plan.with_dry_run(False), "native", support)
     return NativeOffer(
         native, "available — SQS moves every message server-side, without a replay record"
+    )
+
+
+def _native_refusal(plan: ReplayPlan, native: NativeSupport) -> str | None:
+    """Why a move task cannot do ``plan`` here, or ``None`` when it can."""
+    if not native.supported:
+        return native.reason
+    if plan.dlq.fifo != plan.target.fifo:
+        return "a move task needs a target of the DLQ's type (AWS redrives FIFO to FIFO only)"
+    return None
+
+
+def _active_note(native: NativeSupport) -> str:
+    task = native.active
+    assert task is not None
+    of = f" of {task.to_move}" if task.to_move is not None else ""
+    return (
+        f"a move task is already {task.status} on this DLQ ({task.moved}{of} moved): SQS runs "
+        "one per queue, so starting another fails until it ends"
     )
 
 

@@ -47,7 +47,7 @@ def preview_held(
             blocked.add(group)
         result.outcomes[msg.message_id] = MessageOutcome(
             message_id=msg.message_id,
-            status=status,  # type: ignore[arg-type]
+            status=status,  # type: ignore[arg-type]  # one of the literals assigned above
             reason=reason,
             group_id=msg.group_id,
             request_id=msg.request_id,

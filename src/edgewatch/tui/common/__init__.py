@@ -1,1 +1,1 @@
-"""What every screen shares: messages, help, errors, themes, palette, status bar."""
+"""What every screen shares: the action table, messages, worker errors, help, themes, palette."""

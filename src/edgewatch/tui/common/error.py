@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from edgewatch.display.escape import safe
+
 
 class PollerErrorScreen(ModalScreen[None]):
     """Harlequin-style: a worker error becomes a dialog, never a traceback on screen."""
@@ -27,7 +29,7 @@ class PollerErrorScreen(ModalScreen[None]):
         with Vertical(id="error-body") as body:
             body.border_title = "Polling stopped"
             body.border_subtitle = "esc close · r restart polling · q quit"
-            yield Static(Text(self.error), id="error-text")
+            yield Static(safe(self.error), id="error-text")
             yield Static(
                 Text(
                     "The dashboard keeps the last numbers it had. Press r to restart polling; "

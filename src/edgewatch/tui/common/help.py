@@ -89,7 +89,7 @@ class HelpScreen(ModalScreen[None]):
             text.append(f"{meaning}\n")
         text.append("  Connection: ")
         for state in ("connecting", "ok", "degraded", "down", "paused"):
-            text.append(state, style=palette.connection(state))  # type: ignore[arg-type]
+            text.append(state, style=palette.connection(state))
             text.append(" ")
         text.append("\n  Oldest age is CloudWatch 1-minute data, read less often than the depths.")
         return text

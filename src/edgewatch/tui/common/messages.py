@@ -1,4 +1,4 @@
-"""Typed messages between the poll worker and the UI."""
+"""Typed messages that bubble to the app: from the poll worker, and between feature screens."""
 
 from __future__ import annotations
 
@@ -13,3 +13,12 @@ class SnapshotReady(Message):
     def __init__(self, snapshot: MetricsSnapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
+
+
+class ShowRequest(Message):
+    """Show the worker logs of one request (a sent test event, a DLQ message): any screen that
+    shows a request ID posts this; it bubbles to the app, which opens or narrows the Logs screen."""
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__()
+        self.request_id = request_id

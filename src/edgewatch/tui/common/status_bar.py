@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape
 from edgewatch.metrics.models import ConnectionState, MetricsSnapshot
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import text_key
@@ -27,7 +28,10 @@ class StatusView:
 
 
 def endpoint_text(view: StatusView, palette: Palette) -> Text:
-    return Text.assemble((view.endpoint, "bold"), (f" · {view.region}", palette.muted))
+    return Text.assemble(
+        (escape(view.endpoint, one_line=True), "bold"),
+        (f" · {escape(view.region, one_line=True)}", palette.muted),
+    )
 
 
 def state_text(view: StatusView, palette: Palette) -> Text:

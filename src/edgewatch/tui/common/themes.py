@@ -1,8 +1,13 @@
-"""Themes shipped as TOML files in ``edgewatch/themes/`` and the fallback rule for names.
+"""Themes as TOML files: the shipped ones, the operator's own, and the fallback rule for names.
 
-Each file's keys map onto :class:`textual.theme.Theme` fields (``[variables]`` is a table of
-Textual CSS variables). Like posting, a theme that is neither shipped nor built into Textual does
-not stop the console: it falls back to the default and says so.
+The shipped themes live in the repository's top-level ``themes/`` folder; the wheel carries them
+as ``edgewatch/themes/`` (hatch ``force-include``), and a checkout (an editable install) reads
+the folder itself. The operator's own themes are ``$XDG_CONFIG_HOME/edgewatch/themes/*.toml``
+(``~/.config`` by default), next to the config file; one of them may replace a shipped theme of
+the same name. Each file's keys map onto :class:`textual.theme.Theme` fields (``[variables]`` is
+a table of Textual CSS variables). Like posting, a theme that is neither shipped nor built into
+Textual does not stop the console, nor does a broken theme file of the operator's: it falls back
+to the default and says so.
 """
 
 from __future__ import annotations
@@ -12,9 +17,12 @@ import tomllib
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from textual.theme import Theme
+
+from edgewatch.config import default_config_path
 
 DEFAULT_THEME = "edgewatch-dark"
 THEME_SUFFIX = ".toml"
@@ -48,12 +56,51 @@ def _load(entry: Traversable) -> Theme:
     return theme_from_toml(entry.read_text("utf-8"), source=entry.name, default_name=stem)
 
 
+def shipped_themes_dir() -> Traversable:
+    """Where the shipped themes are: inside the installed package (a wheel), else the
+    repository's ``themes/`` folder (a checkout: ``src/edgewatch/…`` is three levels below)."""
+    packaged = files("edgewatch") / "themes"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[4] / "themes"
+
+
+def user_themes_dir() -> Path:
+    """``$XDG_CONFIG_HOME/edgewatch/themes`` (next to the config file)."""
+    return default_config_path().parent / "themes"
+
+
+def _themes_in(directory: Traversable) -> list[Theme]:
+    entries = sorted(directory.iterdir(), key=lambda e: e.name) if directory.is_dir() else []
+    return [_load(e) for e in entries if e.name.endswith(THEME_SUFFIX)]
+
+
 @cache
 def bundled_themes() -> dict[str, Theme]:
-    """The themes shipped in the package, by name (read once per process)."""
-    directory = files("edgewatch") / "themes"
-    themes = [_load(e) for e in directory.iterdir() if e.name.endswith(THEME_SUFFIX)]
-    return {t.name: t for t in sorted(themes, key=lambda t: t.name)}
+    """The themes shipped with edgewatch, by name (read once per process)."""
+    return {t.name: t for t in sorted(_themes_in(shipped_themes_dir()), key=lambda t: t.name)}
+
+
+def user_themes(directory: Path | None = None) -> tuple[dict[str, Theme], list[str]]:
+    """The operator's themes by name, and one line per file that could not be read (skipped:
+    a broken file of theirs must not keep the console from starting)."""
+    directory = directory if directory is not None else user_themes_dir()
+    themes: dict[str, Theme] = {}
+    problems: list[str] = []
+    if not directory.is_dir():
+        return themes, problems
+    for path in sorted(directory.glob(f"*{THEME_SUFFIX}")):
+        try:
+            theme = _load(path)
+            theme.to_color_system().generate()  # a colour that does not parse fails here
+        except ThemeFileError as exc:
+            problems.append(f"{path.parent}/{exc}")
+            continue
+        except Exception as exc:  # unreadable, or a value Textual rejects: skipped, said
+            problems.append(f"{path}: {type(exc).__name__}: {exc}")
+            continue
+        themes[theme.name] = theme
+    return themes, problems
 
 
 def resolve_theme(requested: str, available: set[str] | dict[str, Theme]) -> tuple[str, str | None]:

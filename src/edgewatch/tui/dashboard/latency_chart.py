@@ -19,7 +19,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual_plotext import PlotextPlot
 
-from edgewatch.logs.latency import LatencyPoint, LatencySeries
+from edgewatch.display.escape import safe
+from edgewatch.logs.latency import LatencyPoint, LatencySeries, WindowCounts
 from edgewatch.tui.common.text_static import TextStatic
 
 PERCENTILES = ("p50", "p95", "p99")
@@ -41,6 +42,11 @@ class ChartData:
     slo_ms: float | None
     message: str | None = None  # instead of the plots (no log source)
     waiting: str | None = None  # under the plots (nothing yet, paused, source trouble)
+    # Why a series cannot be computed from these logs; said instead of an empty plot.
+    latency_unavailable: str | None = None
+    lag_unavailable: str | None = None
+    latency_title: str = "worker latency"  # "invocation duration" when REPORT lines feed it
+    counts: WindowCounts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +69,8 @@ class SeriesColours:
         )
 
     def of(self, name: str) -> tuple[int, int, int]:
-        return getattr(self, name)  # type: ignore[no-any-return]
+        colour: tuple[int, int, int] = getattr(self, name)  # one of the fields above
+        return colour
 
 
 def segments(
@@ -141,9 +148,9 @@ def y_ticks(top: float) -> tuple[list[float], list[str]]:
     return ticks, [value_label(t) if t else "0" for t in ticks]
 
 
-def x_ticks(history_s: int) -> tuple[list[int], list[str]]:
+def x_ticks(history_s: int) -> tuple[list[float], list[str]]:
     """Every minute back to the start of the history, labelled in seconds ago."""
-    ticks = list(range(-(history_s // TICK_EVERY_S) * TICK_EVERY_S, 1, TICK_EVERY_S))
+    ticks: list[float] = list(range(-(history_s // TICK_EVERY_S) * TICK_EVERY_S, 1, TICK_EVERY_S))
     return ticks, [f"{-t}s" if t else "now" for t in ticks]
 
 
@@ -165,12 +172,35 @@ class SeriesPlot(Vertical):
         if self._last is not None:  # the thinning depends on the width
             self.draw(*self._last)
 
-    def draw(self, points: Sequence[LatencyPoint], data: ChartData, colours: SeriesColours) -> None:
-        """The legend every time (latest values); the plot only when its picture changed."""
+    def draw(
+        self,
+        points: Sequence[LatencyPoint],
+        data: ChartData,
+        colours: SeriesColours,
+        unavailable: str | None = None,
+        title: str | None = None,
+    ) -> None:
+        """The legend every time (latest values); the plot only when its picture changed.
+
+        A series these logs cannot give (``unavailable``) says why instead of an empty plot.
+        """
         self._last = (points, data, colours)
+        if title is not None:
+            self.title = title
         slo = data.slo_ms if self.with_slo else None
-        self.query_one(TextStatic).show(self._legend(points, slo, colours))
         plot = self.query_one(PlotextPlot)
+        if unavailable is not None:
+            legend = Text(no_wrap=False, end="")
+            legend.append(self.title, style="bold")
+            legend.append(f": {unavailable}")
+            self.query_one(TextStatic).show(legend)
+            if plot.display:
+                plot.display = False
+                self._picture = None
+            return
+        if not plot.display:
+            plot.display = True
+        self.query_one(TextStatic).show(self._legend(points, slo, colours))
         now_s = math.floor(data.now)
         bucket = bucket_seconds(data.history_s, plot.size.width - Y_AXIS_COLUMNS)
         lines = [
@@ -268,13 +298,33 @@ class LatencyChart(Vertical):
             self._frame = frame
             self.set_class(data.message is not None, "-message")
             window = f"{data.window_s:g}s window"
-            self.border_subtitle = Text(data.waiting or "") if data.message is None else None
+            self.border_subtitle = safe(data.waiting or "") if data.message is None else None
             self.border_title = Text(f"Latency, ms · p50/p95/p99 over a {window} · worker logs")
             plots.display = data.message is None
             message.display = data.message is not None
         if data.message is not None:
-            message.show(Text(data.message))
+            message.show(safe(data.message))
             return
+        if data.waiting is None and data.counts is not None and data.counts.invocations:
+            self.border_subtitle = Text(counts_label(data.counts))
         colours = SeriesColours.from_theme(self.app.theme_variables)
-        self.query_one("#latency-worker", SeriesPlot).draw(data.series.latency, data, colours)
-        self.query_one("#latency-lag", SeriesPlot).draw(data.series.queue_lag, data, colours)
+        self.query_one("#latency-worker", SeriesPlot).draw(
+            data.series.latency, data, colours, data.latency_unavailable, data.latency_title
+        )
+        self.query_one("#latency-lag", SeriesPlot).draw(
+            data.series.queue_lag, data, colours, data.lag_unavailable
+        )
+
+
+def counts_label(counts: WindowCounts) -> str:
+    """``42 invocations · 3 cold · 1 failed · 2 timeouts · 5 error lines`` (zeros left out)."""
+    parts = [f"{counts.invocations} invocations"]
+    for value, label in (
+        (counts.cold_starts, "cold"),
+        (counts.invocation_errors, "failed"),
+        (counts.timeouts, "timeouts"),
+        (counts.errors, "error lines"),
+    ):
+        if value:
+            parts.append(f"{value} {label}")
+    return " · ".join(parts)

@@ -13,6 +13,7 @@ from textual.widgets import Label, Sparkline
 
 from edgewatch.config import WARN_FRACTION, Thresholds
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import safe
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -103,7 +104,7 @@ class QueueDetail(Vertical):
 
         if self._title != q.name:
             self._title = q.name
-            self.border_title = Text(q.name)
+            self.border_title = safe(q.name, one_line=True)
         kind = "dead-letter queue" if q.is_dlq else ("FIFO queue" if q.fifo else "queue")
         head.show(Text.assemble((kind, "bold"), "  ", (q.url or "(URL unresolved)", "dim")))
 

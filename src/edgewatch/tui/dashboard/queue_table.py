@@ -1,29 +1,39 @@
-"""The queue table: one row per queue URL, updated in place where a value changed.
+"""The queue table: one row per queue URL, a row re-rendered only when one of its cells changed.
 
 Following dolphie, a poll does not rebuild the table: each cell's (text, style) is compared with
-what is on screen and only differing cells are written, inside one ``batch_update``. That keeps
-the cursor, the scroll position and the terminal traffic steady all day.
+what is on screen and only rows whose cells differ are rendered again. That keeps the cursor,
+the scroll position and the terminal traffic steady all day, and the idle CPU low: with live
+traffic some cell changes on every poll, and re-rendering every visible row each time (what
+``DataTable.update_cell`` does: its render caches are keyed by a table-wide update counter) was
+most of the console's idle CPU.
 
-``DataTable.update_cell`` bumps a table-wide counter that is part of every render cache key, so
-one changed cell re-renders every visible row; with live traffic some cell changes on every poll,
-and that was most of the console's idle CPU. The table writes a changed row's cells itself and
-drops only that row's cached renders (:meth:`QueueTable._write_row`). That uses DataTable's
-private caches; if a Textual release renames them, it falls back to ``update_cell``.
+So the table is a line-API widget of its own (as the log view is): one cached strip per row,
+dropped when that row changes, when the cursor enters or leaves it, or when the styles change
+(focus, theme, size). It draws like the ``DataTable`` it replaced: a bold header on ``$panel``,
+one cell of padding each side of a column, a row cursor whose background is the theme's and
+whose foreground is the cell's own (threshold colours stay readable on the highlighted row).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
+from rich.padding import Padding
+from rich.segment import Segment as RichSegment
+from rich.style import Style
 from rich.text import Text
-from textual.cache import LRUCache
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.theme import Theme
 
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 
@@ -83,23 +93,9 @@ COMPACT = Layout(
     ),
 )
 COMPACT_BELOW = 100
-# DataTable's private render caches that _write_row invalidates row by row.
-_ROW_CACHES = (
-    "_data",
-    "_row_locations",
-    "_cell_render_cache",
-    "_row_render_cache",
-    "_row_renderable_cache",
-    "_line_cache",
-    "_get_offsets",
-)
+CELL_PADDING = 1  # cells each side of a column, as a DataTable pads them
+HEADER = "\0header"  # the header row's key in the strip cache (no queue URL is this)
 DLQ_TAG = " DLQ"
-
-
-def _discard(cache: LRUCache[Any, Any], stale: Callable[[Any], bool]) -> None:
-    for key in list(cache.keys()):
-        if stale(key):
-            cache.discard(key)
 
 
 def row_key(status: QueueStatus) -> str:
@@ -174,52 +170,114 @@ def row_cells(
     return {c.key: cells[c.key] for c in layout.columns}
 
 
-class QueueTable(DataTable[Text]):
-    """A ``DataTable`` that knows how to follow a sequence of ``QueueStatus`` in place."""
+class QueueTable(ScrollView, can_focus=True):
+    """Follows a sequence of ``QueueStatus`` in place; the header stays, the rows scroll."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"queue-table--header", "queue-table--cursor"}
+    DEFAULT_CSS = """
+    QueueTable {
+        background: $surface;
+        color: $foreground;
+        height: auto;
+        max-height: 100%;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .queue-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+            & > .queue-table--header {
+                background-tint: $foreground 5%;
+            }
+        }
+        & > .queue-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .queue-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .queue-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "first", "First", show=False),
+        Binding("end,ctrl+end", "last", "Last", show=False),
+    ]
+
+    class Highlighted(Message):
+        """The cursor moved to another queue (``key``: its row key, None when empty)."""
+
+        def __init__(self, key: str | None) -> None:
+            super().__init__()
+            self.key = key
 
     def __init__(self, *, id: str | None = None) -> None:
-        # Threshold colours must survive under the cursor: the renderable's colour wins.
-        super().__init__(
-            cursor_type="row",
-            zebra_stripes=False,
-            cursor_foreground_priority="renderable",
-            id=id,
-        )
+        super().__init__(id=id)
         self.layout_spec: Layout = WIDE
         self._cells: dict[str, dict[str, Cell]] = {}
+        self._texts: dict[str, list[Text]] = {}  # what each row shows, built from its cells
         self._justify: dict[str, Justify] = {}
         self._source: tuple[Sequence[QueueStatus], History, Palette] | None = None
-        self.row_scoped_updates = all(hasattr(self, name) for name in _ROW_CACHES)
+        self._strips: dict[tuple[str, bool], Strip] = {}  # (row key, under cursor) -> its line
+        self.cursor_row = 0
+        self.renders = 0  # rows rendered so far (tests check that an unchanged row is not)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._cells)
 
     @property
     def highlighted_key(self) -> str | None:
         """The queue key under the cursor, if any."""
-        if not self.row_count:
-            return None
-        cell_key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0))
-        return str(cell_key.row_key.value)
+        keys = self.keys
+        return keys[self.cursor_row] if 0 <= self.cursor_row < len(keys) else None
 
     @property
     def keys(self) -> list[str]:
         """Row keys in display order."""
         return list(self._cells)
 
+    @property
+    def column_keys(self) -> list[str]:
+        """The columns shown, in order (they follow the layout)."""
+        return [c.key for c in self.layout_spec.columns]
+
+    def get_cell(self, key: str, column: str) -> Text:
+        """What the cell of queue ``key`` in ``column`` shows."""
+        return self._texts[key][self.column_keys.index(column)]
+
+    # -- updating ------------------------------------------------------------------------------
+
     def set_layout(self, layout: Layout) -> None:
         """Switch column sets (on resize); rebuilds once, keeping the highlighted queue."""
-        if layout is self.layout_spec and self.columns:
+        if layout is self.layout_spec and self._justify:
             return
         self.layout_spec = layout
         self._rebuild()
 
     def show(self, statuses: Sequence[QueueStatus], history: History, palette: Palette) -> None:
-        """Bring the table to ``statuses``: changed cells only; rows added/removed as needed."""
+        """Bring the table to ``statuses``: changed rows only; rows added/removed as needed."""
         self._source = (statuses, history, palette)
         layout = self.layout_spec
         new: dict[str, dict[str, Cell]] = {}
         for q in statuses:
             new.setdefault(row_key(q), row_cells(q, history, palette, layout))
-        if not self.columns:
-            self._add_columns()
+        if not self._justify:
+            self._justify = {c.key: c.justify for c in layout.columns}
         old_order = [k for k in self._cells if k in new]
         kept_in_new_order = [k for k in new if k in self._cells]
         appended_only = list(new)[: len(kept_in_new_order)] == kept_in_new_order
@@ -227,23 +285,24 @@ class QueueTable(DataTable[Text]):
             self._rebuild(new)
             return
         highlighted = self.highlighted_key
-        with self.app.batch_update():
-            for key in [k for k in self._cells if k not in new]:
-                self.remove_row(key)
-                del self._cells[key]
-            for key, cells in new.items():
-                current = self._cells.get(key)
-                if current is None:
-                    self.add_row(*self._texts(cells), key=key)
-                    self._cells[key] = cells
-                    continue
-                changed = {c: cell for c, cell in cells.items() if current.get(c) != cell}
-                if changed:
-                    self._write_row(key, {c: self._text(c, cell) for c, cell in changed.items()})
-                    current.update(changed)
+        removed = [k for k in self._cells if k not in new]
+        for key in removed:
+            del self._cells[key]
+            del self._texts[key]
+        changed_rows = []
+        for key, cells in new.items():
+            if self._cells.get(key) != cells:
+                self._set_row(key, cells)
+                changed_rows.append(key)
+        if removed or len(new) != len(kept_in_new_order):  # rows moved or appeared
+            self._strips.clear()
+            self._resized()
             # The cursor follows its queue, not its row index, when rows above it go away.
-            if highlighted in self._cells and self.highlighted_key != highlighted:
-                self.move_cursor(row=list(self._cells).index(highlighted), animate=False)
+            self._place_cursor(highlighted)
+            self.refresh()
+        else:
+            for key in changed_rows:
+                self._refresh_row(key)
 
     def restyle(self, palette: Palette) -> None:
         """Recolour every cell after a theme change (the colours live in the cells)."""
@@ -252,13 +311,155 @@ class QueueTable(DataTable[Text]):
             self._source = (statuses, history, palette)
             self._rebuild()
 
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        """Put the cursor on ``row`` (clamped) and scroll it into view."""
+        if not self._cells:
+            self.cursor_row = 0
+            return
+        row = max(0, min(row, len(self._cells) - 1))
+        old = self.highlighted_key
+        if row != self.cursor_row:
+            self.cursor_row = row
+            if old is not None:
+                self._refresh_row(old)
+            self._refresh_row(self.keys[row])
+        self._scroll_to_cursor(animate)
+        if self.highlighted_key != old:
+            self.post_message(self.Highlighted(self.highlighted_key))
+
+    # -- keys and mouse ------------------------------------------------------------------------
+
+    def _rows_on_screen(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)  # under the header
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - self._rows_on_screen())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + self._rows_on_screen())
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._cells) - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:  # not the header
+            index = round(self.scroll_y) + event.y - 1
+            if 0 <= index < len(self._cells):
+                self.move_cursor(row=index)
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self._restyled()
+
+    def on_focus(self) -> None:
+        self._restyled()
+
+    def on_blur(self) -> None:
+        self._restyled()
+
+    def on_resize(self) -> None:
+        self._restyled()
+
+    def _restyled(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            key, index = HEADER, -1
+        else:
+            index = round(self.scroll_y) + y - 1
+            if not 0 <= index < len(self._cells):
+                return Strip.blank(width, base)
+            key = self.keys[index]
+        cursor = index == self.cursor_row
+        strip = self._strips.get((key, cursor))
+        if strip is None:
+            strip = self._render_row(key, index, cursor, base)
+            self._strips[(key, cursor)] = strip
+        scroll_x = round(self.scroll_x)
+        return strip.crop(scroll_x, scroll_x + width).adjust_cell_length(width, base).simplify()
+
+    def _render_row(self, key: str, index: int, cursor: bool, base: Style) -> Strip:
+        """One row (or the header) as the full table width plus the rest of the widget."""
+        self.renders += 1
+        if key == HEADER:
+            style = self.get_component_styles("queue-table--header").rich_style
+            texts = [Text(c.label, justify=c.justify) for c in self.layout_spec.columns]
+        else:
+            style = base
+            if cursor:
+                style = base + self.get_component_rich_style("queue-table--cursor")
+            texts = self._texts[key]
+        console, options = self.app.console, self.app.console_options
+        segments: list[RichSegment] = []
+        columns = self.layout_spec.columns
+        for column_index, (column, text) in enumerate(zip(columns, texts, strict=True)):
+            width = column.width + 2 * CELL_PADDING
+            cell_options = options.update_dimensions(width, 1).update(no_wrap=True)
+            cell = Padding(text, (0, CELL_PADDING))
+            meta = Style.from_meta({"row": index, "column": column_index})  # clicks find the row
+            segments.extend(console.render_lines(cell, cell_options, style=style + meta)[0])
+        rest = max(0, self.size.width - self._table_width())
+        out = Style.from_meta({"row": index, "column": 0, "out_of_bounds": True})
+        segments.append(RichSegment(" " * rest, style + out))
+        return Strip(segments)
+
     # -- internals -----------------------------------------------------------------------------
 
-    def _add_columns(self) -> None:
-        self._justify = {c.key: c.justify for c in self.layout_spec.columns}
-        for c in self.layout_spec.columns:
-            label = Text(c.label, justify=c.justify)
-            self.add_column(label, width=c.width, key=c.key)
+    def _table_width(self) -> int:
+        return sum(c.width + 2 * CELL_PADDING for c in self.layout_spec.columns)
+
+    def _resized(self) -> None:
+        self.virtual_size = Size(self._table_width(), len(self._cells) + 1)
+
+    def _set_row(self, key: str, cells: dict[str, Cell]) -> None:
+        self._cells[key] = dict(cells)
+        self._texts[key] = [self._text(column, cell) for column, cell in cells.items()]
+        self._strips.pop((key, False), None)
+        self._strips.pop((key, True), None)
+
+    def _refresh_row(self, key: str) -> None:
+        """Draw one row again (its strips are dropped already, or the cursor moved)."""
+        self._strips.pop((key, False), None)
+        self._strips.pop((key, True), None)
+        if key not in self._cells:
+            return
+        y = self.keys.index(key) + 1 - round(self.scroll_y)
+        if 1 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _place_cursor(self, key: str | None) -> None:
+        keys = self.keys
+        fallback = min(self.cursor_row, max(0, len(keys) - 1))
+        row = keys.index(key) if key in self._cells else fallback
+        changed = row != self.cursor_row or key not in self._cells
+        self.cursor_row = row
+        self._scroll_to_cursor(False)
+        if changed:
+            self.post_message(self.Highlighted(self.highlighted_key))
+
+    def _scroll_to_cursor(self, animate: bool) -> None:
+        top, shown = round(self.scroll_y), self._rows_on_screen()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=animate)
+        elif self.cursor_row >= top + shown:
+            self.scroll_to(y=self.cursor_row - shown + 1, animate=animate)
 
     def _rebuild(self, rows: dict[str, dict[str, Cell]] | None = None) -> None:
         highlighted = self.highlighted_key
@@ -268,48 +469,17 @@ class QueueTable(DataTable[Text]):
                 statuses, history, palette = self._source
                 for q in statuses:
                     rows.setdefault(row_key(q), row_cells(q, history, palette, self.layout_spec))
-        with self.app.batch_update():
-            self.clear(columns=True)
-            self._cells = {}
-            self._add_columns()
-            for key, cells in rows.items():
-                self.add_row(*self._texts(cells), key=key)
-                self._cells[key] = dict(cells)
-            if highlighted in self._cells:
-                self.move_cursor(row=list(self._cells).index(highlighted), animate=False)
-
-    def _write_row(self, key: str, texts: dict[str, Text]) -> None:
-        """Set cells of one row and re-render that row only (see the module docstring)."""
-        if not self.row_scoped_updates:
-            for column, text in texts.items():
-                self.update_cell(key, column, text)
-            return
-        row_key = RowKey(key)
-        row_data = self._data[row_key]
-        for column, text in texts.items():
-            row_data[ColumnKey(column)] = text
-        row_index = self._row_locations.get(row_key)
-        # Cache keys: cells and rendered rows start with the row key; row renderables are
-        # (update count, row index); lines are keyed by y, which maps to a row.
-        _discard(self._cell_render_cache, lambda k: k[0] == row_key)
-        _discard(self._row_render_cache, lambda k: k[0] == row_key)
-        _discard(self._row_renderable_cache, lambda k: k[1] == row_index)
-
-        def line_in_row(cache_key: tuple[int, ...]) -> bool:
-            try:
-                return bool(self._get_offsets(cache_key[0])[0] == row_key)
-            except LookupError:
-                return True  # a line no longer in the table: drop it too
-
-        _discard(self._line_cache, line_in_row)
-        if row_index is not None:
-            self.refresh_row(row_index)
-
-    def _texts(self, cells: dict[str, Cell]) -> list[Text]:
-        return [self._text(column, cell) for column, cell in cells.items()]
+        self._justify = {c.key: c.justify for c in self.layout_spec.columns}
+        self._cells, self._texts = {}, {}
+        for key, cells in rows.items():
+            self._set_row(key, cells)
+        self._strips.clear()
+        self._resized()
+        self._place_cursor(highlighted)
+        self.refresh()
 
     def _text(self, column: str, cell: Cell) -> Text:
         text = Text(justify=self._justify.get(column, "left"), no_wrap=True, overflow="ellipsis")
         for plain, style in cell:
-            text.append(plain, style=style or None)
+            text.append(escape(plain, one_line=True), style=style or None)
         return text

@@ -10,9 +10,10 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from edgewatch.config import Thresholds
+from edgewatch.display.escape import safe
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.status_bar import StatusBar, StatusView
@@ -137,7 +138,7 @@ class DashboardScreen(Screen[None]):
         if self._data is not None:
             self.show(self._data)
 
-    @on(DataTable.RowHighlighted)
+    @on(QueueTable.Highlighted)
     def _highlight_changed(self) -> None:
         self._show_detail()
 
@@ -164,7 +165,7 @@ class DashboardScreen(Screen[None]):
     def _empty_text(data: DashboardData) -> Text:
         status = data.status
         if status.connection == "connecting" or data.snapshot is None:
-            return Text(f"Connecting to {status.endpoint} …")
+            return safe(f"Connecting to {status.endpoint} …")
         if status.connection in ("down", "paused"):
             return Text("No queue data yet.")
         return Text(

@@ -1,1 +1,1 @@
-"""The DLQ screen, its text renderers and the replay confirmation."""
+"""The DLQ screen: its message list, replay panel, text renderers and replay confirmation."""

@@ -4,59 +4,59 @@ SQS has no peek: browsing *receives*, so every message shown has its receive cou
 held invisible until the operator leaves (then released) or replays it (then handed to the
 engine with its lease). The screen says so on its second line. Leaving includes quitting the
 app: the release (and the end of a running replay's batches in flight) is work the app finishes,
-within a deadline, before it closes its clients. All AWS work is the core's
-(:class:`~edgewatch.dlq.replay.DlqBrowser`, :func:`~edgewatch.dlq.replay.plan_replay`,
-:class:`~edgewatch.dlq.replay.ReplayEngine`), run in workers that post the typed messages below; an
-error becomes a notification, never a traceback. Message content is rendered as ``Text`` only.
+within a deadline, before it closes its clients. The state and all AWS work are the session's
+(:class:`~edgewatch.dlq.session.DlqSession`); this screen composes a :class:`MessageList`, a
+detail panel and a :class:`ReplayPanel`, runs the session's calls in workers that post the typed
+messages below, and turns an error into a notification, never a traceback. Message content is
+rendered as ``Text`` only.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, ProgressBar
-from textual.worker import Worker, WorkerState
+from textual.widgets import DataTable, Footer, Input
+from textual.worker import Worker
 
 from edgewatch.aws import AwsClients, describe_error
 from edgewatch.config import ReplaySettings
+from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.replay import (
-    BrowsePage,
-    DlqBrowser,
     DlqMessage,
     FilterError,
-    MessageFilter,
-    NativeOffer,
-    ReplayEngine,
     ReplayError,
     ReplayEvent,
     ReplayFinished,
-    ReplayOptions,
     ReplayPlan,
     ReplayProgress,
     ReplayResult,
-    Selection,
-    offer_native,
-    plan_replay,
-    preview_held,
     replay_options,
     request_id_of,
 )
+from edgewatch.dlq.session import DlqSession, PreparedReplay
+from edgewatch.identifiers import queue_name_from_url
 from edgewatch.metrics.models import QueueStatus
+from edgewatch.tui.common.messages import ShowRequest
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.common.workers import worker_failure
+from edgewatch.tui.dlq.message_list import MessageList
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
-from edgewatch.tui.dlq.text import detail_text, progress_text, row_cells, summary_text
+from edgewatch.tui.dlq.replay_panel import ReplayPanel
+from edgewatch.tui.dlq.text import detail_text, progress_text, summary_text
+
+if TYPE_CHECKING:
+    from edgewatch.tui.app import EdgewatchApp
 
 BROWSE_GROUP = "dlq-browse"
 REPLAY_GROUP = "dlq-replay"
@@ -70,13 +70,6 @@ READ_ONLY_REFUSAL = (
     "Read-only mode: replay is refused (it sends to a queue and deletes from the DLQ). "
     "Browsing is allowed; restart without --read-only to replay."
 )
-COLUMNS = (("", "sel"), ("Rcv", "rcv"), ("Age", "age"), ("Group", "group"), ("Body", "body"))
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    """Mark an outcome seen: a task nobody awaits (the app quitting) must not log a traceback."""
-    if not future.cancelled():
-        future.exception()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,28 +88,9 @@ def dlq_for(queue: QueueStatus | None) -> DlqTarget | str:
     if queue.is_dlq and queue.url:
         return DlqTarget(queue.url, queue.name)
     if queue.dlq_url:
-        name = queue.dlq.name if queue.dlq is not None else queue.dlq_url.rsplit("/", 1)[-1]
+        name = queue.dlq.name if queue.dlq is not None else queue_name_from_url(queue.dlq_url)
         return DlqTarget(queue.dlq_url, name)
     return f"{queue.name} has no dead-letter queue (no RedrivePolicy)."
-
-
-def open_dlq(app: App[object], queue: QueueStatus | None, **screen_kwargs: object) -> None:
-    """The app's ``d``: push the DLQ screen for ``queue``'s DLQ, or say why there is none."""
-    target = dlq_for(queue)
-    if isinstance(target, str):
-        app.notify(target, title="DLQ", severity="warning", markup=False)
-        return
-    runtime = app.runtime  # type: ignore[attr-defined]
-    app.push_screen(
-        DlqScreen(
-            runtime.clients,
-            target,
-            replay=runtime.settings.replay,
-            read_only=runtime.settings.read_only,
-            clock=app.clock,  # type: ignore[attr-defined]
-            **screen_kwargs,  # type: ignore[arg-type]
-        )
-    )
 
 
 class DlqScreen(Screen[None]):
@@ -151,17 +125,12 @@ class DlqScreen(Screen[None]):
             self.error = error
 
     class PreviewReady(Message):
-        def __init__(
-            self, plan: ReplayPlan, preview: ReplayResult, ids: list[str], native: NativeOffer
-        ) -> None:
+        def __init__(self, prepared: PreparedReplay) -> None:
             super().__init__()
-            self.plan = plan
-            self.preview = preview
-            self.ids = ids
-            self.native = native
+            self.prepared = prepared
 
     class Released(Message):
-        """The browser let go of everything (an "all" dry run must see every message)."""
+        """The session let go of everything (an "all" dry run must see every message)."""
 
     class Progressed(Message):
         def __init__(self, progress: ReplayProgress) -> None:
@@ -185,25 +154,19 @@ class DlqScreen(Screen[None]):
         wait_time_s: int = 1,
     ) -> None:
         super().__init__(id="dlq")
-        self.clients = clients
         self.target = target
-        self.replay_settings = replay or ReplaySettings()
         self.read_only = read_only
         self.clock = clock
         self.autoload = autoload  # False: tests feed messages with show_messages()
-        self.browser = DlqBrowser(clients, target.url, wait_time_s=wait_time_s)
-        self.messages: dict[str, DlqMessage] = {}  # shown (held by the browser), browse order
-        self.selected: set[str] = set()
-        self.filter: MessageFilter | None = None
-        self.exhausted = False
-        self.loading = False
-        self.busy: str | None = None  # "preparing" / "replaying": one replay at a time
-        self.engine: ReplayEngine | None = None
-        self.result: ReplayResult | None = None
-        self._total = 0
-        self._let_go = False
-        self._receiving: asyncio.Future[BrowsePage] | None = None
-        self._runs: dict[ReplayEngine, asyncio.Task[ReplayResult]] = {}  # dry runs and replays
+        settings = replay or ReplaySettings()
+        options = replay_options(settings, read_only=read_only)
+        self.session = DlqSession(
+            clients,
+            target.url,
+            options=options,
+            wait_time_s=wait_time_s,
+            window=settings.browse_window,
+        )
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -211,22 +174,16 @@ class DlqScreen(Screen[None]):
         yield TextStatic(id="dlq-title")
         yield TextStatic(id="dlq-note")
         yield Input(placeholder=FILTER_HELP, id="dlq-filter-input")
-        yield DataTable(id="dlq-list", cursor_type="row", zebra_stripes=True)
+        yield MessageList(id="dlq-list")
         with VerticalScroll(id="dlq-detail-box"):
             yield TextStatic(id="dlq-detail")
-        with Horizontal(id="dlq-replay"):
-            yield ProgressBar(total=1, id="dlq-progress", show_eta=False)
-            yield TextStatic(id="dlq-counts")
+        yield ReplayPanel(id="dlq-replay")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.table
-        for label, key in COLUMNS:
-            table.add_column(label, key=key)
         self.query_one("#dlq-filter-input").display = False
-        self.query_one("#dlq-replay").display = False
         self.query_one("#dlq-detail-box").border_title = "Message"
-        table.focus()
+        self.table.focus()
         self._show_header()
         self._show_detail()
         if self.autoload:
@@ -236,73 +193,57 @@ class DlqScreen(Screen[None]):
         self._fill_table()
 
     @property
-    def table(self) -> DataTable[Text]:
-        return self.query_one("#dlq-list", DataTable)
+    def table(self) -> MessageList:
+        return self.query_one("#dlq-list", MessageList)
+
+    @property
+    def panel(self) -> ReplayPanel:
+        return self.query_one("#dlq-replay", ReplayPanel)
 
     @property
     def palette(self) -> Palette:
         return Palette.from_app(self.app)
 
-    def _body_width(self) -> int:
-        return max(20, self.app.size.width - FIXED_COLUMNS)
-
-    def shown(self) -> list[DlqMessage]:
-        """The messages the list shows: all held, or those matching the filter."""
-        f = self.filter
-        return [m for m in self.messages.values() if f is None or f.matches(m)]
-
     def highlighted(self) -> DlqMessage | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.messages.get(str(key))
+        mid = self.table.highlighted_id()
+        return None if mid is None else self.session.messages.get(mid)
 
     def _fill_table(self) -> None:
-        """Rebuild the rows (a few hundred at most), keeping the cursor on the same message."""
-        table = self.table
-        current = self.highlighted()
-        table.clear()
-        width = self._body_width()
-        now = self.clock()
-        palette = self.palette
-        for msg in self.shown():
-            cells = row_cells(
-                msg,
-                now=now,
-                selected=msg.message_id in self.selected,
-                body_width=width,
-                palette=palette,
-            )
-            table.add_row(*cells, key=msg.message_id)
-        if current is not None and current.message_id in table.rows:
-            table.move_cursor(row=table.get_row_index(current.message_id), animate=False)
+        width = max(20, self.app.size.width - FIXED_COLUMNS)
+        self.table.fill(self.session, now=self.clock(), body_width=width, palette=self.palette)
         self._show_header()
         self._show_detail()
 
     def _show_header(self) -> None:
-        palette = self.palette
+        palette, session = self.palette, self.session
         title = Text()
         title.append("DLQ ", style="bold")
-        title.append(self.target.name, style=f"bold {palette.accent}")
-        shown = len(self.shown())
-        title.append(f" · {shown} shown")
-        if self.filter is not None:
-            title.append(f" of {len(self.messages)} · filter ")
-            title.append(self.filter.expression, style="bold")
-        if self.selected:
-            title.append(f" · {len(self.selected)} selected", style=f"bold {palette.accent}")
-        if self.loading:
+        title.append(escape(self.target.name, one_line=True), style=f"bold {palette.accent}")
+        title.append(f" · {len(session.shown())} shown")
+        if session.filter is not None:
+            title.append(f" of {len(session.messages)} · filter ")
+            title.append(escape(session.filter.expression, one_line=True), style="bold")
+        if session.selected:
+            title.append(f" · {len(session.selected)} selected", style=f"bold {palette.accent}")
+        if session.total is not None or session.given_back:
+            title.append(f" · {session.held:,} held of ~{session.total or 0:,} in the DLQ")
+            if session.held >= session.window:
+                title.append(f" (window {session.window:,})", style=palette.muted)
+        if session.loading:
             title.append(" · receiving…", style=palette.muted)
-        elif not self.exhausted and self.messages:
+        elif session.failure is not None:
+            title.append(" · receive failed: ", style=f"bold {palette.crit}")
+            title.append(escape(session.failure, one_line=True), style=palette.crit)
+            title.append(" · r retries", style=f"bold {palette.crit}")
+        elif not session.exhausted and session.messages:
             title.append(" · m: more", style=palette.muted)
-        elif self.exhausted:
+        elif session.exhausted:
             title.append(" · all visible messages shown", style=palette.muted)
         if self.read_only:
             title.append(" · READ-ONLY: browse only", style=f"bold {palette.warn}")
         self.query_one("#dlq-title", TextStatic).show(title)
         self.refresh_bindings()  # "m More" greys out once the DLQ is exhausted
-        note = Text(" ".join(self.browser.warnings), style=palette.warn)
+        note = safe(" ".join(session.browser.warnings), palette.warn)
         self.query_one("#dlq-note", TextStatic).show(note, layout=True)
 
     def _show_detail(self) -> None:
@@ -310,7 +251,15 @@ class DlqScreen(Screen[None]):
         detail = self.query_one("#dlq-detail", TextStatic)
         box = self.query_one("#dlq-detail-box")
         if msg is None:
-            empty = "Receiving…" if self.loading else "No message to show."
+            failure = self.session.failure
+            if failure is not None and not self.session.loading:
+                shown = Text("Could not receive from this DLQ: ", style=f"bold {self.palette.crit}")
+                shown.append(escape(failure))
+                shown.append("\nThe list is unknown, not empty. Press r to retry.")
+                detail.show(shown, layout=True)
+                box.border_subtitle = ""
+                return
+            empty = "Receiving…" if self.session.loading else "No message to show."
             detail.show(Text(empty, style=self.palette.muted), layout=True)
             box.border_subtitle = ""
             return
@@ -326,28 +275,23 @@ class DlqScreen(Screen[None]):
 
     def show_messages(self, messages: Sequence[DlqMessage], *, exhausted: bool) -> None:
         """Add received messages to the list (the browse worker's page, or a test's)."""
-        for msg in messages:
-            self.messages[msg.message_id] = msg
-        self.exhausted = exhausted
-        self.loading = False
+        self.session.add(list(messages), exhausted=exhausted)
         self._fill_table()
 
     def load(self, size: int = PAGE) -> None:
         """Receive the next page; one load at a time (a cancelled receive would hide messages)."""
-        if self.loading or self._let_go:
+        if not self.session.can_load():
             return
-        self.loading = True
+        self.session.loading = True
         self._show_header()
         self._browse(size)
 
     @work(group=BROWSE_GROUP, exclusive=True, exit_on_error=False, name="dlq-browse")
     async def _browse(self, size: int) -> None:
-        # Shielded: leaving the screen cancels this worker, but a receive cut off mid-flight
-        # would hide its messages for the whole visibility timeout; the release waits for it.
-        self._receiving = asyncio.ensure_future(self.browser.next_page(size))
-        self._receiving.add_done_callback(_retrieved)  # if nobody awaits it (app quitting)
+        # The session shields the receive: leaving the screen cancels this worker, but a receive
+        # cut off mid-flight would hide its messages for the whole visibility timeout.
         try:
-            page = await asyncio.shield(self._receiving)
+            page = await self.session.next_page(size)
         except ReplayError as exc:
             self.post_message(self.Failed("browse", str(exc)))
             return
@@ -363,31 +307,32 @@ class DlqScreen(Screen[None]):
     def action_more(self) -> None:
         self.load()
 
+    def refresh_data(self) -> None:
+        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again."""
+        if self.session.failure is not None:
+            self.load()
+
     # -- selection, filter, detail, logs -------------------------------------------------------
 
     def action_toggle_select(self) -> None:
         msg = self.highlighted()
         if msg is None:
             return
-        mid = msg.message_id
-        self.selected.symmetric_difference_update({mid})
-        cell = Text("✓" if mid in self.selected else " ", style=f"bold {self.palette.accent}")
-        self.table.update_cell(mid, "sel", cell)
-        if self.table.cursor_row < self.table.row_count - 1:
-            self.table.move_cursor(row=self.table.cursor_row + 1, animate=False)
+        selected = self.session.toggle(msg.message_id)
+        self.table.mark(msg, selected=selected, palette=self.palette)
         self._show_header()
 
     def action_filter(self) -> None:
         field = self.query_one("#dlq-filter-input", Input)
-        field.value = self.filter.expression if self.filter else ""
+        current = self.session.filter
+        field.value = current.expression if current else ""
         field.display = True
         field.focus()
 
     @on(Input.Submitted, "#dlq-filter-input")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        expression = event.value.strip()
         try:
-            self.filter = MessageFilter.parse(expression) if expression else None
+            self.session.set_filter(event.value)
         except FilterError as exc:
             self.notify(str(exc), title="Filter", severity="error", markup=False)
             return
@@ -422,125 +367,74 @@ class DlqScreen(Screen[None]):
                 "This message's body has no request_id to follow.", title="Logs", markup=False
             )
             return
-        show_request = getattr(self.app, "show_request", None)
-        if show_request is None:
-            self.notify(
-                f"No Logs screen in this build: edgewatch tail --request-id {request_id}",
-                title="Logs",
-                markup=False,
-            )
-            return
-        show_request(request_id)
+        self.post_message(ShowRequest(request_id))
 
     # -- replay --------------------------------------------------------------------------------
 
     def action_replay(self) -> None:
         """R: the selected messages, else all (matching the filter, if one is set)."""
+        session = self.session
         if self.read_only:
             self.notify(READ_ONLY_REFUSAL, title="Replay refused", severity="error", markup=False)
             return
-        if self.busy is not None:
-            self.notify(f"A replay is {self.busy} already.", title="Replay", markup=False)
+        if session.busy is not None:
+            self.notify(f"A replay is {session.busy} already.", title="Replay", markup=False)
             return
-        ids = [mid for mid in self.messages if mid in self.selected]
-        self.busy = "being prepared"
+        ids, expression = session.replay_scope()
+        session.busy = "being prepared"
         self._show_status(Text("Planning the replay and running its dry run…"))
-        self._prepare(ids, self.filter.expression if self.filter and not ids else None)
-
-    def _options(self) -> ReplayOptions:
-        return replay_options(self.replay_settings, read_only=self.read_only)
-
-    async def _run_engine(
-        self, engine: ReplayEngine, on_event: Callable[[ReplayEvent], None] | None = None
-    ) -> ReplayResult:
-        """Run ``engine`` in a task of its own: a cancelled worker (the app quitting) cannot cut
-        a batch in half; :meth:`release_browsed` cancels it gracefully and waits for it."""
-        task = asyncio.ensure_future(engine.run(on_event))
-        self._runs[engine] = task
-
-        def ended(done: asyncio.Future[Any]) -> None:
-            self._runs.pop(engine, None)
-            _retrieved(done)
-
-        task.add_done_callback(ended)
-        return await asyncio.shield(task)
+        self._prepare(ids, expression)
 
     @work(group=REPLAY_GROUP, exclusive=True, exit_on_error=False, name="dlq-replay-plan")
     async def _prepare(self, ids: list[str], expression: str | None) -> None:
         try:
-            selection = (
-                Selection.build(message_ids=ids)
-                if ids
-                else Selection.build(filters=[expression] if expression else ())
-            )
-            if not ids:  # the engine's dry run receives: it must see what this screen holds
-                await self.browser.release()
+
+            def released() -> None:
                 self.post_message(self.Released())
-            plan = await plan_replay(
-                self.clients,
-                self.target.url,
-                selection=selection,
-                options=self._options(),
-                mode="client",
-            )
-            native = await offer_native(self.clients, plan)  # asks AWS only for "all"
-            if ids:
-                held = [self.browser.messages[i] for i in ids if i in self.browser.messages]
-                preview = preview_held(plan, held)
-            else:
-                preview = await self._run_engine(ReplayEngine(self.clients, plan.with_dry_run()))
+
+            prepared = await self.session.prepare(ids, expression, on_released=released)
         except (ReplayError, FilterError) as exc:
             self.post_message(self.Failed("replay", str(exc)))
             return
         except Exception as exc:
             self.post_message(self.Failed("replay", describe_error(exc)))
             return
-        self.post_message(self.PreviewReady(plan, preview, ids, native))
+        self.post_message(self.PreviewReady(prepared))
 
     @on(Released)
     def _released(self) -> None:
-        self.messages.clear()
-        self.selected.clear()
-        self.exhausted = False
         self._fill_table()
 
     @on(PreviewReady)
     def _preview_ready(self, message: PreviewReady) -> None:
-        if message.preview.error:
-            self._failed_replay(message.preview.error)
+        prepared = message.prepared
+        if prepared.preview.error:
+            self._failed_replay(prepared.preview.error)
             return
         self._show_status(Text("Waiting for confirmation…"))
-        dialog = ReplayConfirmScreen(message.plan, message.preview, message.native)
+        dialog = ReplayConfirmScreen(prepared.plan, prepared.preview, prepared.native)
 
         def decided(plan: ReplayPlan | None) -> None:
             """``plan``: the client-side one, or the native one the operator chose instead."""
             if plan is not None:
-                self.start_replay(plan, message.ids, dialog.count)
+                self.start_replay(plan, prepared.ids, dialog.count)
             else:
-                self.busy = None
+                self.session.finished(None)
                 self._show_status(Text("Replay cancelled: nothing moved.", style="italic"))
-                if not self.messages:
+                if not self.session.messages:
                     self.load()
 
         self.app.push_screen(dialog, decided)
 
     def start_replay(self, plan: ReplayPlan, ids: list[str], expected: int) -> None:
-        self.busy = "running"
-        self.result = None
-        self._total = max(expected, 1)
-        self.query_one("#dlq-progress", ProgressBar).update(total=self._total, progress=0)
+        self.session.start()
+        self.panel.start(expected)
         self._show_status(Text("Replaying… esc cancels (the batches in flight finish)"))
         self._replay(plan, ids)
 
     @work(group=REPLAY_GROUP, exclusive=True, exit_on_error=False, name="dlq-replay")
     async def _replay(self, plan: ReplayPlan, ids: list[str]) -> None:
-        held = self.browser.take(ids) if ids else []
-        for mid in ids:  # handed over: the engine holds (and releases) them now
-            self.messages.pop(mid, None)
-            self.selected.discard(mid)
-        engine = ReplayEngine(self.clients, plan, held=held)
-        self.engine = engine
-        await self._run_engine(engine, self._replay_event)
+        await self.session.run(plan, ids, self._replay_event)
 
     def _replay_event(self, event: ReplayEvent) -> None:
         if isinstance(event, ReplayProgress):
@@ -551,10 +445,10 @@ class DlqScreen(Screen[None]):
     @on(Progressed)
     def _progressed(self, message: Progressed) -> None:
         p = message.progress
-        done = p.moved + p.failed + p.skipped + p.duplicated + p.would_move
-        self._total = max(self._total, done + (p.remaining or 0))
-        self.query_one("#dlq-progress", ProgressBar).update(total=self._total, progress=done)
-        if self.busy == "running":
+        self.panel.advance(
+            p.moved + p.failed + p.skipped + p.duplicated + p.would_move, p.remaining
+        )
+        if self.session.busy == "running":
             self._show_status(progress_text(p, dry_run=False, palette=self.palette))
 
     @on(Done)
@@ -563,11 +457,8 @@ class DlqScreen(Screen[None]):
 
     def show_result(self, result: ReplayResult) -> None:
         """The summary at the end; the list is read again (moved messages are gone)."""
-        self.busy = None
-        self.engine = None
-        self.result = result
-        palette = self.palette
-        summary = summary_text(result, palette)
+        self.session.finished(result)
+        summary = summary_text(result, self.palette)
         self._show_status(summary)
         self.notify(
             summary.plain.split("\n", 1)[0],
@@ -579,16 +470,15 @@ class DlqScreen(Screen[None]):
         self.load()
 
     def _show_status(self, text: Text) -> None:
-        self.query_one("#dlq-replay").display = True
-        self.query_one("#dlq-progress").display = self.busy == "running" or self.result is not None
-        self.query_one("#dlq-counts", TextStatic).show(text, layout=True)
+        session = self.session
+        self.panel.show(text, progress=session.busy == "running" or session.result is not None)
         self.refresh_bindings()
 
     def _failed_replay(self, error: str) -> None:
-        self.busy = None
-        self._show_status(Text.assemble(("Replay not started: ", "bold"), error))
+        self.session.finished(None)
+        self._show_status(Text.assemble(("Replay not started: ", "bold"), escape(error)))
         self.notify(error, title="Replay", severity="error", markup=False)
-        if not self.messages:
+        if not self.session.messages:
             self.load()
 
     @on(Failed)
@@ -596,27 +486,25 @@ class DlqScreen(Screen[None]):
         if message.what == "replay":
             self._failed_replay(message.error)
             return
-        self.loading = False
-        self.exhausted = True
+        self.session.browse_failed(message.error)
         self._fill_table()
         self.notify(message.error, title="DLQ browse failed", severity="error", markup=False)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         """The safety net: an unexpected error in a worker is a notification, not a crash."""
-        worker = event.worker
-        if event.state != WorkerState.ERROR or worker.group not in (BROWSE_GROUP, REPLAY_GROUP):
-            return
-        error = worker.error
-        text = f"{type(error).__name__}: {error}" if error else "unknown error"
-        self.post_message(self.Failed("browse" if worker.group == BROWSE_GROUP else "replay", text))
+        failure = worker_failure(event, (BROWSE_GROUP, REPLAY_GROUP))
+        if failure is not None:
+            what = "browse" if event.worker.group == BROWSE_GROUP else "replay"
+            self.post_message(self.Failed(what, failure))
 
     # -- leaving -------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        session = self.session
         if action == "more":
-            return None if self.exhausted or self.loading else True
-        if action == "replay" and self.busy is not None:
+            return None if session.exhausted or session.loading else True
+        if action == "replay" and session.busy is not None:
             return None
         return True
 
@@ -625,14 +513,13 @@ class DlqScreen(Screen[None]):
         if self.query_one("#dlq-filter-input").display:
             self._close_filter()
             return
-        if self.busy == "running" and self.engine is not None:
-            self.engine.cancel()
+        if self.session.cancel():
             self._show_status(Text("Cancelling: finishing the batches in flight…"))
             return
         if self.has_class("-zoom"):
             self.action_details()
             return
-        if self.busy is not None:
+        if self.session.busy is not None:
             self.notify("Wait for the dry run to finish.", title="DLQ", markup=False)
             return
         self.release_browsed()
@@ -649,37 +536,25 @@ class DlqScreen(Screen[None]):
         running dry run or replay is cancelled and finishes its batches in flight (an
         acknowledged send always gets its delete), a page being received is released too.
         """
-        if self._let_go:
+        remaining = self.session.release()
+        if remaining is None:
             return
-        self._let_go = True
         workers = self.app.workers
         for group in (BROWSE_GROUP, REPLAY_GROUP):  # nothing new starts; engines run on
             workers.cancel_group(self, group)
-        runs = list(self._runs.values())
-        for engine in self._runs:
-            engine.cancel()
-        waits: list[asyncio.Future[Any]] = [*runs]
-        if self._receiving is not None:
-            waits.append(self._receiving)
-        browser, app = self.browser, self.app
+        app, timeout = cast("EdgewatchApp", self.app), self.session.browser.visibility_timeout
 
         async def release() -> None:
             try:
-                if waits:
-                    await asyncio.wait(waits)  # engines release what they hold as they end
-                await browser.aclose()
-            except asyncio.CancelledError:  # past the app's exit deadline: stop waiting
-                for waited in waits:
-                    waited.cancel()
-                raise
+                await remaining
             except Exception as exc:
                 with contextlib.suppress(Exception):  # the app may be gone already
                     app.notify(
                         f"Browsed messages could not be released now ({describe_error(exc)}); "
-                        f"they return by themselves within {browser.visibility_timeout} s.",
+                        f"they return by themselves within {timeout} s.",
                         title="DLQ",
                         severity="warning",
                         markup=False,
                     )
 
-        app.finish_before_exit(release(), name="dlq-release")  # type: ignore[attr-defined]
+        app.finish_before_exit(release(), name="dlq-release")

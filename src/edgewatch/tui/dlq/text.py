@@ -2,27 +2,27 @@
 
 Pure functions (no widgets, no I/O) so that the DLQ screen, the confirmation dialog and the tests
 share one rendering. Every string that came from a message (body, attribute names and values,
-group and request ids) goes through :func:`~edgewatch.dlq.replay.safe_text` into ``Text``: it is
-never parsed as markup and never reaches the terminal with its control characters.
+group and request ids) goes through :mod:`edgewatch.display.escape` into ``Text``: it is never
+parsed as markup and never reaches the terminal with its control characters.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 
 from rich.highlighter import JSONHighlighter
 from rich.text import Text
 
+from edgewatch import safe_json
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape, safe
 from edgewatch.dlq.replay import (
     DlqMessage,
     MessageOutcome,
     ReplayProgress,
     ReplayResult,
     request_id_of,
-    safe_text,
 )
 from edgewatch.tui.common.palette import Palette
 
@@ -41,14 +41,14 @@ def row_cells(
     rcv = Text(str(msg.receive_count), justify="right")
     if msg.replay_count:
         rcv.append(f" r{msg.replay_count}", style=palette.warn)
-    body = Text(fmt.truncate(msg.preview(body_width + 1), body_width))
+    body = safe(fmt.truncate(msg.preview(body_width + 1), body_width))
     if msg.binaryish:
         body.stylize(palette.warn)
     return [
         Text("✓" if selected else " ", style=f"bold {palette.accent}"),
         rcv,
         Text(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
-        Text(safe_text(msg.group_id or "—", limit=14, one_line=True)),
+        safe(msg.group_id or "—", limit=14, one_line=True),
         body,
     ]
 
@@ -57,8 +57,16 @@ def body_text(msg: DlqMessage) -> Text:
     """The body as an operator reads it: pretty JSON, literal text, or escaped binary + hex."""
     data = msg.json
     if data is not None:
-        pretty = json.dumps(data, indent=2, ensure_ascii=False)
-        return _JSON(Text(safe_text(pretty)))
+        try:
+            pretty = safe_json.dumps(data, indent=2, ensure_ascii=False)
+        except ValueError:
+            pretty = None
+        if pretty is not None:
+            return _JSON(safe(pretty))
+    if msg.json_problem:
+        text = Text(f"JSON body {msg.json_problem}\n", style="italic")
+        text.append(escape(msg.body))
+        return text
     if msg.binaryish:
         raw = msg.body_bytes
         text = Text()
@@ -66,11 +74,11 @@ def body_text(msg: DlqMessage) -> Text:
             f"binary-looking body ({len(raw):,} bytes): control characters shown escaped\n",
             style="italic",
         )
-        text.append(safe_text(msg.body))
+        text.append(escape(msg.body))
         text.append(f"\n\nfirst {min(len(raw), HEX_BYTES)} bytes:\n", style="italic")
         text.append(hexdump(raw[:HEX_BYTES]))
         return text
-    return Text(safe_text(msg.body))
+    return safe(msg.body)
 
 
 def hexdump(data: bytes) -> str:
@@ -90,7 +98,7 @@ def detail_text(msg: DlqMessage, *, now: float, palette: Palette) -> Text:
 
     def field(label: str, value: str | None, style: str = "") -> None:
         text.append(f"{label:<14}", style=palette.muted)
-        text.append(safe_text(value, one_line=True) if value else "—", style=style)
+        text.append(escape(value, one_line=True) if value else "—", style=style)
         text.append("\n")
 
     sent = msg.sent_at
@@ -113,8 +121,8 @@ def detail_text(msg: DlqMessage, *, now: float, palette: Palette) -> Text:
     if msg.replay_count:
         field("replayed", f"{msg.replay_count} time(s) before", palette.warn)
     for name, attr in sorted(msg.attributes.items()):
-        text.append(f"@{safe_text(name, one_line=True)}", style=palette.muted)
-        text.append(f" ({safe_text(attr.data_type, one_line=True)}) ", style=palette.muted)
+        text.append(f"@{escape(name, one_line=True)}", style=palette.muted)
+        text.append(f" ({escape(attr.data_type, one_line=True)}) ", style=palette.muted)
         text.append(attr.display(limit=200))
         text.append("\n")
     text.append("\n")
@@ -161,7 +169,7 @@ def summary_text(result: ReplayResult, palette: Palette) -> Text:
         text.append(f"would move {result.would_move}")
     else:
         text.append(f"moved {result.moved} to ")
-        text.append(plan.target.name, style="bold")
+        text.append(escape(plan.target.name, one_line=True), style="bold")
     text.append(
         f" · failed {result.failed} · skipped {result.held}"
         f" · possibly duplicated {result.duplicated} · {result.elapsed_s:.1f} s"
@@ -170,13 +178,13 @@ def summary_text(result: ReplayResult, palette: Palette) -> Text:
         text.append(f" · {result.moved / result.elapsed_s:.1f} msg/s")
     if result.error:
         text.append("\n")
-        text.append(result.error)
+        text.append(escape(result.error))
     for outcome in _not_moved(result.outcomes.values()):
         text.append("\n")
         text.append(outcome_line(outcome, palette))
     for note in result.notes:
         text.append("\nnote: ", style=palette.muted)
-        text.append(note)
+        text.append(escape(note))
     return text
 
 
@@ -193,6 +201,6 @@ def outcome_line(o: MessageOutcome, palette: Palette) -> Text:
     }.get(o.status, palette.warn)
     text = Text()
     text.append(f"{o.status.replace('_', ' '):<11}", style=style)
-    text.append(f" {o.message_id[:36]:<36} ")
-    text.append(safe_text(o.reason or o.preview, limit=120, one_line=True))
+    text.append(f" {escape(o.message_id[:36], one_line=True):<36} ")
+    text.append(escape(o.reason or o.preview, limit=120, one_line=True))
     return text

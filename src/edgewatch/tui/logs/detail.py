@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
+from edgewatch.display.escape import safe
 from edgewatch.logs.models import LogLine
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -58,7 +59,7 @@ class LogDetail(VerticalScroll):
         title = "log line"
         if line is not None and line.request_id:
             title = f"request {log_text.literal(line.request_id)}"
-        self.border_title = Text(title)  # a Text: a str title would be parsed as markup
+        self.border_title = safe(title, one_line=True)  # a Text: a str would be parsed as markup
         body = detail_text(line, Palette.from_app(self.app)) if line is not None else Text()
         self.query_one(TextStatic).show(body, layout=True)
         self.scroll_home(animate=False)

@@ -21,7 +21,6 @@ from textual.widgets import Footer, Input
 
 from edgewatch.logs.models import LogBatch, LogLine
 from edgewatch.logs.search import LogQuery
-from edgewatch.logs.tail import LogTail
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.logs import text as log_text
@@ -113,16 +112,15 @@ class LogsScreen(Screen[None]):
         request = query is not None and query.request_id is not None
         self.view.set_lines(self._matching(list(self.service.feed.buffer)), dedupe=request)
         if query is not None and query.request_id is not None:
-            self._start_search(query.request_id)
+            self._start_search(query)
         self._show_state()
 
-    def _start_search(self, request_id: str) -> None:
-        tail = self.service.search(request_id)
-        if tail is None:
+    def _start_search(self, query: LogQuery) -> None:
+        if not self.service.available:
             return
         self.search_state = f"searching the last {SEARCH_WINDOW}…"
         self.run_worker(
-            self._search(tail),
+            self._search(query),
             name="log-search",
             group=SEARCH_GROUP,
             description="request search",
@@ -130,9 +128,15 @@ class LogsScreen(Screen[None]):
             exit_on_error=False,
         )
 
-    async def _search(self, tail: LogTail) -> None:
+    async def _search(self, query: LogQuery) -> None:
         """Merge older lines of the request as pages arrive; problems go to the filter line."""
+        tail = await self.service.search(query)
+        if tail is None:  # no source to search (or not started): the buffer is all there is
+            self.search_state = None
+            self._show_state()
+            return
         problem: str | None = None
+        ignored: str | None = None  # the endpoint sent what the filter pattern excludes (moto)
         try:
             async for batch in tail:
                 if batch.lines:
@@ -140,12 +144,15 @@ class LogsScreen(Screen[None]):
                 for notice in batch.notices:
                     if notice.kind == "error":
                         problem = f"search failed: {notice.source}: {notice.message}"
+                    elif notice.kind == "unfiltered":
+                        ignored = "the endpoint ignored the JSON filter; matched here"
                 self._show_state()
         except Exception as exc:  # shown, never a traceback
             problem = f"search failed: {type(exc).__name__}: {exc}"
         finally:
             await tail.aclose()
-        self.search_state = problem or f"searched the last {SEARCH_WINDOW}"
+        done = f"searched the last {SEARCH_WINDOW}" + (f" ({ignored})" if ignored else "")
+        self.search_state = problem or done
         self._show_state()
 
     # -- what the lines around the view say ---------------------------------------------------
@@ -175,7 +182,9 @@ class LogsScreen(Screen[None]):
         if feed.unavailable is not None:
             text.append(f"● {log_text.literal(feed.unavailable)}", style=f"bold {palette.warn}")
             return text
-        if feed.paused:
+        if feed.failed is not None:
+            text.append("● stopped", style=f"bold {palette.crit}")
+        elif feed.paused:
             text.append("● paused", style=f"bold {palette.warn}")
         elif not feed.started:
             text.append("● not started", style=palette.muted)

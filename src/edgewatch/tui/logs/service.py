@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 from textual.signal import Signal
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 TAIL_GROUP = "log-tail"
 TICK_S = 1.0  # latency points are per second; the chart redraws at most this often
 REQUEST_SEARCH_S = 24 * 3600.0  # how far back a request-ID jump looks (older than the buffer)
-NO_SOURCE = "no log source (set logs.groups)"
 
 
 class LogBatchReady(Message):
@@ -57,7 +56,7 @@ class LogService:
     """
 
     def __init__(
-        self, app: App[object], runtime: Runtime, *, clock: Callable[[], float] = time.time
+        self, app: App[Any], runtime: Runtime, *, clock: Callable[[], float] = time.time
     ) -> None:
         settings = runtime.settings
         self.app = app
@@ -71,15 +70,9 @@ class LogService:
         self._tail: LogTail | None = None
         self._timer: Timer | None = None
         self._released = asyncio.Event()
-        try:
-            targets = resolve_targets(settings.logs, embedded=runtime.embedded)
-        except NoLogSourceError:
-            self.feed.unavailable = NO_SOURCE
-        else:
-            stack = getattr(runtime.stack, "resources", None)
-            stack_group = (stack.log_group,) if targets.stack_group and stack is not None else ()
-            file = (targets.file,) if targets.file else ()
-            self.feed.sources = (*targets.groups, *stack_group, *file)
+        targets = resolve_targets(settings.logs)
+        file = (targets.file,) if targets.file else ()
+        self.feed.sources = (*targets.groups, *file)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -88,18 +81,13 @@ class LogService:
         return self.feed.unavailable is None
 
     def start(self, tail: LogTail | None = None, *, tick: bool = True) -> None:
-        """Start reading (``tail``: injected by tests and the benchmark) and ticking."""
-        if tail is None:
-            if not self.available:
-                self._changed()
-                return
-            try:
-                tail = tail_for_runtime(self.runtime)
-            except NoLogSourceError as exc:  # e.g. an embedded stack without a log group
-                self.feed.unavailable = str(exc)
-                self._changed()
-                return
-        self._tail = tail
+        """Start reading (``tail``: injected by tests and the benchmark) and ticking.
+
+        Without a tail, the worker first finds the consumers' log groups (discovery), then
+        reads them with the configured ones; nothing to read is said in the feed.
+        """
+        if tail is not None:
+            self._tail = tail
         self.feed.started = True
         self.feed.failed = None
         if tick and self._timer is None:
@@ -114,20 +102,53 @@ class LogService:
         )
         self._changed()
 
-    async def _read(self, tail: LogTail) -> None:
+    def restart(self) -> bool:
+        """``r`` after the tail (or one of its sources) stopped on an error: read again from a
+        fresh tail, once the cause is gone. A healthy tail is left alone."""
+        source_died = self._tail is not None and bool(self._tail.errors)
+        if not self.available or (self.feed.failed is None and not source_died):
+            return False
+        self.feed.notices = {k: n for k, n in self.feed.notices.items() if n.kind != "error"}
+        self.start(tick=False)  # a running tick timer keeps running
+        return True
+
+    async def _open(self) -> LogTail | None:
+        try:
+            tail = await tail_for_runtime(self.runtime)
+        except NoLogSourceError as exc:
+            self.feed.unavailable = str(exc)
+            self.app.call_later(self._changed)
+            return None
+        self.feed.sources = tuple(source.name for source in tail.sources)
+        self._tail = tail
+        if self.feed.paused:
+            tail.pause()
+        self.app.call_later(self._changed)
+        return tail
+
+    async def _read(self, tail: LogTail | None) -> None:
         """The worker: one batch in flight to the UI at a time; errors become a status line."""
         try:
+            if tail is None:
+                tail = await self._open()
+                if tail is None:
+                    return
             async for batch in tail:
                 self._released.clear()
                 if not self.app.post_message(LogBatchReady(batch)):
                     break  # the app is closing
                 await self._released.wait()
+            else:
+                if tail.errors:  # every source ended, on errors: stopped, not "following"
+                    self.feed.failed = "; ".join(f"{n.source}: {n.message}" for n in tail.errors)
+                    self.app.call_later(self._changed)
         except Exception as exc:  # never a traceback: the Logs screen says it
             self.feed.failed = f"{type(exc).__name__}: {exc}"
             self.app.call_later(self._changed)
         finally:
-            with contextlib.suppress(Exception):
-                await tail.aclose()
+            if tail is not None:
+                with contextlib.suppress(Exception):
+                    await tail.aclose()
 
     def handle(self, message: LogBatchReady) -> None:
         """Ingest a batch and hand it to every view, then let the worker read on."""
@@ -157,14 +178,21 @@ class LogService:
             waiting = status.text
         elif not feed.buffer.total:
             waiting = "waiting for worker log lines…"
+        stats = feed.latency
         return ChartData(
-            series=feed.latency.series(),
+            series=stats.series(),
             now=self.clock(),
             window_s=self.window_s,
             history_s=CHART_HISTORY_S,
             slo_ms=self.slo_ms,
             message=feed.unavailable,
             waiting=waiting,
+            latency_unavailable=stats.unavailable("latency"),
+            lag_unavailable=stats.unavailable("queue_lag"),
+            latency_title=(
+                "invocation duration" if stats.latency_source == "duration" else "worker latency"
+            ),
+            counts=stats.counts(),
         )
 
     def redraw(self) -> None:
@@ -194,16 +222,13 @@ class LogService:
             self._tail.resume()
         self._changed()
 
-    def search(self, request_id: str) -> LogTail | None:
-        """A one-shot search of the sources for a request's lines older than the live buffer."""
+    async def search(self, query: LogQuery) -> LogTail | None:
+        """A one-shot search of the sources for lines older than the live buffer."""
         if not self.available or not self.feed.started:
             return None
         try:
-            return tail_for_runtime(
-                self.runtime,
-                query=LogQuery(request_id=request_id),
-                since_s=REQUEST_SEARCH_S,
-                follow=False,
+            return await tail_for_runtime(
+                self.runtime, query=query, since_s=REQUEST_SEARCH_S, follow=False
             )
         except NoLogSourceError:
             return None

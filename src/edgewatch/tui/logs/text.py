@@ -1,18 +1,21 @@
 """Plain text for log lines on screen: the one-line summary, the detail body, the `/` filter.
 
 Kept free of Textual and of styles so that the rules are unit-testable: every string that comes
-from a log line passes through :func:`edgewatch.display.formatting.escape_control` and is
-later put into a Rich ``Text`` as-is (never parsed as markup), which is what makes
-``[bold red]`` or an ANSI escape inside a line show as the characters it is made of.
+from a log line (message, fields, level, request ID, group and stream) passes through
+:func:`edgewatch.display.escape.escape`, the one rule for outside text, and is later put into a
+Rich ``Text`` as-is (never parsed as markup), which is what makes ``[bold red]``, an ANSI escape,
+a bidi override or a line separator inside a line show as the characters it is made of.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 import re
 from typing import Any
 
+from edgewatch import safe_json
 from edgewatch.display import formatting as fmt
+from edgewatch.display.escape import escape, escaped_lines
 from edgewatch.logs.models import LEVEL_KEYS, REQUEST_ID_KEYS, TIMESTAMP_KEYS, LogLine
 from edgewatch.logs.search import LogQuery
 
@@ -29,7 +32,7 @@ REQUEST_ID_PREFIXES = ("id:", "request_id:", "rid:")
 
 def literal(text: str) -> str:
     """One screen line of outside text: control characters escaped, tabs expanded."""
-    return fmt.escape_control(text).expandtabs(TAB)
+    return escape(text, one_line=True).expandtabs(TAB)
 
 
 def time_of_day(line: LogLine) -> str:
@@ -38,9 +41,11 @@ def time_of_day(line: LogLine) -> str:
 
 
 def level_label(level: str | None) -> str:
+    """The level column: known names shortened, anything else escaped then cut (a level field is
+    outside text too: an ESC in it must not break the row)."""
     if level is None:
         return ""
-    return _LEVEL_SHORT.get(level, level)[:LEVEL_WIDTH]
+    return literal(_LEVEL_SHORT.get(level, level))[:LEVEL_WIDTH]
 
 
 def request_id_label(request_id: str | None) -> str:
@@ -50,7 +55,10 @@ def request_id_label(request_id: str | None) -> str:
 def _value(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        return safe_json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    except ValueError as exc:
+        return f"<{exc}>"
 
 
 def summary(line: LogLine) -> str:
@@ -60,6 +68,8 @@ def summary(line: LogLine) -> str:
     already in a column are left out); a text line is shown as it is. Cut to ``SUMMARY_LIMIT``.
     """
     parsed = line.parsed
+    if line.info.summary is not None:  # EMF metrics: compact, not the raw directive
+        return literal(line.info.summary[:SUMMARY_LIMIT])
     if parsed is None:
         return literal(line.message.rstrip("\r\n")[:SUMMARY_LIMIT])
     parts: list[str] = []
@@ -85,14 +95,14 @@ def summary(line: LogLine) -> str:
 def detail_body(line: LogLine) -> list[str]:
     """The full line for the side panel: JSON pretty-printed (keys in their order), else text.
 
-    ``json.dumps`` escapes C0 controls itself; C1 controls and DEL are escaped per line here.
+    Escaped first, split on ``\\n`` after: NEL, U+2028 and U+2029 stay visible as escapes
+    instead of vanishing into line breaks (``str.splitlines`` would split on them).
     """
+    text = line.message.rstrip("\r\n")
     if line.parsed is not None:
-        text = json.dumps(line.parsed, indent=2, ensure_ascii=False, default=str)
-    else:
-        text = line.message.rstrip("\r\n")
-        return [literal(part) for part in text.split("\n")]
-    return [literal(part) for part in text.splitlines()]
+        with contextlib.suppress(ValueError):
+            text = safe_json.dumps(line.parsed, indent=2, ensure_ascii=False, default=str)
+    return [part.expandtabs(TAB) for part in escaped_lines(text)]
 
 
 def detail_fields(line: LogLine) -> list[tuple[str, str]]:

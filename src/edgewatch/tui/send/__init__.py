@@ -1,1 +1,1 @@
-"""The Send screen and the actions that open it."""
+"""The Send screen: its form, its results and the worker between them."""

@@ -11,57 +11,46 @@ screen only says why sending is refused. Everything from the operator or AWS is 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Input,
-    Label,
-    ProgressBar,
-    Select,
-    Static,
-    Switch,
-    TextArea,
-)
-from textual.worker import Worker, WorkerState
+from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Switch, TextArea
+from textual.worker import Worker
 
+from edgewatch.display.escape import safe
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
-    MAX_COUNT,
-    BodyError,
-    CustomEvents,
-    EventOutcome,
-    EventSource,
     SendControl,
     SendError,
-    SendOptions,
     SendProgress,
     SendResult,
-    TemplateEvents,
-    parse_body,
     resolve_queue,
     send_events,
 )
+from edgewatch.tui.common.messages import ShowRequest
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
+from edgewatch.tui.common.workers import worker_failure
+from edgewatch.tui.send.form import QueueChoice, SendForm, SendRequest
+from edgewatch.tui.send.results import (
+    ResultsTable,
+    SendProgressRow,
+    detail_text,
+    summary_text,
+)
+
+__all__ = ["QueueChoice", "SendRequest", "SendScreen"]
 
 SEND_GROUP = "send"
-CUSTOM = "custom"
-MAX_ROWS = 1000  # result rows shown; the counts cover every event
 QUEUE_WAIT_S = 1.0  # how often to look for the first poll's queues
-EXAMPLE_BODY = '{"type": "query", "path": "/api/search", "status": 200}'
 HINT_TEXT = (
     "Template events are realistic edge events, each with a fresh request ID and emitted_at "
     "set as it is emitted: watch the queue move on the dashboard and the consumer log each "
@@ -76,26 +65,9 @@ READ_ONLY_TEXT = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class QueueChoice:
-    """A queue the picker offers (the watched queues of the latest poll)."""
-
-    name: str
-    url: str
-    is_dlq: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SendRequest:
-    """A valid form: what the worker sends."""
-
-    queue: str  # URL (or name) to resolve
-    options: SendOptions
-    make_source: Callable[[], EventSource]
-
-
 class SendScreen(Screen[None]):
-    """Send test events to a queue and follow them by request ID."""
+    """Send test events to a queue and follow them by request ID: a :class:`SendForm` above a
+    :class:`SendProgressRow` and a :class:`ResultsTable`, one send worker between them."""
 
     CSS_PATH = "screen.tcss"
     HELP_NAME: ClassVar[str] = "Send test events"  # the help screen lists this screen's keys
@@ -132,13 +104,11 @@ class SendScreen(Screen[None]):
         self._queues = queues
         self._clock = clock
         self._seed = seed  # repeatable request ids (tests)
-        self._choices: tuple[QueueChoice, ...] = ()
         self._control: SendControl | None = None
         self._request: SendRequest | None = None
         self.running = False
         self.result: SendResult | None = None
         self.problem: str | None = None
-        self._rows: dict[str, EventOutcome] = {}  # row key -> the outcome it shows
         self._waiting: Timer | None = None
 
     # -- layout --------------------------------------------------------------------------------
@@ -151,41 +121,25 @@ class SendScreen(Screen[None]):
                 yield Static(Text(READ_ONLY_TEXT), id="send-refusal-text")
             yield Footer()
             return
-        with Vertical(id="send-form") as form:
-            form.border_title = "Send test events"
-            form.border_subtitle = "through the SigV4 emitter, as the edge sends"
-            with Horizontal(classes="send-row"):
-                yield Label("Queue", classes="send-label")
-                yield Select[str]([], id="send-queue", prompt="no queue polled yet")
-                yield Label("Events", classes="send-label")
-                yield Select[str](
-                    [
-                        (Text("query template"), "query"),
-                        (Text("response template"), "response"),
-                        (Text("custom JSON"), CUSTOM),
-                    ],
-                    id="send-template",
-                    value="query",
-                    allow_blank=False,
-                )
-            with Horizontal(classes="send-row"):
-                yield Label("Count", classes="send-label")
-                yield Input("1", id="send-count", type="integer", select_on_focus=True)
-                yield Label("Rate/s", classes="send-label")
-                yield Input("", id="send-rate", type="number", placeholder="no limit")
-                yield Label("Poison", classes="send-label")
-                yield Switch(False, id="send-poison")
-                yield Button("Send", id="send-go", variant="primary", disabled=True)
-            yield TextArea(EXAMPLE_BODY, id="send-body", soft_wrap=True)
-            yield TextStatic(id="send-json-error")
+        yield SendForm(clock=self._clock, seed=self._seed, id="send-form")
         yield TextStatic(id="send-status")
         yield Static(Text(HINT_TEXT), id="send-hint")
-        with Horizontal(id="send-progress-row"):
-            yield ProgressBar(total=1, id="send-progress", show_eta=False)
-            yield TextStatic(id="send-counts")
-        yield DataTable(id="send-results", cursor_type="row", zebra_stripes=True)
+        yield SendProgressRow(id="send-progress-row")
+        yield ResultsTable(id="send-results")
         yield TextStatic(id="send-detail")
         yield Footer()
+
+    @property
+    def form(self) -> SendForm:
+        return self.query_one("#send-form", SendForm)
+
+    @property
+    def results(self) -> ResultsTable:
+        return self.query_one("#send-results", ResultsTable)
+
+    @property
+    def progress_row(self) -> SendProgressRow:
+        return self.query_one("#send-progress-row", SendProgressRow)
 
     def on_mount(self) -> None:
         title = Text()
@@ -195,26 +149,16 @@ class SendScreen(Screen[None]):
         self.query_one("#send-title", TextStatic).show(title)
         if self.read_only:
             return
-        table = self.query_one("#send-results", DataTable)
-        for label, key in (
-            ("#", "index"),
-            ("Request ID", "request_id"),
-            ("Status", "status"),
-            ("Ack ms", "ack"),
-            ("Message ID", "message_id"),
-            ("Error", "error"),
-        ):
-            table.add_column(label, key=key)
         for selector in ("#send-progress-row", "#send-results", "#send-detail"):
             self.query_one(selector).display = False
         self.refresh_queues()
         self.validate_form()
-        if not self._choices:  # opened before the first poll: offer its queues when they come
+        if not self.form.choices:  # opened before the first poll: offer its queues when they come
             self._waiting = self.set_interval(QUEUE_WAIT_S, self._wait_for_queues)
 
     def _wait_for_queues(self) -> None:
         self.refresh_queues()
-        if self._choices and self._waiting is not None:
+        if self.form.choices and self._waiting is not None:
             self._waiting.stop()
             self._waiting = None
 
@@ -225,19 +169,8 @@ class SendScreen(Screen[None]):
 
     def refresh_queues(self) -> None:
         """Offer the watched queues (the first that is not a DLQ preselected)."""
-        choices = tuple(self._queues())
-        if choices == self._choices:
-            return
-        self._choices = choices
-        select = self.query_one("#send-queue", Select)
-        current = select.value
-        select.set_options((Text(c.name), c.url) for c in choices)
-        urls = [c.url for c in choices]
-        if current in urls:
-            select.value = current
-        elif choices:
-            select.value = next((c.url for c in choices if not c.is_dlq), urls[0])
-        self.validate_form()
+        if self.form.offer(self._queues()):
+            self.validate_form()
 
     # -- validation ----------------------------------------------------------------------------
 
@@ -252,64 +185,20 @@ class SendScreen(Screen[None]):
         """Check every field; show the first problem and enable Send only when there is none."""
         if self.read_only:
             return None
-        template = self.query_one("#send-template", Select).value
-        custom = template == CUSTOM
-        body = self.query_one("#send-body", TextArea)
-        body.display = custom
-        json_error = self.query_one("#send-json-error", TextStatic)
-        problem: str | None = None
-        make_source: Callable[[], EventSource] | None = None
-        poison = self.query_one("#send-poison", Switch).value
-        if custom:
-            try:
-                parsed = parse_body(body.text)
-                CustomEvents([parsed], poison=poison)  # poison needs an object
-            except BodyError as exc:
-                problem = str(exc)
-            else:
-                make_source = partial(CustomEvents, [parsed], poison=poison, seed=self._seed)
-        else:
-            make_source = partial(TemplateEvents, template, poison=poison, seed=self._seed)
-
-        json_error.display = custom and problem is not None
-        json_error.show(Text(problem or ""))
-        if problem is not None:
-            problem = "the JSON body is not valid (see the error under it)"
-        count, count_problem = _parse_count(self.query_one("#send-count", Input).value)
-        rate, rate_problem = _parse_rate(self.query_one("#send-rate", Input).value)
-        queue = self.query_one("#send-queue", Select).value
-        problem = (
-            problem
-            or count_problem
-            or rate_problem
-            or (None if isinstance(queue, str) else "choose a queue")
-        )
-        self.problem = problem
-        request = None
-        if problem is None and make_source is not None and isinstance(queue, str):
-            options = SendOptions(count=count, rate=rate, clock=self._clock)
-            request = SendRequest(queue, options, make_source)
-        self._request = request
+        self._request, self.problem = self.form.check()
         self._show_state()
-        return request
+        return self._request
 
     def _show_state(self) -> None:
-        button = self.query_one("#send-go", Button)
-        button.label = "Cancel" if self.running else "Send"
-        button.variant = "error" if self.running else "primary"
-        button.disabled = not self.running and self._request is None
-        for selector in ("#send-queue", "#send-template", "#send-count", "#send-rate"):
-            self.query_one(selector).disabled = self.running
-        self.query_one("#send-poison").disabled = self.running
-        self.query_one("#send-body").disabled = self.running
+        self.form.set_running(running=self.running, sendable=self._request is not None)
         status = self.query_one("#send-status", TextStatic)
         palette = Palette.from_app(self.app)
         if self.running:
             status.show(Text("Sending… (ctrl+s or Cancel stops; esc keeps it running)"))
         elif self.problem is not None:
-            status.show(Text(f"Cannot send: {self.problem}", style=palette.warn))
+            status.show(safe(f"Cannot send: {self.problem}", palette.warn))
         elif self.result is not None:
-            status.show(_summary(self.result, palette))
+            status.show(summary_text(self.result, palette))
         else:
             status.show(Text("Ready: ctrl+s or Send", style=palette.muted))
         self.refresh_bindings()
@@ -342,19 +231,14 @@ class SendScreen(Screen[None]):
         self.running = True
         self.result = None
         self._control = SendControl()
-        self._rows.clear()
-        table = self.query_one("#send-results", DataTable)
-        table.clear()
+        table = self.results
+        table.reset()
         table.display = True
         self.query_one("#send-detail").display = True
         self.query_one("#send-detail", TextStatic).show("")
         self.query_one("#send-hint").display = False
-        progress_row = self.query_one("#send-progress-row")
-        progress_row.display = True
-        self.query_one("#send-progress", ProgressBar).update(
-            total=request.options.count, progress=0
-        )
-        self.query_one("#send-counts", TextStatic).show("")
+        self.progress_row.display = True
+        self.progress_row.reset(request.options.count)
         self._show_state()
         self._send(request, self._control)
 
@@ -373,12 +257,16 @@ class SendScreen(Screen[None]):
         except SendError as exc:
             self.post_message(self.Finished(None, str(exc)))
             return
+
+        def on_progress(progress: SendProgress) -> None:
+            self.post_message(self.Progressed(progress))
+
         result = await send_events(
             clients,
             queue,
             request.make_source(),
             request.options,
-            on_progress=lambda p: self.post_message(self.Progressed(p)),
+            on_progress=on_progress,
             control=control,
         )
         self.post_message(self.Finished(result))
@@ -390,27 +278,9 @@ class SendScreen(Screen[None]):
         self.show_progress(message.progress)
 
     def show_progress(self, p: SendProgress) -> None:
-        self.query_one("#send-progress", ProgressBar).update(total=p.total, progress=p.done)
-        self.query_one("#send-counts", TextStatic).show(_counts(p, Palette.from_app(self.app)))
-        self._add_rows(p.settled)
-
-    def _add_rows(self, outcomes: Sequence[EventOutcome]) -> None:
-        table = self.query_one("#send-results", DataTable)
         palette = Palette.from_app(self.app)
-        for o in outcomes:
-            key = str(o.index)
-            if key in self._rows or len(self._rows) >= MAX_ROWS:
-                continue
-            self._rows[key] = o
-            table.add_row(
-                Text(str(o.index + 1)),
-                Text(o.request_id or "—"),
-                Text(o.status, style=_status_style(o, palette)),
-                Text("" if o.ack_ms is None else f"{o.ack_ms:.1f}", justify="right"),
-                Text(o.message_id or ""),
-                Text(o.error or ""),
-                key=key,
-            )
+        self.progress_row.show(p, palette)
+        self.results.add(p.settled, palette)
 
     @on(Finished)
     def _finished(self, message: Finished) -> None:
@@ -423,40 +293,30 @@ class SendScreen(Screen[None]):
         """Show a finished send (also the entry point for snapshot tests)."""
         self.running = False
         self.result = result
-        self.query_one("#send-progress-row").display = True
-        table = self.query_one("#send-results", DataTable)
+        palette = Palette.from_app(self.app)
+        self.progress_row.display = True
+        table = self.results
         table.display = True
         self.query_one("#send-detail").display = True
         self.query_one("#send-hint").display = False
-        self.query_one("#send-progress", ProgressBar).update(
-            total=result.requested, progress=len(result.outcomes)
+        done = SendProgress(
+            result.requested, len(result.outcomes), result.sent, result.failed, result.dropped
         )
-        self.query_one("#send-counts", TextStatic).show(
-            _counts(
-                SendProgress(
-                    result.requested,
-                    len(result.outcomes),
-                    result.sent,
-                    result.failed,
-                    result.dropped,
-                ),
-                Palette.from_app(self.app),
-            )
-        )
-        self._add_rows(sorted(result.outcomes, key=lambda o: o.index))
-        table.sort("index", key=lambda cell: int(cell.plain))  # rows came in as acks arrived
+        self.progress_row.show(done, palette)
+        table.add(sorted(result.outcomes, key=lambda o: o.index), palette)
+        table.in_order()
         self._show_state()  # the status line: the summary
-        if self._rows:
+        if table.outcomes:
             table.focus()
         if not self.is_current:
-            summary = _summary(result, Palette.from_app(self.app), hint=False).plain
-            severity = "information" if result.ok else "error"
+            summary = summary_text(result, palette, hint=False).plain
+            severity: SeverityLevel = "information" if result.ok else "error"
             self.app.notify(summary, title="Test send", severity=severity, markup=False)
 
     def show_error(self, error: str) -> None:
         """The send could not start (unknown queue, no access) or the worker failed."""
         self.running = False
-        self.query_one("#send-progress-row").display = False
+        self.progress_row.display = False
         self._show_state()
         text = Text()
         text.append("Not sent: ", style=f"bold {Palette.from_app(self.app).crit}")
@@ -467,111 +327,23 @@ class SendScreen(Screen[None]):
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == SEND_GROUP and event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.show_error(f"{type(error).__name__}: {error}" if error else "unknown error")
+        failure = worker_failure(event, (SEND_GROUP,))
+        if failure is not None:
+            self.show_error(failure)
 
     @on(DataTable.RowHighlighted, "#send-results")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         """The whole story of the highlighted event (the Error column may be cut off)."""
-        outcome = self._rows.get(str(event.row_key.value))
+        outcome = self.results.outcome(event.row_key.value)
         detail = self.query_one("#send-detail", TextStatic)
-        detail.show(_detail(outcome, Palette.from_app(self.app)) if outcome else "")
+        detail.show(detail_text(outcome, Palette.from_app(self.app)) if outcome else "")
 
     @on(DataTable.RowSelected, "#send-results")
     def _open_logs(self, event: DataTable.RowSelected) -> None:
         """Enter on a result: the worker logs of that request (the Logs screen)."""
-        outcome = self._rows.get(str(event.row_key.value))
+        outcome = self.results.outcome(event.row_key.value)
         request_id = outcome.request_id if outcome else None
         if not request_id:
             self.app.notify("This event has no request ID to follow.", markup=False)
             return
-        show_request = getattr(self.app, "show_request", None)
-        if show_request is None:
-            self.app.notify(
-                f"No Logs screen in this build; follow it with: edgewatch tail --request-id "
-                f"{request_id}",
-                title="Request ID",
-                markup=False,
-            )
-            return
-        show_request(request_id)
-
-
-def _parse_count(value: str) -> tuple[int, str | None]:
-    try:
-        count = int(value)
-    except ValueError:
-        return 0, "count must be a whole number"
-    if not 1 <= count <= MAX_COUNT:
-        return 0, f"count must be 1 to {MAX_COUNT:,}"
-    return count, None
-
-
-def _parse_rate(value: str) -> tuple[float | None, str | None]:
-    if not value.strip():
-        return None, None
-    try:
-        rate = float(value)
-    except ValueError:
-        return None, "rate must be a number of events per second"
-    if not rate > 0 or rate == float("inf"):
-        return None, "rate must be a positive number (empty: no limit)"
-    return rate, None
-
-
-def _counts(p: SendProgress, palette: Palette) -> Text:
-    text = Text(f" {p.done}/{p.total}  emitted {p.emitted} · ")
-    text.append(f"sent {p.sent}", style=palette.ok if p.sent else "")
-    text.append(" · ")
-    text.append(f"failed {p.failed}", style=f"bold {palette.crit}" if p.failed else "")
-    text.append(" · ")
-    text.append(f"dropped {p.dropped}", style=palette.warn if p.dropped else "")
-    return text
-
-
-def _ms(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1f} ms"
-
-
-def _status_style(o: EventOutcome, palette: Palette) -> str:
-    return {"sent": palette.ok, "failed": f"bold {palette.crit}"}.get(o.status, palette.warn)
-
-
-def _detail(o: EventOutcome, palette: Palette) -> Text:
-    text = Text()
-    text.append(f"event {o.index + 1}", style="bold")
-    if o.line is not None:
-        text.append(f" (line {o.line})")
-    text.append(" · request ")
-    text.append(o.request_id or "—")
-    text.append(" · ")
-    text.append(o.status, style=_status_style(o, palette))
-    if o.status == "sent":
-        text.append(f" as {o.message_id} in {_ms(o.ack_ms)}")
-    if o.attempts > 1:
-        text.append(f" after {o.attempts} attempts")
-    if o.error:
-        text.append(": ")
-        text.append(o.error)
-    return text
-
-
-def _summary(result: SendResult, palette: Palette, *, hint: bool = True) -> Text:
-    style = f"bold {palette.ok}" if result.ok else f"bold {palette.crit}"
-    head = "Done" if result.ok else ("Cancelled" if result.cancelled else "Incomplete")
-    text = Text()
-    text.append(f"{head}: ", style=style)
-    text.append(f"sent {result.sent} of {result.requested} to ")
-    text.append(result.queue.name, style="bold")
-    text.append(
-        f" in {result.elapsed_s:.2f} s · ack p50 {_ms(result.ack_ms(0.5))} · "
-        f"p99 {_ms(result.ack_ms(0.99))}"
-    )
-    if result.stopped:
-        text.append(f" · {result.stopped}")
-    if len(result.outcomes) > MAX_ROWS:
-        text.append(f" · the table lists {MAX_ROWS:,} of them")
-    if hint and any(o.request_id for o in result.outcomes):
-        text.append(" · enter on a row: its logs", style=palette.muted)
-    return text
+        self.post_message(ShowRequest(request_id))

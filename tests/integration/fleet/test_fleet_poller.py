@@ -1,0 +1,148 @@
+"""The fleet poller against moto over HTTP: two regions on one server, a counting proxy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+
+from edgewatch.aws import AwsClients, AwsTarget
+from edgewatch.config import FleetSource, Settings
+from edgewatch.fleet import poller as fleet_poller
+from edgewatch.fleet.poller import FleetPoller
+from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
+from tests.support.faults import FaultProxy
+from tests.support.waiting import async_wait_until
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = float(int(datetime.now(UTC).timestamp()))
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def client(moto_server: Any, service: str, region: str) -> Any:
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=moto_server.endpoint_url,
+        aws_access_key_id=FAKE_CREDENTIALS[0],
+        aws_secret_access_key=FAKE_CREDENTIALS[1],
+    )
+
+
+@pytest.fixture
+async def two_regions(proxy: FaultProxy) -> AsyncIterator[list[tuple[FleetSource, AwsClients]]]:
+    pairs = []
+    for region in ("us-east-1", "eu-west-1"):
+        target = AwsTarget(region, proxy.endpoint_url, credentials=FAKE_CREDENTIALS)
+        pairs.append(
+            (FleetSource(region=region, endpoint_url=proxy.endpoint_url), AwsClients(target))
+        )
+    yield pairs
+    for _, clients in pairs:
+        await clients.aclose()
+
+
+def fleet_settings(**fleet: Any) -> Settings:
+    return Settings(
+        fleet={"sources": [{"region": "us-east-1"}, {"region": "eu-west-1"}], **fleet},
+        forecast={"counts": False},
+    )
+
+
+async def test_discovers_pages_with_a_prefix_across_regions_with_account_and_region(
+    moto_server, proxy, two_regions, monkeypatch
+):
+    use1, euw1 = client(moto_server, "sqs", "us-east-1"), client(moto_server, "sqs", "eu-west-1")
+    for i in range(5):
+        use1.create_queue(QueueName=f"app-use1-{i}")
+    use1.create_queue(QueueName="other")
+    euw1.create_queue(QueueName="app-euw1-0", tags={"team": "payments"})
+    monkeypatch.setattr(fleet_poller, "LIST_PAGE", 2)  # small pages: NextToken is followed
+
+    clock = Clock()
+    poller = FleetPoller(two_regions, fleet_settings(prefix="app-", tags=True), clock=clock)
+    snap = await poller.poll_once()
+    rows = {(q.region, q.name): q for q in snap.queues}
+    assert sorted(rows) == [("eu-west-1", "app-euw1-0")] + [
+        ("us-east-1", f"app-use1-{i}") for i in range(5)
+    ]
+    assert {q.account for q in snap.queues} == {"123456789012"}
+    ops = proxy.operations()
+    assert ops.count("ListQueues") == 3 + 1  # 5 queues in pages of 2, and 1
+    for _ in range(3):  # tags are read once per queue, by the leftover budget
+        clock.now += 10
+        snap = await poller.poll_once()
+    tagged = {q.name: q.tags for q in snap.queues}
+    assert tagged["app-euw1-0"] == {"team": "payments"} and tagged["app-use1-0"] == {}
+    assert proxy.operations().count("ListQueueTags") == 6  # once each, not every poll
+    await poller.aclose()
+
+
+async def test_cold_queues_come_from_one_batched_cloudwatch_read_hot_ones_from_attributes(
+    moto_server, proxy, two_regions
+):
+    sqs = client(moto_server, "sqs", "us-east-1")
+    cw = client(moto_server, "cloudwatch", "us-east-1")
+    urls = [sqs.create_queue(QueueName=f"q{i:03d}")["QueueUrl"] for i in range(200)]
+    sqs.send_message(QueueUrl=urls[7], MessageBody="x")
+    minute = datetime.fromtimestamp((int(datetime.now(UTC).timestamp()) // 60 - 2) * 60, UTC)
+    data = [
+        {
+            "MetricName": metric,
+            "Dimensions": [{"Name": "QueueName", "Value": f"q{i:03d}"}],
+            "Value": value,
+            "Timestamp": minute,
+        }
+        for i in range(200)
+        for metric, value in (
+            ("ApproximateNumberOfMessagesVisible", float(i)),
+            ("ApproximateNumberOfMessagesNotVisible", 1.0),
+            ("ApproximateAgeOfOldestMessage", 30.0),
+        )
+    ]
+    for start in range(0, len(data), 500):
+        cw.put_metric_data(Namespace="AWS/SQS", MetricData=data[start : start + 500])
+
+    poller = FleetPoller(two_regions, fleet_settings(hot_max=5), clock=Clock())
+    poller.focus([urls[7]])
+    snap = await poller.poll_once()
+    by_name = {q.name: q for q in snap.queues}
+    hot, cold = by_name["q007"], by_name["q150"]
+    assert (hot.read_by, hot.visible) == ("attributes", 1)
+    assert (cold.read_by, cold.visible, cold.in_flight) == ("cloudwatch", 150, 1)
+    assert cold.updated_at == minute.timestamp() + 60  # the row says how fresh it is
+    assert cold.oldest_age_s == 30.0
+    # 200 queues x 3 metrics = 600 queries: two calls of <=500 (us-east-1; eu-west-1 is empty)
+    assert proxy.operations().count("GetMetricData") == 2
+    # Every call is metered (reads still in flight are counted when sent).
+    assert snap.calls_last_min is not None and snap.calls_last_min >= len(proxy.operations())
+    await async_wait_until(lambda: len(proxy.operations()) == poller.meter.total)
+    assert snap.cost is not None and snap.cost.metrics_per_min == 600.0
+    await poller.aclose()
+
+
+async def test_the_budget_caps_attribute_reads(moto_server, proxy, two_regions):
+    sqs = client(moto_server, "sqs", "us-east-1")
+    urls = [sqs.create_queue(QueueName=f"q{i:02d}")["QueueUrl"] for i in range(60)]
+    clock = Clock()
+    poller = FleetPoller(
+        two_regions, fleet_settings(hot_max=60, budget_calls_per_min=61), clock=clock
+    )
+    poller.focus(urls)
+    await poller.poll_once()
+    # A burst of 30 tokens: 2 ListQueues (one per region) and 1 GetMetricData paid first.
+    assert poller.meter.per_min()["GetQueueAttributes"] == 27
+    for _ in range(10):
+        # 61 calls/min minus 1 GetMetricData a minute: one token a second for attributes
+        clock.now += 1
+        await poller.poll_once()
+    assert poller.meter.per_min()["GetQueueAttributes"] == 37
+    await async_wait_until(lambda: proxy.operations().count("GetQueueAttributes") == 37)
+    await poller.aclose()
