@@ -202,15 +202,6 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return Backend("localstack", stack.endpoint_url, (account, FAKE_SECRET))
 
 
-@pytest.fixture
-def localstack(localstack_session: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Backend:
-    """LocalStack only (native move tasks, its own quirks), in a fresh account."""
-    account = f"{next(_accounts):012d}"
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", account)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
-    return Backend("localstack", localstack_session.endpoint_url, (account, FAKE_SECRET))
-
-
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Belt and braces: nothing of LocalStack outlives the session, even if a teardown was
     skipped (an interrupted run)."""

@@ -108,9 +108,7 @@ class FaultServer:
         return [entry["MessageBody"] for entry in self.delivered]
 
     async def start(self) -> FaultServer:
-        self._server = await asyncio.start_server(
-            self._serve, "127.0.0.1", 0, ssl=self.ssl_context
-        )
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

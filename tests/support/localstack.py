@@ -16,7 +16,8 @@ Why it is built like this:
   (the default server binds 0.0.0.0 whatever ``GATEWAY_LISTEN`` says). Only 127.0.0.1 is
   accepted, and after start-up the process's listening sockets are checked to be loopback only.
 - It is stopped by its PID (its own process group): SIGTERM, then SIGKILL after a bound, because
-  its shutdown has been seen to hang.
+  its shutdown has been seen to hang; and it is killed by the kernel if its parent dies first
+  (``PR_SET_PDEATHSIG``), so a killed test session leaves nothing running.
 
 Stdlib only: ``.ci/run`` runs this (``scripts/localstack/localstack.sh``) before the test venv
 matters. Command line: ``install``, ``run`` (foreground, Ctrl-C stops), ``where``.
@@ -51,6 +52,19 @@ SERVICES = "sqs,logs,cloudwatch"
 START_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0
 INSTALL_TIMEOUT_S = 900.0
+
+
+# Runs LocalStack's main module, but first asks Linux to SIGKILL it when its parent dies: a test
+# session that is itself killed (a timeout, Ctrl-C twice) must not leave LocalStack behind.
+LAUNCH = """
+import ctypes, os, runpy, signal, sys
+PR_SET_PDEATHSIG = 1
+ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)  # the parent died before the request took effect
+sys.argv = ["localstack"]
+runpy.run_module("localstack.runtime.main", run_name="__main__", alter_sys=True)
+"""
 
 
 class LocalStackUnavailable(RuntimeError):
@@ -309,7 +323,7 @@ class LocalStack:
         self.log_path = self.scratch / "localstack.log"
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [str(self.python), "-m", "localstack.runtime.main"],
+                [str(self.python), "-c", LAUNCH, str(os.getpid())],
                 env=self.environment(),
                 cwd=self.scratch,
                 stdin=subprocess.DEVNULL,

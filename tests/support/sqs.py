@@ -68,8 +68,6 @@ def depth(sqs: Any, url: str) -> tuple[int, int]:
     )
 
 
-
-
 def drain(sqs: Any, url: str) -> list[dict[str, Any]]:
     """Receive and delete every visible message, in queue order (FIFO: group by group)."""
     out: list[dict[str, Any]] = []
@@ -92,10 +90,6 @@ def drain(sqs: Any, url: str) -> list[dict[str, Any]]:
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)
             ],
         )
-
-
-
-
 
 
 def body_of(entry_or_message: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ from edgewatch.config import LatencySettings, LogsSettings, Settings
 from edgewatch.logs.latency import LatencyStats
 from edgewatch.logs.models import Emit, LogBatch, LogLine, make_line
 from edgewatch.runtime import Runtime
+from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.logs.screen import LogsScreen
 from tests.support.tui import FIXED_ENDPOINT, FIXED_REGION, NOW, THRESHOLDS, wait_for
@@ -99,8 +100,25 @@ def logs_app(*, groups: bool = True, theme: str = "edgewatch-dark", **logs: Any)
     """
     runtime = logs_runtime(groups=groups, theme=theme, **logs)
     app = EdgewatchApp(runtime, auto_poll=False, clock=frozen)
-    app.logs.search = lambda request_id: None  # type: ignore[method-assign]
+
+    async def no_search(query: Any) -> None:
+        return None
+
+    app.logs.search = no_search  # type: ignore[method-assign]
     return app
+
+
+def unconfigured_logs_app(endpoint_url: str) -> EdgewatchApp:
+    """No log group configured, AWS at ``endpoint_url``: the log groups come from discovery."""
+    settings = Settings(
+        thresholds=THRESHOLDS,
+        latency=LatencySettings(window_s=60, slo_ms=250),
+    )
+    runtime = Runtime(
+        settings,
+        AwsTarget(region=FIXED_REGION, endpoint_url=endpoint_url, credentials=FAKE_CREDENTIALS),
+    )
+    return EdgewatchApp(runtime, auto_poll=False, clock=frozen)
 
 
 def feed(app: EdgewatchApp, *lines: LogLine) -> None:

@@ -117,19 +117,42 @@ async def test_poison_event_to_dlq_to_logs_to_replay(stack: EmbeddedStack) -> No
         await pilot.pause()
         assert screen.highlighted() is not None and screen.highlighted().request_id == rid  # type: ignore[union-attr]
 
-        # 4. l: the worker logs of that request show its failures.
+        # The detail says why it failed, from the consumer's logs (its message ID is there).
+        await wait_for(
+            pilot,
+            lambda: screen._why.get(original) is not None,
+            timeout=30,
+            what="why the message failed",
+        )
+        why = screen._why[original]
+        assert why is not None and why.error_type == "SchemaValidationError"
+        assert why.log_group == res.function.log_group
+        detail = str(screen.query_one("#dlq-detail").render())
+        assert "why it failed" in detail and "SchemaValidationError" in detail
+
+        # 4. l: the worker logs of that message show its failures, with their invocations.
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen), what="the Logs screen")
         logs = app.screen
         assert isinstance(logs, LogsScreen)
+
+        def failures() -> list[Any]:
+            return [ln for ln in logs.view.lines if original in ln.message_ids]
+
+        await wait_for(
+            pilot, lambda: len(failures()) >= 3, timeout=30, what="the message's failure lines"
+        )
+        invocations = {ln.request_id for ln in failures()}
         await wait_for(
             pilot,
-            lambda: any(line.request_id == rid for line in logs.view.lines),
+            lambda: (
+                {ln.request_id for ln in logs.view.lines if ln.info.kind == "report"} >= invocations
+            ),
             timeout=30,
-            what="the request's log lines",
+            what="the REPORT lines of the invocations that handled it",
         )
-        assert all(line.request_id == rid for line in logs.view.lines)
-        assert any("poison" in line.message for line in logs.view.lines)
+        assert all(ln.request_id in invocations for ln in logs.view.lines)
+        assert all(ln.info.error_type == "SchemaValidationError" for ln in failures())
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, what="back to the DLQ screen")
 

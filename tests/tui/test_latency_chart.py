@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from textual_plotext import PlotextPlot
 
 from edgewatch.logs.latency import LatencyPoint
@@ -18,8 +17,16 @@ from edgewatch.tui.dashboard.latency_chart import (
     x_ticks,
     y_ticks,
 )
+from tests.support.denied import DeniedServer
 from tests.support.tui import NOW, wait_for
-from tests.support.tui_logs import feed, fixed_latency, logs_app, many, open_logs
+from tests.support.tui_logs import (
+    feed,
+    fixed_latency,
+    logs_app,
+    many,
+    open_logs,
+    unconfigured_logs_app,
+)
 
 SIZE = (120, 36)
 
@@ -118,19 +125,33 @@ async def test_the_chart_follows_the_theme() -> None:
         assert dark[0] == light[0] and dark[1] != light[1]
 
 
-@pytest.mark.parametrize("groups", [False, True])
-async def test_no_source_is_a_message_not_an_empty_plot(groups: bool) -> None:
-    app = logs_app(groups=groups)
+async def test_waiting_for_lines_is_said_not_an_empty_plot() -> None:
+    app = logs_app(groups=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         chart = app.screen.query_one(LatencyChart)
         message = chart.query_one("#latency-message", TextStatic)
-        if groups:
-            assert not message.display and chart.query_one("#latency-plots").display
-            assert str(chart.border_subtitle) == "waiting for worker log lines…"
-        else:
+        assert not message.display and chart.query_one("#latency-plots").display
+        assert str(chart.border_subtitle) == "waiting for worker log lines…"
+
+
+async def test_no_source_is_a_message_not_an_empty_plot() -> None:
+    """Nothing configured and the consumers cannot be looked up (access denied): said."""
+    server = DeniedServer()
+    try:
+        app = unconfigured_logs_app(server.endpoint_url)
+        async with app.run_test(size=SIZE) as pilot:
+            app.logs.start(tick=False)
+            await wait_for(pilot, lambda: app.logs.feed.unavailable is not None, what="no source")
+            app.logs.redraw()
+            await pilot.pause()
+            chart = app.screen.query_one(LatencyChart)
+            message = chart.query_one("#latency-message", TextStatic)
             assert message.display and not chart.query_one("#latency-plots").display
-            assert str(message.render()) == "no log source (set logs.groups)"
+            shown = str(message.render())
+            assert shown.startswith("no log group to read") and "consumer discovery" in shown
+    finally:
+        server.close()
 
 
 async def test_the_chart_is_hidden_on_a_small_terminal() -> None:

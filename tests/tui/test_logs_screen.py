@@ -19,6 +19,7 @@ from edgewatch.tui.dashboard.screen import DashboardScreen
 from edgewatch.tui.logs.detail import LogDetail
 from edgewatch.tui.logs.screen import LogsScreen, NewLinesBar
 from edgewatch.tui.logs.view import LogView
+from tests.support.denied import DeniedServer
 from tests.support.tui import run_palette_command, wait_for
 from tests.support.tui_logs import (
     OTHER_RID,
@@ -31,6 +32,7 @@ from tests.support.tui_logs import (
     many,
     open_logs,
     text_line,
+    unconfigured_logs_app,
     wheel,
 )
 
@@ -333,10 +335,16 @@ async def test_source_notices_and_missing_source_are_status_lines() -> None:
         await pilot.pause()
         assert "/edge/consumer: [red]denied[/]" in status(screen)  # literal, not markup
 
-    bare = logs_app(groups=False)
-    async with bare.run_test(size=SIZE) as pilot:
-        screen = await open_logs(pilot)
-        assert "no log source (set logs.groups)" in status(screen)
+    server = DeniedServer()  # nothing configured and discovery denied: said on the status line
+    try:
+        bare = unconfigured_logs_app(server.endpoint_url)
+        async with bare.run_test(size=SIZE) as pilot:
+            screen = await open_logs(pilot)
+            bare.logs.start(tick=False)
+            await wait_for(pilot, lambda: "no log group to read" in status(screen), what="said")
+            assert "access denied" in status(screen) or "consumer discovery" in status(screen)
+    finally:
+        server.close()
 
 
 class BrokenTail:

@@ -151,3 +151,26 @@ def test_example_config_is_valid_and_documents_every_key():
         for key in section.model_fields:
             assert key in text, f"config.example.toml does not document {key!r}"
     assert settings.queues  # the example shows queues
+
+
+def test_example_config_documents_every_logs_fields_key_and_queue_key():
+    from edgewatch.config import LogFieldsSettings, QueueConfig
+    from edgewatch.logs.formats import FIELD_KEYS
+
+    text = (Path(__file__).resolve().parents[2] / "config.example.toml").read_text()
+    assert "[logs.fields]" in text
+    assert set(LogFieldsSettings.model_fields) == set(FIELD_KEYS)
+    for key in LogFieldsSettings.model_fields:
+        assert f"# {key} = " in text, f"config.example.toml does not document logs.fields.{key}"
+    for key in QueueConfig.model_fields:
+        assert key in text, f"config.example.toml does not document queues.{key}"
+
+
+def test_logs_fields_bad_path_is_one_clear_line(tmp_path):
+    bad = tmp_path / "c.toml"
+    bad.write_text('[logs.fields]\nrequest_id = "a..b"\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(str(bad))
+    message = str(info.value)
+    assert "logs.fields.request_id" in message and "not a key path" in message
+    assert message.count("\n") == 1  # the header line and this one problem

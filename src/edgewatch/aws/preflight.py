@@ -57,6 +57,13 @@ def problems(settings: Settings) -> list[str]:
         return [f"AWS config files: {exc}"]
     region = aws.region or chain_region or DEFAULT_REGION
     out = []
+    fleet = getattr(settings, "fleet", None)
+    for i, source in enumerate(fleet.sources if fleet is not None else ()):
+        if source.profile and source.profile not in session.available_profiles:
+            out.append(
+                f"fleet.sources[{i}].profile: profile {source.profile!r} is not in the AWS "
+                "config files (~/.aws/config, ~/.aws/credentials)"
+            )
     for queue in settings.queues:
         if not queue.is_url:
             continue

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "status",
     "watch",
     "tail",
+    "latency",
     "replay",
     "dlq",
     "send",

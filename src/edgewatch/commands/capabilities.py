@@ -43,9 +43,9 @@ async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
         found = await probe_endpoint(runtime.clients, runtime.target.endpoint_url)
     except Exception as exc:
         if not is_connection_error(exc):
-            error(f"capability checks failed: {escape(describe_error(exc))}")
+            error(f"capability checks failed: {escape(describe_error(exc), one_line=True)}")
             return EXIT_FAILURE
-        error(f"endpoint unreachable: {escape(describe_error(exc))}")
+        error(f"endpoint unreachable: {escape(describe_error(exc), one_line=True)}")
         return EXIT_FAILURE
     if as_json:
         print(json.dumps([c.to_json() for c in found], indent=2))
@@ -58,7 +58,7 @@ async def _capabilities(runtime: Runtime, *, as_json: bool) -> int:
 def lines(found: list[Capability], *, only_differences: bool) -> list[str]:
     """``key: word — note`` per capability, escaped for the terminal."""
     return [
-        f"{c.key}: {WORD[c.available]} — {escape(c.note)}"
+        f"{c.key}: {WORD[c.available]} — {escape(c.note, one_line=True)}"
         for c in found
         if c.differs or not only_differences
     ]

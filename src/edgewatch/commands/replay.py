@@ -19,7 +19,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from edgewatch.aws import describe_error
 from edgewatch.commands import (
@@ -176,7 +175,7 @@ async def _watch_bounce(
 ) -> BounceReport:
     watcher = BounceWatcher(runtime.clients, plan.dlq.url, moved_by(result), label=plan.dlq.name)
     if err.is_terminal:
-        err.print(Text(f"watching {plan.dlq.name} for {seconds:g} s for messages coming back…"))
+        err.print(safe(f"watching {plan.dlq.name} for {seconds:g} s for messages coming back…"))
     return await watcher.watch(seconds, interval_s=min(5.0, max(0.2, seconds / 10)))
 
 
@@ -257,7 +256,7 @@ def _print_summary(result: ReplayResult, bounce: BounceReport | None = None) -> 
 
 
 def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
-    table = Table(title=Text(title), title_justify="left", expand=False)
+    table = Table(title=safe(title), title_justify="left", expand=False)
     table.add_column("Message ID", no_wrap=True)
     table.add_column("Group")
     table.add_column("Bytes", justify="right")
@@ -269,7 +268,7 @@ def _table(title: str, rows: list[Any], *, with_reason: bool) -> Table:
         cells = [
             safe(o.message_id, one_line=True),
             safe(o.group_id or "", one_line=True),
-            Text(f"{o.size:,}"),
+            safe(f"{o.size:,}"),
             safe(o.request_id or "", one_line=True),
         ]
         if with_reason:

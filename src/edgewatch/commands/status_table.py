@@ -68,4 +68,4 @@ def render_status_table(snapshot: MetricsSnapshot, runtime: Runtime, *, clear: b
     if snapshot.error:
         console.print(safe(f"error: {snapshot.error}", "bold red"))
     if clear:
-        console.print(Text(time.strftime("%H:%M:%S — Ctrl-C to stop"), style="dim"))
+        console.print(safe(time.strftime("%H:%M:%S — Ctrl-C to stop"), "dim"))

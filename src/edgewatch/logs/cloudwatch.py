@@ -137,8 +137,8 @@ class CloudWatchSource:
         self._newest_ms: int | None = None
         self._failures = 0
         self._troubled = False
-        self.unfiltered = 0  # events a JSON pattern should have excluded but the server sent
-        self._told_unfiltered = False
+        self.ignored = 0  # events the server sent that its filter pattern cannot have matched
+        self._told_ignored = False
 
     @property
     def name(self) -> str:
@@ -179,18 +179,15 @@ class CloudWatchSource:
             if running is not None:
                 await running.wait()
             page = await self._request(emit, {**params, "nextToken": token} if token else params)
-            before = self.unfiltered
-            lines = self._accept(
-                page.get("events") or [],
-                json_pattern=bool(pattern) and str(pattern).startswith("{"),
-            )
+            events = page.get("events") or []
+            lines = self._accept(events)
             if lines:
                 await emit(LogBatch(lines=tuple(lines)))
-            if self.unfiltered > before and not self._told_unfiltered:
-                self._told_unfiltered = True
+            if pattern and not self._told_ignored and self._pattern_ignored(pattern, events):
+                self._told_ignored = True
                 text = (
-                    "the endpoint ignored the JSON filter pattern (AWS honours it; moto and "
-                    "LocalStack do not): events that do not match were removed here"
+                    "the endpoint ignored the filter pattern (LocalStack does): every event "
+                    "is read and checked here"
                 )
                 await emit(LogBatch(notices=(SourceNotice(self.group, "unfiltered", text),)))
             next_token = page.get("nextToken")
@@ -198,7 +195,17 @@ class CloudWatchSource:
                 return  # done (a repeated token on an empty page would loop forever)
             token = next_token
 
-    def _accept(self, events: list[dict[str, Any]], *, json_pattern: bool = False) -> list[LogLine]:
+    def _pattern_ignored(self, pattern: str, events: list[dict[str, Any]]) -> bool:
+        """A quoted-term pattern (``"x"``) matches only events containing ``x``: one without it
+        proves the server did not apply the pattern. (Other patterns are not judged.)"""
+        if not (len(pattern) > 2 and pattern[0] == pattern[-1] == '"' and '"' not in pattern[1:-1]):
+            return False
+        term = pattern[1:-1]
+        missing = sum(1 for e in events if term not in str(e.get("message", "")))
+        self.ignored += missing
+        return missing > 0
+
+    def _accept(self, events: list[dict[str, Any]]) -> list[LogLine]:
         """New events as lines (duplicates dropped, client-side check applied)."""
         now_ms = int(self.clock() * 1000)
         lines = []
@@ -222,8 +229,6 @@ class CloudWatchSource:
             )
             if self.query.matches(line):
                 lines.append(line)
-            elif json_pattern:
-                self.unfiltered += 1
         return lines
 
     async def _request(self, emit: Emit, params: dict[str, Any]) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from edgewatch.logs.formats import NO_MAPPING, FieldMap, LineInfo, parse_json, p
 from edgewatch.logs.formats.info import PLAIN
 
 SourceKind = Literal["cloudwatch", "file"]
-# "unfiltered": the endpoint ignored a JSON filter pattern (moto does); the client-side check
-# still makes the result right, and the operator is told why more was read than shown.
+# "unfiltered": the endpoint ignored a filter pattern; the client-side check keeps the answer
+# right, and the operator hears why more is read than shown.
 NoticeKind = Literal[
     "ok", "throttled", "retrying", "waiting", "truncated", "rotated", "error", "unfiltered"
 ]

@@ -25,6 +25,7 @@ from textual.worker import Worker
 
 from edgewatch.capabilities import Capability, probe_endpoint
 from edgewatch.display.escape import escape
+from edgewatch.logs.messages import ids_of
 from edgewatch.logs.search import LogQuery
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot
 from edgewatch.metrics.poller import QueuePoller
@@ -32,7 +33,7 @@ from edgewatch.runtime import Runtime
 from edgewatch.tui.common.actions import APP_ACTIONS, action_by_id, app_bindings
 from edgewatch.tui.common.error import PollerErrorScreen
 from edgewatch.tui.common.help import HelpScreen
-from edgewatch.tui.common.messages import ShowRequest, SnapshotReady
+from edgewatch.tui.common.messages import ShowMessage, ShowRequest, SnapshotReady
 from edgewatch.tui.common.status_bar import StatusView
 from edgewatch.tui.common.themes import bundled_themes, resolve_theme, user_themes
 from edgewatch.tui.common.workers import worker_failure
@@ -42,6 +43,7 @@ from edgewatch.tui.logs.screen import LogsScreen
 from edgewatch.tui.logs.service import LogBatchReady, LogService
 from edgewatch.tui.send.screen import QueueChoice, SendScreen
 
+CONSUMERS_GROUP = "consumers"
 POLL_GROUP = "poller"
 TICK_S = 1.0  # refresh of "3s ago" between polls (only with auto_poll)
 EXIT_DEADLINE_S = 5.0  # giving SQS back what screens hold, at exit: a dead endpoint cannot hang it
@@ -261,6 +263,7 @@ class EdgewatchApp(App[None]):
         # Coalesce: if the UI fell behind, snapshots already superseded are skipped.
         if self._latest_posted is None or message.snapshot is self._latest_posted:
             self.apply_snapshot(message.snapshot)
+            self._look_up_consumers(message.snapshot)
         if not self._probed and message.snapshot.connection in ("ok", "degraded"):
             self._probed = True  # once per run, after the first live numbers
             self.run_worker(self.tell_differences(), group="capabilities", exit_on_error=False)
@@ -281,6 +284,22 @@ class EdgewatchApp(App[None]):
                     markup=False,
                 )
         return found
+
+    def _look_up_consumers(self, snapshot: MetricsSnapshot) -> None:
+        """Find the consumers of queues not looked up yet (event source mappings), in a worker;
+        the queue detail shows them once known."""
+        urls = [q.url for q in snapshot.queues if q.url and not q.is_dlq]
+        directory = self.runtime.consumers
+        if not directory.stale(urls):
+            return
+        if any(w.group == CONSUMERS_GROUP and w.is_running for w in self.workers):
+            return
+
+        async def look_up() -> None:
+            await directory.refresh(urls)
+            self.call_later(self._render)
+
+        self.run_worker(look_up(), group=CONSUMERS_GROUP, name="consumers", exit_on_error=False)
 
     def apply_snapshot(self, snapshot: MetricsSnapshot, history: History | None = None) -> None:
         """Show ``snapshot``; trends come from ``history`` (default: the poller's own).
@@ -511,6 +530,24 @@ class EdgewatchApp(App[None]):
         else:
             self.push_screen(LogsScreen(self.logs, query=query))
 
+    @on(ShowMessage)
+    def _show_message(self, message: ShowMessage) -> None:
+        self.show_message(message.message_id, message.request_id)
+
+    def show_message(self, message_id: str, request_id: str | None = None) -> None:
+        """Cross-navigation: the lines that name a message (or its request ID) and the whole
+        invocations that handled it (a dead-lettered message's failures are there)."""
+        ids = ids_of(message_id.strip(), request_id.strip() if request_id else None)
+        if not ids:
+            self.notify("There is no message ID to show.", title="Logs", markup=False)
+            return
+        query = LogQuery(any_ids=ids)
+        if isinstance(self.screen, LogsScreen):
+            self.screen.set_query(query)
+        else:
+            self.push_screen(LogsScreen(self.logs, query=query))
+
+    # -- DLQ browse and replay (issue 5): the screen and its workers live in screens/dlq.py ----
     # -- DLQ browse and replay: the screen and its session -------------------------------------
 
     def action_open_dlq(self) -> None:

@@ -205,3 +205,10 @@ def test_a_profile_that_does_not_exist_is_refused(moto_server, capsys):
         captured = capsys.readouterr()
         assert len(captured.err.strip().splitlines()) == 1, captured.err
         assert "no-such-profile" in captured.err and "ok:" not in captured.out
+
+
+def test_a_fleet_source_profile_that_does_not_exist_is_refused(moto_server, capsys, monkeypatch):
+    monkeypatch.setenv("EDGEWATCH_FLEET__SOURCES", '[{"profile": "ghost", "region": "eu-west-1"}]')
+    assert cli(moto_server.endpoint_url, "config", "check") == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "fleet.sources[0].profile" in err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from edgewatch.dlq.replay import (
 from edgewatch.dlq.replay.native import NativeMove
 from tests.support.backends import Backend
 from tests.support.sqs import Pair, body_of, drain, fill, make_pair
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.backends  # moto and LocalStack
 
@@ -198,3 +200,22 @@ async def test_detection_costs_one_call_and_moves_nothing(
     support = await asyncio.wait_for(detect_native(aws_clients, pair.dlq_arn), 30)
     assert support.supported is backend.is_localstack and support.active is None
     assert len(drain(boto3_sqs, pair.dlq_url)) == 3
+
+
+@pytest.mark.parametrize("backend", ["localstack"], indirect=True)
+def test_without_a_destination_localstack_fails_on_messages_sent_to_the_dlq(
+    backend: Backend, boto3_sqs: Any, pair: Pair
+) -> None:
+    """AWS sends such messages back to "their source"; LocalStack's task fails on them (they
+    carry no source). edgewatch always names the destination, so it never meets this."""
+    fill(boto3_sqs, pair.dlq_url, [{"MessageBody": "direct"}])
+    boto3_sqs.start_message_move_task(SourceArn=pair.dlq_arn)
+    for _ in range(200):  # bounded: ~10 s
+        task = boto3_sqs.list_message_move_tasks(SourceArn=pair.dlq_arn)["Results"][0]
+        if task["Status"] != "RUNNING":
+            break
+        time.sleep(0.05)
+    assert task["Status"] == "FAILED" and task["ApproximateNumberOfMessagesMoved"] == 0
+    # nothing lost: visible again once the task's 1 s receive lease ends
+    back = wait_until(lambda: drain(boto3_sqs, pair.dlq_url), timeout=10, what="the message")
+    assert bodies(back) == ["direct"]

@@ -17,9 +17,7 @@ def _fill(boto3_sqs, url: str, n: int) -> list[str]:
     return bodies
 
 
-async def test_browse_select_filter_and_release_gives_everything_back(
-    aws_clients, boto3_sqs, pair
-):
+async def test_browse_select_filter_and_release_gives_everything_back(aws_clients, boto3_sqs, pair):
     _fill(boto3_sqs, pair.dlq_url, 4)
     session = DlqSession(aws_clients, pair.dlq_url, options=ReplayOptions(), wait_time_s=0)
     assert session.can_load()

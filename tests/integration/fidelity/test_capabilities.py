@@ -123,3 +123,10 @@ async def test_the_console_notifies_each_difference_once(backend: Backend, pair:
     assert "oldest age shows n/a" in messages
     assert ("moto does not" in messages) is (backend.name == "moto")
     assert len(told) == len({n.message for n in told})  # once each
+
+
+def test_signatures_are_not_checked(backend: Backend) -> None:
+    """Neither checks SigV4 (AWS does): signing is tested against the scripted fault server."""
+    wrong = Backend(backend.name, backend.endpoint_url, (backend.credentials[0], "wrong-secret"))
+    created = wrong.client("sqs").create_queue(QueueName="signed-wrong")  # accepted all the same
+    assert created["QueueUrl"].endswith("/signed-wrong")

@@ -1,7 +1,7 @@
-"""JSON filter patterns: AWS honours them server-side; moto returns every event, and so does
-LocalStack (its CloudWatch Logs is built on moto's). edgewatch's client-side check makes the
-answer right anyway, and it says when the server ignored the pattern (a notice; on the console,
-the search line; on the CLI, stderr)."""
+"""Filter patterns: AWS honours JSON and quoted-term patterns server-side. moto returns every
+event for a JSON pattern but honours quoted terms; LocalStack ignores both. edgewatch's request-ID
+search sends a quoted term (which also finds Lambda's text lines), makes the answer exact with
+its client-side check, and says when the server ignored the pattern."""
 
 from __future__ import annotations
 
@@ -15,35 +15,45 @@ from tests.support.logs import Collector, LogsArranger, now_ms, record
 
 pytestmark = pytest.mark.backends  # moto and LocalStack
 
-PATTERN = '{ $.request_id = "req-a" }'
-
 
 def arrange(logs: LogsArranger) -> int:
     t = now_ms() - 60_000
     logs.group("/app/f")
-    logs.put("/app/f", "s", [(t + i, record(f"req-{'ab'[i % 2]}", i)) for i in range(6)])
+    events = [(t + i, record(f"req-{'ab'[i % 2]}", i)) for i in range(6)]
+    events.append((t + 6, record("req-a-2", 6)))  # contains the wanted ID, is another request
+    logs.put("/app/f", "s", events)
     return t
 
 
-def test_the_server_side_json_pattern(backend: Backend, logs: LogsArranger) -> None:
-    """The raw API: what each backend does with a JSON pattern (the fidelity table's row)."""
+def test_the_server_side_json_pattern_is_ignored(backend: Backend, logs: LogsArranger) -> None:
+    """The raw API: a JSON pattern returns every event on both (AWS would return 3)."""
     t = arrange(logs)
     events = logs.client.filter_log_events(
-        logGroupName="/app/f", startTime=t - 1000, filterPattern=PATTERN
+        logGroupName="/app/f", startTime=t - 1000, filterPattern='{ $.request_id = "req-a" }'
     )["events"]
-    assert len(events) == 6  # both return every event; AWS would return the 3 of req-a
+    assert len(events) == 7
 
 
-async def test_search_is_right_and_says_when_the_server_ignored_the_pattern(
+async def test_request_search_sends_a_plain_term_and_checks_client_side(
     backend: Backend, logs: LogsArranger, aws_clients: AwsClients
 ) -> None:
     t = arrange(logs)
     query = LogQuery(request_id="req-a")
-    assert query.filter_pattern() is not None and query.filter_pattern().startswith("{")
+    pattern = query.filter_pattern()
+    assert pattern == '"req-a"'  # never a JSON pattern: those are ignored here
+    narrowed = logs.client.filter_log_events(
+        logGroupName="/app/f", startTime=t - 1000, filterPattern=pattern
+    )["events"]
+    # moto narrows (3 of req-a and the req-a-2 look-alike); LocalStack sends all 7
+    assert len(narrowed) == (7 if backend.is_localstack else 4)
+
     source = CloudWatchSource(aws_clients, "/app/f", start_ms=t - 1000, query=query, follow=False)
     out = Collector()
     await source.run(out)
-    assert sorted(line.parsed["n"] for line in out.lines) == [0, 2, 4]  # right on both
+    assert sorted(line.parsed["n"] for line in out.lines) == [0, 2, 4]  # exact on both
     told = [n for n in out.notices if n.kind == "unfiltered"]
-    assert source.unfiltered == 3 and len(told) == 1  # said once, not per page
-    assert "ignored the JSON filter pattern" in told[0].message
+    if backend.is_localstack:
+        assert len(told) == 1 and "ignored the filter pattern" in told[0].message
+        assert source.ignored == 3  # the req-b events: they cannot match "req-a"
+    else:
+        assert told == [] and source.ignored == 0

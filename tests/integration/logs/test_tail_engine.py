@@ -52,13 +52,14 @@ def test_epoch_ms_units():
 
 
 def test_query_patterns():
-    assert LogQuery(request_id="abc-1").filter_pattern() == (
-        '{ ($.request_id = "abc-1") || ($.requestId = "abc-1") }'
-    )
+    # A quoted term, not a JSON pattern: it also matches Lambda's START/END/REPORT text lines.
+    assert LogQuery(request_id="abc-1").filter_pattern() == '"abc-1"'
+    assert LogQuery(message_id="m-1").filter_pattern() == '"m-1"'
+    assert LogQuery(any_ids=("m-1", "r-1")).filter_pattern() == '?"m-1" ?"r-1"'
     assert LogQuery(request_id='a"b').filter_pattern() is None  # client-side only
     assert LogQuery(text="disk full").filter_pattern() == '"disk full"'
     assert LogQuery(text='say "hi"').filter_pattern() is None
-    assert LogQuery(request_id="r", text="x").filter_pattern().startswith("{")
+    assert LogQuery(request_id="r", text="x").filter_pattern() == '"r"'  # the ID narrows
     assert LogQuery().filter_pattern() is None and LogQuery().empty
     both = LogQuery(request_id="r1", text="boom")
     assert both.matches(line(1, json.dumps({"request_id": "r1", "e": "boom"})))

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from edgewatch.aws import AwsClients
+from edgewatch.logs.models import make_line
 from edgewatch.send import SendOptions, TemplateEvents, resolve_queue, send_events
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
 from edgewatch.simulator.pipeline import PipelineConfig
@@ -57,20 +58,31 @@ async def test_a_poison_test_event_is_logged_and_lands_in_the_dlq(stack: Embedde
     fine = healthy.outcomes[0].request_id
     logs = client("logs", stack)
 
-    def lines(request_id: str) -> list[dict[str, Any]]:
+    def lines(request_id: str) -> list[Any]:
+        """The standard queue's consumer logs in Lambda's plain-text format; its app lines
+        name the message and, for a body that parsed, the event's request ID."""
         events = logs.filter_log_events(logGroupName=stack.resources.log_group)["events"]
-        parsed = [json.loads(e["message"]) for e in events]
-        return [line for line in parsed if line.get("request_id") == request_id]
+        return [
+            make_line(
+                event_id=e["eventId"],
+                timestamp=e["timestamp"],
+                log_group=stack.resources.log_group,
+                stream=e["logStreamName"],
+                message=e["message"],
+            )
+            for e in events
+            if f"request_id={request_id}" in e["message"]
+        ]
 
     ok = await wait_for(lambda: lines(fine), "the healthy event's log line")
-    assert ok[0]["outcome"] == "ok" and ok[0]["message_id"] == healthy.outcomes[0].message_id
+    assert ok[0].level == "INFO" and healthy.outcomes[0].message_id in ok[0].message_ids
 
     failures = await wait_for(
         lambda: (found := lines(poisoned)) and len(found) >= MAX_RECEIVE_COUNT and found,
         f"{MAX_RECEIVE_COUNT} failed attempts",
     )
-    assert [line["receive_count"] for line in failures[:3]] == [1, 2, 3]
-    assert all("poison" in line["error"] for line in failures)
+    assert [line.info.receive_count for line in failures[:3]] == [1, 2, 3]
+    assert all(line.info.error_type == "SchemaValidationError" for line in failures)
 
     sqs = client("sqs", stack)
 

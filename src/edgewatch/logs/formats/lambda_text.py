@@ -134,6 +134,9 @@ def _app(line: str) -> Parsed | None:
     if payload is not None:
         error_type = ident(payload.get("errorType"))
         error_message = text(payload.get("errorMessage"))
+        own_level = ident(payload.get("level"))  # the app's structured level is the finer one
+        if own_level:
+            level = own_level.upper()
     if error_type is None and level in ERROR_LEVELS:
         error_type, error_message = error_in_text(body)
         if error_type is None:

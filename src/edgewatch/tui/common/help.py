@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from edgewatch.config import ConfigSource, Settings
+from edgewatch.display.escape import escape
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.dashboard.queue_detail import describe_thresholds
 
@@ -64,10 +65,10 @@ class HelpScreen(ModalScreen[None]):
         width = max(len(k) for _, rows in sections for k, _ in rows)
         text = Text()
         for title, rows in sections:
-            text.append(f"{title}\n", style="bold underline")
+            text.append(escape(f"{title}\n"), style="bold underline")
             for key, description in rows:
                 text.append(f"  {key:<{width}}  ", style="bold")
-                text.append(f"{description}\n")
+                text.append(escape(f"{description}\n"))
             text.append("\n")
         text.rstrip()
         return text
@@ -86,10 +87,10 @@ class HelpScreen(ModalScreen[None]):
         ]
         for label, style, meaning in rows:
             text.append(f"  {label:<7}", style=style)
-            text.append(f"{meaning}\n")
+            text.append(escape(f"{meaning}\n"))
         text.append("  Connection: ")
         for state in ("connecting", "ok", "degraded", "down", "paused"):
-            text.append(state, style=palette.connection(state))
+            text.append(escape(state), style=palette.connection(state))
             text.append(" ")
         text.append("\n  Oldest age is CloudWatch 1-minute data, read less often than the depths.")
         return text
@@ -103,12 +104,12 @@ class HelpScreen(ModalScreen[None]):
         for q in self.settings.queues:
             if q.thresholds is not None:
                 text.append("  ")
-                text.append(q.name, style="bold")
+                text.append(escape(q.name), style="bold")
                 text.append("  " + describe_thresholds(q.thresholds) + "\n")
         source = self.config_source
         where = str(source.path) if source.path is not None else "no config file (defaults)"
         text.append("  config     ", style="bold")
-        text.append(where)
+        text.append(escape(where))
         if source.path is not None:
-            text.append(f"  (from {source.reason})", style=palette.muted)
+            text.append(escape(f"  (from {source.reason})"), style=palette.muted)
         return text

@@ -22,3 +22,13 @@ class ShowRequest(Message):
     def __init__(self, request_id: str) -> None:
         super().__init__()
         self.request_id = request_id
+
+
+class ShowMessage(Message):
+    """Show the worker logs of one SQS message: the lines naming its message ID (or its request
+    ID) and the whole invocations that handled it; posted by the DLQ screen, handled by the app."""
+
+    def __init__(self, message_id: str, request_id: str | None = None) -> None:
+        super().__init__()
+        self.message_id = message_id
+        self.request_id = request_id

@@ -40,7 +40,7 @@ def state_text(view: StatusView, palette: Palette) -> Text:
     if view.poller_error is not None:
         text.append("● poller stopped", style=f"bold {palette.crit}")
     else:
-        text.append(f"● {view.connection}", style=palette.connection(view.connection))
+        text.append(escape(f"● {view.connection}"), style=palette.connection(view.connection))
     snap = view.snapshot
     last_ok = snap.last_success_at if snap else None
     text.append(" · polled ", style=palette.muted)

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual_plotext import PlotextPlot
 
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
 from edgewatch.logs.latency import LatencyPoint, LatencySeries, WindowCounts
 from edgewatch.tui.common.text_static import TextStatic
 
@@ -191,8 +191,8 @@ class SeriesPlot(Vertical):
         plot = self.query_one(PlotextPlot)
         if unavailable is not None:
             legend = Text(no_wrap=False, end="")
-            legend.append(self.title, style="bold")
-            legend.append(f": {unavailable}")
+            legend.append(escape(self.title), style="bold")
+            legend.append(escape(f": {unavailable}"))
             self.query_one(TextStatic).show(legend)
             if plot.display:
                 plot.display = False
@@ -232,10 +232,10 @@ class SeriesPlot(Vertical):
     ) -> Text:
         last = points[-1] if points else None
         text = Text(no_wrap=True, overflow="ellipsis", end="")
-        text.append(self.title, style="bold")
+        text.append(escape(self.title), style="bold")
         for name in PERCENTILES:
             text.append(" ━", style=_style(colours.of(name)))
-            text.append(f"{name} ")
+            text.append(escape(f"{name} "))
             text.append(value_label(getattr(last, name) if last else None), style="bold")
         if slo is not None:
             text.append(" ─", style=_style(colours.slo))
@@ -299,14 +299,14 @@ class LatencyChart(Vertical):
             self.set_class(data.message is not None, "-message")
             window = f"{data.window_s:g}s window"
             self.border_subtitle = safe(data.waiting or "") if data.message is None else None
-            self.border_title = Text(f"Latency, ms · p50/p95/p99 over a {window} · worker logs")
+            self.border_title = safe(f"Latency, ms · p50/p95/p99 over a {window} · worker logs")
             plots.display = data.message is None
             message.display = data.message is not None
         if data.message is not None:
             message.show(safe(data.message))
             return
         if data.waiting is None and data.counts is not None and data.counts.invocations:
-            self.border_subtitle = Text(counts_label(data.counts))
+            self.border_subtitle = safe(counts_label(data.counts))
         colours = SeriesColours.from_theme(self.app.theme_variables)
         self.query_one("#latency-worker", SeriesPlot).draw(
             data.series.latency, data, colours, data.latency_unavailable, data.latency_title

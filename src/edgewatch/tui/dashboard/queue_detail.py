@@ -12,8 +12,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline
 
 from edgewatch.config import WARN_FRACTION, Thresholds
+from edgewatch.consumers import PARTIAL_OFF, QueueConsumers
 from edgewatch.display import formatting as fmt
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -67,6 +68,7 @@ class DetailContext:
     now: float
     global_thresholds: Thresholds
     metrics_error: str | None = None
+    consumers: QueueConsumers | None = None  # discovered; None: not looked up (yet)
 
 
 class QueueDetail(Vertical):
@@ -83,6 +85,10 @@ class QueueDetail(Vertical):
                 yield TextStatic(id=f"value-{metric}", classes="series-value")
         yield TextStatic(id="detail-info")
         yield TextStatic(id="detail-thresholds")
+        yield TextStatic(id="detail-consumer")
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-consumer").display = False
 
     def show(
         self, q: QueueStatus | None, history: History, palette: Palette, ctx: DetailContext
@@ -100,6 +106,8 @@ class QueueDetail(Vertical):
                 self.query_one(f"#value-{metric}", TextStatic).show("")
             info.show("")
             thresholds.show("")
+            self.query_one("#detail-consumer").display = False
+            self.set_class(False, "-consumer")
             return
 
         if self._title != q.name:
@@ -134,6 +142,13 @@ class QueueDetail(Vertical):
             self.query_one(f"#value-{metric}", TextStatic).show(shown)
 
         info.show(self._info(q, palette, ctx))
+        consumer = self.query_one("#detail-consumer", TextStatic)
+        with_consumer = ctx.consumers is not None and not q.is_dlq
+        if consumer.display != with_consumer:
+            consumer.display = with_consumer
+            self.set_class(with_consumer, "-consumer")
+        if with_consumer and ctx.consumers is not None:
+            consumer.show(consumer_text(ctx.consumers, palette))
         source = "per-queue" if q.thresholds != ctx.global_thresholds else "global"
         thresholds.show(
             Text.assemble(
@@ -156,7 +171,7 @@ class QueueDetail(Vertical):
             text.append(f" (datapoint {fmt.humanise_age(age_of_point)} old)", style=palette.muted)
         elif ctx.metrics_error:
             text.append(" (CloudWatch: ", style=palette.muted)
-            text.append(ctx.metrics_error, style=palette.warn)
+            text.append(escape(ctx.metrics_error), style=palette.warn)
             text.append(")", style=palette.muted)
         else:
             text.append(" (no CloudWatch datapoint)", style=palette.muted)
@@ -165,13 +180,13 @@ class QueueDetail(Vertical):
         text.append("\n")
         if q.error:
             text.append("error: ", style=f"bold {palette.crit}")
-            text.append(q.error, style=palette.crit)
+            text.append(escape(q.error), style=palette.crit)
         elif q.stale:
             text.append("stale: ", style=f"bold {palette.warn}")
             text.append("the last request has not answered yet; showing the previous read")
         elif q.dlq is not None:
             text.append("DLQ ", style="bold")
-            text.append(q.dlq.name)
+            text.append(escape(q.dlq.name))
             text.append(" · ")
             text.append(fmt.count(q.dlq.visible), style=palette.level(q.dlq_level))
             text.append(" visible · oldest ")
@@ -181,3 +196,48 @@ class QueueDetail(Vertical):
         else:
             text.append("no DLQ (no RedrivePolicy)", style=palette.muted)
         return text
+
+
+MAX_SHOWN = 1  # the pane has two lines for it
+
+
+def consumer_text(found: QueueConsumers, palette: Palette) -> Text:
+    """The queue's consumers as its event source mappings say, or why none is shown."""
+    text = Text()
+    if found.explanation is not None:
+        text.append("consumer ", style="bold")
+        style = palette.warn if found.error else palette.muted
+        text.append(escape(found.explanation), style=style)
+        if found.configured_groups:
+            text.append(
+                f" · logs {', '.join(found.configured_groups)} (config)", style=palette.muted
+            )
+        return text
+    for i, c in enumerate(found.consumers[:MAX_SHOWN]):
+        if i:
+            text.append("\n")
+        text.append("consumer ", style="bold")
+        text.append(escape(f"λ {c.function_name}", one_line=True))
+        state_style = palette.ok if c.state == "Enabled" else palette.warn
+        text.append(" · ")
+        text.append(escape(c.state, one_line=True), style=state_style)
+        window = "—" if c.batching_window_s is None else f"{c.batching_window_s}s"
+        concurrency = "—" if c.max_concurrency is None else str(c.max_concurrency)
+        batch = "—" if c.batch_size is None else str(c.batch_size)
+        text.append(escape(f" · batch {batch} · window {window} · max concurrency {concurrency}"))
+        text.append("\n")
+        if c.report_batch_item_failures:
+            text.append("ReportBatchItemFailures on", style=palette.ok)
+        else:
+            text.append(PARTIAL_OFF, style=f"bold {palette.warn}")
+        groups = found.log_groups if found.configured_groups else (c.log_group,)
+        source = " (config)" if found.configured_groups else ""
+        text.append(
+            escape(f" · logs {', '.join(groups)}{source}", one_line=True), style=palette.muted
+        )
+        if c.problem:
+            text.append(escape(f" · {c.problem}", one_line=True), style=palette.warn)
+    more = len(found.consumers) - MAX_SHOWN
+    if more > 0:
+        text.append(escape(f" (+{more} more)"), style=palette.muted)
+    return text

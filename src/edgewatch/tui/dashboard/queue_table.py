@@ -33,7 +33,7 @@ from textual.strip import Strip
 from textual.theme import Theme
 
 from edgewatch.display import formatting as fmt
-from edgewatch.display.escape import escape
+from edgewatch.display.escape import escape, safe
 from edgewatch.metrics.models import History, QueueStatus
 from edgewatch.tui.common.palette import Palette
 
@@ -400,7 +400,7 @@ class QueueTable(ScrollView, can_focus=True):
         self.renders += 1
         if key == HEADER:
             style = self.get_component_styles("queue-table--header").rich_style
-            texts = [Text(c.label, justify=c.justify) for c in self.layout_spec.columns]
+            texts = [safe(c.label, justify=c.justify) for c in self.layout_spec.columns]
         else:
             style = base
             if cursor:

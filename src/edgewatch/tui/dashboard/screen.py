@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from edgewatch.config import Thresholds
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.status_bar import StatusBar, StatusView
@@ -41,12 +41,12 @@ def alert_text(status: StatusView, palette: Palette) -> Text | None:
     snap = status.snapshot
     if status.poller_error is not None:
         text = Text.assemble(("POLLING STOPPED — ", f"bold {palette.crit}"))
-        text.append(status.poller_error)
+        text.append(escape(status.poller_error))
         text.append(" — press r to restart", style="bold")
         return text
     if status.connection == "down":
         text = Text.assemble(("NOT CONNECTED — ", f"bold {palette.crit}"))
-        text.append(snap.error if snap and snap.error else "endpoint unreachable")
+        text.append(escape(snap.error if snap and snap.error else "endpoint unreachable"))
         text.append(" — showing last known values; retrying automatically", style="bold")
         return text
     if status.connection == "paused":
@@ -153,13 +153,16 @@ class DashboardScreen(Screen[None]):
         if self._data is None:
             return
         data = self._data
+        queue = self.highlighted()
+        directory = getattr(getattr(self.app, "runtime", None), "_consumers", None)
         ctx = DetailContext(
             now=data.status.now,
             global_thresholds=data.global_thresholds,
             metrics_error=data.snapshot.metrics_error if data.snapshot else None,
+            consumers=directory.get(queue.url) if directory and queue else None,
         )
         palette = Palette.from_app(self.app)
-        self.query_one(QueueDetail).show(self.highlighted(), data.history, palette, ctx)
+        self.query_one(QueueDetail).show(queue, data.history, palette, ctx)
 
     @staticmethod
     def _empty_text(data: DashboardData) -> Text:

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
+from edgewatch.display.escape import escape
 from edgewatch.dlq.replay import NativeOffer, ReplayPlan, ReplayResult
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.dlq.text import outcome_line
@@ -30,7 +31,7 @@ def confirm_text(plan: ReplayPlan, preview: ReplayResult, palette: Palette) -> T
     """The plan (target, mode, notes) and what its dry run says would happen."""
     text = Text()
     for line in plan.summary():
-        text.append(line)
+        text.append(escape(line))
         text.append("\n")
     text.append("\nDry run: ", style="bold")
     text.append(f"would move {preview.would_move}", style=f"bold {palette.ok}")
@@ -53,7 +54,7 @@ def confirm_text(plan: ReplayPlan, preview: ReplayResult, palette: Palette) -> T
         text.append(f"\n… and {len(outcomes) - PREVIEW_ROWS} more", style=palette.muted)
     for note in preview.notes:
         text.append("\nnote: ", style=palette.muted)
-        text.append(note)
+        text.append(escape(note))
     return text
 
 
@@ -61,7 +62,7 @@ def native_line(offer: NativeOffer, palette: Palette) -> Text:
     """One line: why the move task is (not) offered for this replay."""
     text = Text()
     text.append("Native move: ", style="bold")
-    text.append(offer.reason, style="" if offer.available else palette.muted)
+    text.append(escape(offer.reason), style="" if offer.available else palette.muted)
     return text
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -45,8 +45,9 @@ from edgewatch.dlq.replay import (
 )
 from edgewatch.dlq.session import DlqSession, PreparedReplay
 from edgewatch.identifiers import queue_name_from_url
+from edgewatch.logs.messages import LastError, MessageLogs, ids_of, search_messages
 from edgewatch.metrics.models import QueueStatus
-from edgewatch.tui.common.messages import ShowRequest
+from edgewatch.tui.common.messages import ShowMessage
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.common.workers import worker_failure
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
 
 BROWSE_GROUP = "dlq-browse"
 REPLAY_GROUP = "dlq-replay"
+WHY_GROUP = "dlq-why"
 PAGE = 50
 FIXED_COLUMNS = 40  # sel, rcv, age, group, cell padding, scrollbar, borders: the rest is body
 FILTER_HELP = (
@@ -103,7 +105,7 @@ class DlqScreen(Screen[None]):
         Binding("space", "toggle_select", "Select", id="dlq.select"),
         Binding("slash", "filter", "Filter", id="dlq.filter", key_display="/"),
         Binding("enter", "details", "Details", id="dlq.details"),
-        Binding("l", "logs", "Logs of request", id="dlq.logs"),
+        Binding("l", "logs", "Logs of message", id="dlq.logs"),
         Binding("R", "replay", "Replay", id="dlq.replay", key_display="R"),
         Binding("m", "more", "More", id="dlq.more"),
     ]
@@ -167,6 +169,8 @@ class DlqScreen(Screen[None]):
             wait_time_s=wait_time_s,
             window=settings.browse_window,
         )
+        self._why: dict[str, LastError | None] = {}  # message ID → why it failed (logs)
+        self._why_state: str | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -260,12 +264,14 @@ class DlqScreen(Screen[None]):
                 box.border_subtitle = ""
                 return
             empty = "Receiving…" if self.session.loading else "No message to show."
-            detail.show(Text(empty, style=self.palette.muted), layout=True)
+            detail.show(safe(empty, self.palette.muted), layout=True)
             box.border_subtitle = ""
             return
-        detail.show(detail_text(msg, now=self.clock(), palette=self.palette), layout=True)
-        logs = "l: its logs · " if request_id_of(msg) else ""
-        box.border_subtitle = f"{logs}enter: full screen"
+        why = self._why.get(msg.message_id)
+        state = self._why_state if why is None else None
+        text = detail_text(msg, now=self.clock(), palette=self.palette, why=why, why_state=state)
+        detail.show(text, layout=True)
+        box.border_subtitle = "l: its logs · enter: full screen"
 
     @on(DataTable.RowHighlighted, "#dlq-list")
     def _highlight_changed(self) -> None:
@@ -277,6 +283,7 @@ class DlqScreen(Screen[None]):
         """Add received messages to the list (the browse worker's page, or a test's)."""
         self.session.add(list(messages), exhausted=exhausted)
         self._fill_table()
+        self._explain(messages)
 
     def load(self, size: int = PAGE) -> None:
         """Receive the next page; one load at a time (a cancelled receive would hide messages)."""
@@ -357,17 +364,54 @@ class DlqScreen(Screen[None]):
             self.table.focus()
 
     def action_logs(self) -> None:
-        """The worker logs of the highlighted message's request (its failures are there)."""
+        """The worker logs of the highlighted message: lines naming its message ID or request
+        ID, and the whole invocations that handled it (its failures are there)."""
         msg = self.highlighted()
         if msg is None:
             return
-        request_id = request_id_of(msg)
-        if not request_id:
-            self.notify(
-                "This message's body has no request_id to follow.", title="Logs", markup=False
-            )
+        self.post_message(ShowMessage(msg.message_id, request_id_of(msg)))
+
+    # -- why it failed: the consumer's logs, searched once per page --------------------------
+
+    class Explained(Message):
+        def __init__(self, found: MessageLogs) -> None:
+            super().__init__()
+            self.found = found
+
+    def _explain(self, messages: Sequence[DlqMessage]) -> None:
+        logs = getattr(self.app, "logs", None)
+        runtime = getattr(logs, "runtime", None)
+        if logs is None or runtime is None or not messages:
             return
-        self.post_message(ShowRequest(request_id))
+        buffered = MessageLogs(tuple(logs.feed.buffer))
+        for m in messages:
+            self._why[m.message_id] = buffered.last_error(m.message_id, request_id_of(m))
+        if not self.autoload:  # messages fed by a test: the live buffer only, deterministic
+            return
+        self._why_state = "searching the worker logs…"
+        ids = [i for m in messages for i in ids_of(m.message_id, request_id_of(m))]
+        self.run_worker(
+            self._search_why(runtime, ids, tuple(logs.feed.buffer)),
+            group=WHY_GROUP,
+            name="dlq-why",
+            exit_on_error=False,
+        )
+
+    async def _search_why(self, runtime: Any, ids: list[str], buffered: tuple[Any, ...]) -> None:
+        found = await search_messages(runtime, ids)
+        merged = {(line.log_group, line.event_id): line for line in (*buffered, *found.lines)}
+        lines = tuple(sorted(merged.values(), key=lambda line: (line.timestamp, line.event_id)))
+        self.post_message(self.Explained(MessageLogs(lines, found.problem)))
+
+    @on(Explained)
+    def _explained(self, message: Explained) -> None:
+        for m in self.session.messages.values():
+            error = message.found.last_error(m.message_id, request_id_of(m))
+            if error is not None or m.message_id not in self._why:
+                self._why[m.message_id] = error
+        problem = message.found.problem
+        self._why_state = f"logs: {problem}" if problem else None
+        self._show_detail()
 
     # -- replay --------------------------------------------------------------------------------
 

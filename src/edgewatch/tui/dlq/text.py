@@ -24,6 +24,7 @@ from edgewatch.dlq.replay import (
     ReplayResult,
     request_id_of,
 )
+from edgewatch.logs.messages import LastError
 from edgewatch.tui.common.palette import Palette
 
 HEX_BYTES = 256  # of a binary-looking body, shown as a hex dump under the escaped text
@@ -38,7 +39,7 @@ def row_cells(
     msg: DlqMessage, *, now: float, selected: bool, body_width: int, palette: Palette
 ) -> list[Text]:
     """Sel · Rcv · Age · Group · Body (one line, escaped, cut to ``body_width``)."""
-    rcv = Text(str(msg.receive_count), justify="right")
+    rcv = safe(msg.receive_count, justify="right")
     if msg.replay_count:
         rcv.append(f" r{msg.replay_count}", style=palette.warn)
     body = safe(fmt.truncate(msg.preview(body_width + 1), body_width))
@@ -47,7 +48,7 @@ def row_cells(
     return [
         Text("✓" if selected else " ", style=f"bold {palette.accent}"),
         rcv,
-        Text(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
+        safe(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
         safe(msg.group_id or "—", limit=14, one_line=True),
         body,
     ]
@@ -64,7 +65,7 @@ def body_text(msg: DlqMessage) -> Text:
         if pretty is not None:
             return _JSON(safe(pretty))
     if msg.json_problem:
-        text = Text(f"JSON body {msg.json_problem}\n", style="italic")
+        text = safe(f"JSON body {msg.json_problem}\n", "italic")
         text.append(escape(msg.body))
         return text
     if msg.binaryish:
@@ -92,8 +93,48 @@ def hexdump(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def detail_text(msg: DlqMessage, *, now: float, palette: Palette) -> Text:
-    """Everything known about one message: SQS facts, attributes, then the body."""
+def why_text(
+    why: LastError | None, state: str | None, palette: Palette, field_width: int = 14
+) -> Text:
+    """ "Why it failed": the newest failure line naming the message, from the consumer logs."""
+    text = Text()
+    text.append(f"{'why it failed':<{field_width}}", style=palette.muted)
+    if why is None:
+        text.append(
+            escape(state or "no failure line in the worker logs names it"), style=palette.muted
+        )
+        text.append("\n")
+        return text
+    text.append(
+        escape(why.error_type or why.level or "error", one_line=True),
+        style=f"bold {palette.crit}",
+    )
+    text.append(": ")
+    text.append(escape(why.message, limit=300, one_line=True))
+    text.append("\n")
+    text.append(" " * field_width)
+    parts = [why.time]
+    if why.receive_count is not None:
+        parts.append(f"receive attempt {why.receive_count}")
+    parts.append(f"{why.failures} failure line{'s' if why.failures != 1 else ''}")
+    text.append(escape(" · ".join(parts), one_line=True), style=palette.muted)
+    text.append("\n")
+    text.append(" " * field_width)
+    where = why.log_group + (f" · invocation {why.request_id}" if why.request_id else "")
+    text.append(escape(where, one_line=True), style=palette.muted)
+    text.append("\n")
+    return text
+
+
+def detail_text(
+    msg: DlqMessage,
+    *,
+    now: float,
+    palette: Palette,
+    why: LastError | None = None,
+    why_state: str | None = None,
+) -> Text:
+    """Everything known about one message: SQS facts, why it failed, attributes, the body."""
     text = Text()
 
     def field(label: str, value: str | None, style: str = "") -> None:
@@ -107,6 +148,7 @@ def detail_text(msg: DlqMessage, *, now: float, palette: Palette) -> Text:
     field("request id", rid, f"bold {palette.accent}" if rid else "")
     rcv = f"{msg.receive_count} (browsing adds 1)"
     field("receives", rcv, palette.warn if msg.receive_count > 3 else "")
+    text.append(why_text(why, why_state, palette))
     field(
         "sent",
         f"{sent.isoformat(timespec='seconds')} ({fmt.humanise_age(age_s(sent, now))} ago)"
@@ -164,7 +206,7 @@ def summary_text(result: ReplayResult, palette: Palette) -> Text:
     else:
         head = "Dry run" if plan.dry_run else "Done"
     text = Text()
-    text.append(f"{head}: ", style=style)
+    text.append(escape(f"{head}: "), style=style)
     if plan.dry_run:
         text.append(f"would move {result.would_move}")
     else:

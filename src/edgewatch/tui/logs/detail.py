@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
 from edgewatch.logs.models import LogLine
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -31,12 +31,13 @@ def detail_text(line: LogLine, palette: Palette) -> Text:
     for i, row in enumerate(body):
         match = _KEY.match(row) if line.parsed is not None else None
         content = row.lstrip(" ")
-        text.append(row[: len(row) - len(content)])  # indentation as its own span (see SVGs)
+        # indentation as its own span (see SVGs); rows are escaped already: escape() is a no-op
+        text.append(escape(row[: len(row) - len(content)]))
         if match:
             text.append(match.group(2), style=f"bold {palette.accent}")
-            text.append(row[match.end(2) :])
+            text.append(escape(row[match.end(2) :]))
         else:
-            text.append(content)
+            text.append(escape(content))
         if i < len(body) - 1:
             text.append("\n")
     return text

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input
 
+from edgewatch.logs.messages import expand
 from edgewatch.logs.models import LogBatch, LogLine
 from edgewatch.logs.search import LogQuery
 from edgewatch.tui.common.palette import Palette
@@ -109,9 +110,12 @@ class LogsScreen(Screen[None]):
         self.query_filter = query
         self.workers.cancel_group(self, SEARCH_GROUP)
         self.search_state = None
-        request = query is not None and query.request_id is not None
-        self.view.set_lines(self._matching(list(self.service.feed.buffer)), dedupe=request)
-        if query is not None and query.request_id is not None:
+        by_id = query is not None and bool(query.request_id or query.message_id or query.any_ids)
+        if by_id and query is not None and query.any_ids:
+            # A message's jump: widen to the whole invocations its buffered lines belong to.
+            self.query_filter = query = expand(query, list(self.service.feed.buffer))
+        self.view.set_lines(self._matching(list(self.service.feed.buffer)), dedupe=by_id)
+        if by_id and query is not None:
             self._start_search(query)
         self._show_state()
 
@@ -129,28 +133,50 @@ class LogsScreen(Screen[None]):
         )
 
     async def _search(self, query: LogQuery) -> None:
-        """Merge older lines of the request as pages arrive; problems go to the filter line."""
-        tail = await self.service.search(query)
-        if tail is None:  # no source to search (or not started): the buffer is all there is
+        """Merge older matching lines as pages arrive; problems go to the filter line.
+
+        A search by message ID runs again for the invocations it found (their START, END and
+        REPORT lines do not name the message), and the filter widens to them.
+        """
+        problem: str | None = None
+        ignored: str | None = None  # the endpoint sent what the filter pattern excludes (moto)
+        found: list[LogLine] = []
+        searched = False
+        try:
+            for _ in range(2):
+                tail = await self.service.search(query)
+                if tail is None:  # no source to search (or not started): the buffer is all
+                    break
+                searched = True
+                try:
+                    async for batch in tail:
+                        if batch.lines:
+                            found.extend(batch.lines)
+                            self.view.merge(batch.lines)
+                        for notice in batch.notices:
+                            if notice.kind == "error":
+                                problem = f"search failed: {notice.source}: {notice.message}"
+                            elif notice.kind == "unfiltered":
+                                ignored = "the endpoint ignored the filter; checked here"
+                        self._show_state()
+                finally:
+                    await tail.aclose()
+                wider = (
+                    expand(query, [*found, *self.service.feed.buffer]) if query.any_ids else query
+                )
+                if wider == query:
+                    break
+                added = tuple(i for i in wider.any_ids if i not in query.any_ids)
+                self.query_filter = wider
+                self.view.merge(self._matching(list(self.service.feed.buffer)))
+                self.view.merge([line for line in found if wider.matches(line)])
+                query = LogQuery(any_ids=added)
+        except Exception as exc:  # shown, never a traceback
+            problem = f"search failed: {type(exc).__name__}: {exc}"
+        if not searched and problem is None:
             self.search_state = None
             self._show_state()
             return
-        problem: str | None = None
-        ignored: str | None = None  # the endpoint sent what the filter pattern excludes (moto)
-        try:
-            async for batch in tail:
-                if batch.lines:
-                    self.view.merge(batch.lines)
-                for notice in batch.notices:
-                    if notice.kind == "error":
-                        problem = f"search failed: {notice.source}: {notice.message}"
-                    elif notice.kind == "unfiltered":
-                        ignored = "the endpoint ignored the JSON filter; matched here"
-                self._show_state()
-        except Exception as exc:  # shown, never a traceback
-            problem = f"search failed: {type(exc).__name__}: {exc}"
-        finally:
-            await tail.aclose()
         done = f"searched the last {SEARCH_WINDOW}" + (f" ({ignored})" if ignored else "")
         self.search_state = problem or done
         self._show_state()

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 TAIL_GROUP = "log-tail"
 TICK_S = 1.0  # latency points are per second; the chart redraws at most this often
+NOT_STARTED = (
+    "no log source yet: the consumers' log groups are found from the queues, or set logs.groups"
+)
 REQUEST_SEARCH_S = 24 * 3600.0  # how far back a request-ID jump looks (older than the buffer)
 
 
@@ -185,7 +188,8 @@ class LogService:
             window_s=self.window_s,
             history_s=CHART_HISTORY_S,
             slo_ms=self.slo_ms,
-            message=feed.unavailable,
+            message=feed.unavailable
+            or (NOT_STARTED if not feed.started and not feed.sources else None),
             waiting=waiting,
             latency_unavailable=stats.unavailable("latency"),
             lag_unavailable=stats.unavailable("queue_lag"),

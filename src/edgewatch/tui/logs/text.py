@@ -140,4 +140,10 @@ def describe_query(query: LogQuery) -> str:
     """The filter as the status line says it (the value escaped like any outside text)."""
     if query.request_id is not None:
         return f"request {literal(query.request_id)}"
+    if query.message_id is not None:
+        return f"message {literal(query.message_id)}"
+    if query.any_ids:
+        first = literal(query.any_ids[0])
+        more = len(query.any_ids) - 1
+        return f"message {first}" + (f" (+{more} IDs: its request, invocations)" if more else "")
     return f'text "{literal(query.text or "")}"'

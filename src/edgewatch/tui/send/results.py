@@ -71,10 +71,10 @@ class ResultsTable(DataTable[Text]):
                 continue
             self.outcomes[key] = o
             self.add_row(
-                Text(str(o.index + 1)),
+                safe(o.index + 1),
                 safe(o.request_id or "—", one_line=True),
-                Text(o.status, style=status_style(o, palette)),
-                Text("" if o.ack_ms is None else f"{o.ack_ms:.1f}", justify="right"),
+                safe(o.status, status_style(o, palette)),
+                safe("" if o.ack_ms is None else f"{o.ack_ms:.1f}", justify="right"),
                 safe(o.message_id or "", one_line=True),
                 safe(o.error or "", one_line=True),
                 key=key,
@@ -86,7 +86,7 @@ class ResultsTable(DataTable[Text]):
 
 
 def counts_text(p: SendProgress, palette: Palette) -> Text:
-    text = Text(f" {p.done}/{p.total}  emitted {p.emitted} · ")
+    text = safe(f" {p.done}/{p.total}  emitted {p.emitted} · ")
     text.append(f"sent {p.sent}", style=palette.ok if p.sent else "")
     text.append(" · ")
     text.append(f"failed {p.failed}", style=f"bold {palette.crit}" if p.failed else "")
@@ -111,7 +111,7 @@ def detail_text(o: EventOutcome, palette: Palette) -> Text:
     text.append(" · request ")
     text.append(escape(o.request_id or "—", one_line=True))
     text.append(" · ")
-    text.append(o.status, style=status_style(o, palette))
+    text.append(escape(o.status), style=status_style(o, palette))
     if o.status == "sent":
         text.append(f" as {escape(o.message_id, one_line=True)} in {_ms(o.ack_ms)}")
     if o.attempts > 1:
@@ -126,7 +126,7 @@ def summary_text(result: SendResult, palette: Palette, *, hint: bool = True) -> 
     style = f"bold {palette.ok}" if result.ok else f"bold {palette.crit}"
     head = "Done" if result.ok else ("Cancelled" if result.cancelled else "Incomplete")
     text = Text()
-    text.append(f"{head}: ", style=style)
+    text.append(escape(f"{head}: "), style=style)
     text.append(f"sent {result.sent} of {result.requested} to ")
     text.append(escape(result.queue.name, one_line=True), style="bold")
     text.append(

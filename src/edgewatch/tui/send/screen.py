@@ -25,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Switch, TextArea
 from textual.worker import Worker
 
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import escape, safe
 from edgewatch.runtime import Runtime
 from edgewatch.send import (
     SendControl,
@@ -145,7 +145,7 @@ class SendScreen(Screen[None]):
         title = Text()
         title.append("Send test events", style="bold")
         title.append(" to ", style="dim")
-        title.append(self.runtime.endpoint_label)
+        title.append(escape(self.runtime.endpoint_label))
         self.query_one("#send-title", TextStatic).show(title)
         if self.read_only:
             return
@@ -320,7 +320,7 @@ class SendScreen(Screen[None]):
         self._show_state()
         text = Text()
         text.append("Not sent: ", style=f"bold {Palette.from_app(self.app).crit}")
-        text.append(error)
+        text.append(escape(error))
         self.query_one("#send-status", TextStatic).show(text)
         if not self.is_current:
             self.app.notify(error, title="Test send failed", severity="error", markup=False)
