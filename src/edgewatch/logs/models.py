@@ -7,7 +7,6 @@ parse time, so that filters and charts never re-parse a message.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Literal
 
 from edgewatch.logs.formats import NO_MAPPING, FieldMap, LineInfo, parse_json, parse_line
 from edgewatch.logs.formats.info import PLAIN
+from edgewatch.logs.formats.values import epoch_ms
 
 SourceKind = Literal["cloudwatch", "file"]
 # "unfiltered": the endpoint ignored a filter pattern; the client-side check keeps the answer
@@ -31,7 +31,6 @@ LEVEL_KEYS = ("level", "levelname", "severity", "log_level")
 TIMESTAMP_KEYS = ("timestamp", "@timestamp", "time", "ts")
 DEFAULT_BUFFER_LINES = 10_000
 # Epoch values above this are milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
-_MS_THRESHOLD = 1e11
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,25 +143,6 @@ def _first_str(parsed: dict[str, Any], keys: tuple[str, ...]) -> str | None:
             return value
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-    return None
-
-
-def epoch_ms(value: Any) -> float | None:
-    """Epoch milliseconds from seconds, milliseconds or an ISO-8601 string; else ``None``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or value <= 0:
-            return None
-        return float(value) if value >= _MS_THRESHOLD else float(value) * 1000
-    if isinstance(value, str) and value:
-        try:
-            at = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
-        return at.timestamp() * 1000
     return None
 
 

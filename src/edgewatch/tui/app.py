@@ -572,7 +572,6 @@ class EdgewatchApp(App[None]):
         else:
             self.push_screen(LogsScreen(self.logs, query=query))
 
-    # -- DLQ browse and replay (issue 5): the screen and its workers live in screens/dlq.py ----
     # -- DLQ browse and replay: the screen and its session -------------------------------------
 
     def action_open_alerts(self) -> None:
