@@ -78,11 +78,15 @@ def many(start: int, n: int, rids: tuple[str, ...] = (RID, OTHER_RID)) -> tuple[
     return tuple(log_line(start + k, rid=rids[(start + k) % len(rids)]) for k in range(n))
 
 
-def logs_runtime(*, groups: bool = True, theme: str = "edgewatch-dark", **logs: Any) -> Runtime:
+def logs_runtime(
+    *, groups: bool | list[str] = True, theme: str = "edgewatch-dark", **logs: Any
+) -> Runtime:
+    """``groups``: the one test group, none, or these names."""
+    names = groups if isinstance(groups, list) else [GROUP] if groups else []
     settings = Settings(
         theme=theme,
         thresholds=THRESHOLDS,
-        logs=LogsSettings(groups=[GROUP] if groups else [], **logs),
+        logs=LogsSettings(groups=names, **logs),
         latency=LatencySettings(window_s=60, slo_ms=250),
     )
     return Runtime(settings, AwsTarget(region=FIXED_REGION, endpoint_url=FIXED_ENDPOINT))
@@ -92,7 +96,9 @@ def frozen() -> float:
     return NOW
 
 
-def logs_app(*, groups: bool = True, theme: str = "edgewatch-dark", **logs: Any) -> EdgewatchApp:
+def logs_app(
+    *, groups: bool | list[str] = True, theme: str = "edgewatch-dark", **logs: Any
+) -> EdgewatchApp:
     """An app with a log group configured that never polls, ticks or reads by itself.
 
     Its request search is off too (the fixed endpoint is not a server): ``test_logs_live``

@@ -374,3 +374,28 @@ async def test_a_failing_tail_is_a_status_line_not_a_traceback() -> None:
         screen = await open_logs(pilot)
         assert "log tail stopped: RuntimeError: tail bug [bold]boom[/]" in status(screen)
         assert app.is_running
+
+
+async def test_at_80_columns_the_state_and_count_show_and_lambda_rows_show_their_message() -> None:
+    groups = ["/aws/lambda/edge-analytics-consumer", "/aws/lambda/edge-analytics-enricher"]
+    app = logs_app(groups=groups)
+    async with app.run_test(size=(80, 24)) as pilot:
+        feed(app, *many(0, 3))
+        feed(app, text_line(3, f"[INFO]\t2026-11-23T07:50:03.000Z\t{RID}\tbatch of 10 done\n"))
+        feed(app, text_line(4, f"2026-11-23T07:50:04.000Z\t{RID}\tWARN\tslow enrich call\n"))
+        screen = await open_logs(pilot)
+        header = screen.query_one("#logs-status", TextStatic)
+        shown = header.render_line(0).text
+        assert header.region.right <= 80
+        assert "● following" in shown and "5 lines (max 10,000)" in shown, shown
+        assert "· /aws/lambda/{edge-analytics-consu" in shown, shown
+        assert shown.rstrip().endswith("…")
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause()
+        shown = header.render_line(0).text
+        assert shown.rstrip().endswith("{edge-analytics-consumer, edge-analytics-enricher}")
+        view = screen.query_one(LogView)
+        rows = [view.render_line(y).text.rstrip() for y in range(5)]
+        assert rows[3].endswith("INFO  6f1c2a9b-3de… batch of 10 done"), rows
+        assert rows[4].endswith("WARN  6f1c2a9b-3de… slow enrich call"), rows
+        assert not any("2026-11-23T" in row for row in rows)

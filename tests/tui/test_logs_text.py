@@ -12,6 +12,7 @@ from edgewatch.tui.logs.detail import detail_text
 from edgewatch.tui.logs.view import row_text
 from tests.support.tui_logs import ANSI, MARKUP, RID, log_line, text_line
 
+AT = "2026-11-23T07:50:00.000Z"
 PALETTE = Palette(ok="#00ff00", warn="#ffff00", crit="#ff0000", accent="#00ffff")
 
 
@@ -70,6 +71,34 @@ def test_row_columns_and_summary() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "level", "shown"),
+    [  # Lambda's documented plain-text shapes: Python's logging handler, then Node's console
+        (f"[INFO]\t{AT}\t{RID}\tprocessed batch of 10\n", "INFO", "processed batch of 10"),
+        (f"{AT}\t{RID}\tWARN\tslow downstream\tretrying\n", "WARN", "slow downstream retrying"),
+        (f"  [ERROR]\t{AT}\t{RID}\t{MARKUP}\n", "ERROR", f"{MARKUP}"),
+        (f"{AT} {RID} Task timed out after 3.0 s", "ERROR", "Task timed out after 3.0 s"),
+        ("[ERROR] KeyError: 'body'", "ERROR", "KeyError: 'body'"),
+    ],
+)  # fmt: skip
+def test_lambda_text_row_shows_level_and_message_not_the_prefix(
+    raw: str, level: str, shown: str
+) -> None:
+    line = text_line(0, raw)
+    assert line.level == level
+    row = row_text(line, PALETTE, 300).plain.rstrip()
+    label = log_text.level_label(level).ljust(log_text.LEVEL_WIDTH)
+    assert row.startswith(f"07:50:00.000 {label} ")
+    assert row.endswith(f" {shown}")
+    assert "2026-11-23T" not in row and "[" + level + "]" not in row
+    assert raw.rstrip("\n").expandtabs(log_text.TAB) in "\n".join(log_text.detail_body(line))
+
+
+def test_plain_text_rows_keep_the_whole_line() -> None:
+    for raw in ("[NOTICE] not a level Lambda writes", "Traceback (most recent call last):"):
+        assert row_text(text_line(0, raw), PALETTE, 300).plain.rstrip().endswith(raw)
+
+
+@pytest.mark.parametrize(
     ("typed", "query"),
     [
         ("", None),
@@ -85,3 +114,11 @@ def test_row_columns_and_summary() -> None:
 )
 def test_filter_grammar(typed: str, query: LogQuery | None) -> None:
     assert log_text.parse_filter(typed) == query
+
+
+def test_sources_label_says_the_lambda_prefix_once() -> None:
+    two = ("/aws/lambda/edge-consumer", "/aws/lambda/edge-enricher")
+    assert log_text.sources_label(two) == "/aws/lambda/{edge-consumer, edge-enricher}"
+    assert log_text.sources_label(two[:1]) == "/aws/lambda/edge-consumer"
+    mixed = ("/aws/lambda/edge-consumer", "/edge/worker\x1b[2J")
+    assert log_text.sources_label(mixed) == "/aws/lambda/edge-consumer, /edge/worker\\x1b[2J"

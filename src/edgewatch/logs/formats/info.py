@@ -45,6 +45,9 @@ class LineInfo:
     correlation_id: str | None = None  # an ID the application chose (Powertools, edge request)
     receive_count: int | None = None  # the SQS receive attempt the handler logged
     summary: str | None = None  # a compact rendering (EMF metrics), shown instead of the raw line
+    # Where the application's own text starts in the raw message (after a runtime's
+    # ``[LEVEL]\t<time>\t<request id>\t`` prefix): the one-line view skips what its columns show.
+    body_start: int | None = None
 
     @property
     def cold_start(self) -> bool:

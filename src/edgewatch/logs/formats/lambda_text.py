@@ -61,7 +61,7 @@ def parse(message: str) -> Parsed | None:
         return _init_report(line)
     if head.startswith("XRAY TraceId"):
         return None, None, LineInfo("lambda_text", "xray")
-    return _app(line)
+    return _app(line, len(message) - len(message.lstrip()))
 
 
 def _report(request_id: str, line: str) -> Parsed:
@@ -96,7 +96,8 @@ def _init_report(line: str) -> Parsed:
     return None, "ERROR" if status != "success" else None, info
 
 
-def _app(line: str) -> Parsed | None:
+def _app(line: str, lead: int) -> Parsed | None:
+    """An application line; ``lead`` is the whitespace stripped off the front of the message."""
     if found := _PY_APP.match(line):
         level, at, request_id, body = found.groups()
     elif (found := _NODE_APP.match(line)) and found.group(3) in LEVELS:
@@ -109,6 +110,7 @@ def _app(line: str) -> Parsed | None:
             status="timeout",
             error_type="Sandbox.Timedout",
             error_message=body,
+            body_start=lead + found.start(3),
         )
         return request_id, "ERROR", info
     elif (found := _PY_UNCAUGHT.match(line)) and found.group(1) in LEVELS:
@@ -122,10 +124,12 @@ def _app(line: str) -> Parsed | None:
                 message_ids=message_ids_in_text(body),
                 error_type=error_type,
                 error_message=error_message,
+                body_start=lead + found.start(2),
             ),
         )
     else:
         return None
+    body_start = lead + found.start(4)
     level = level.upper()
     payload = _json_tail(body)
     message_ids = message_ids_in(payload) if payload else ()
@@ -148,6 +152,7 @@ def _app(line: str) -> Parsed | None:
         error_type=error_type,
         error_message=error_message,
         receive_count=receive_count_in_text(body),
+        body_start=body_start,
     )
     return request_id, level, info
 

@@ -201,12 +201,10 @@ class LogsScreen(Screen[None]):
         feed = self.service.feed
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         text.append("Logs", style="bold")
-        if feed.sources:
-            text.append(" · ")
-            text.append(log_text.literal(", ".join(feed.sources)))
         text.append(" · ")
         if feed.unavailable is not None:
             text.append(f"● {log_text.literal(feed.unavailable)}", style=f"bold {palette.warn}")
+            self._append_sources(text, palette)
             return text
         if feed.failed is not None:
             text.append("● stopped", style=f"bold {palette.crit}")
@@ -229,7 +227,16 @@ class LogsScreen(Screen[None]):
             style = {"crit": f"bold {palette.crit}", "warn": f"bold {palette.warn}"}
             text.append(" · ", style=palette.muted)
             text.append(log_text.literal(status.text), style=style.get(status.level, palette.muted))
+        self._append_sources(text, palette)
         return text
+
+    def _append_sources(self, text: Text, palette: Palette) -> None:
+        """The groups (or files) last: at 80 columns a long list is what the ellipsis cuts, never
+        the follow state or the line count before it."""
+        sources = self.service.feed.sources
+        if sources:
+            text.append(" · ", style=palette.muted)
+            text.append(log_text.sources_label(sources), style=palette.muted)
 
     def _filter_text(self, palette: Palette) -> Text:
         assert self.query_filter is not None

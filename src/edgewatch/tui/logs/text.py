@@ -28,6 +28,7 @@ _MESSAGE_KEYS = ("message", "msg")
 _LEVEL_SHORT = {"WARNING": "WARN", "CRITICAL": "CRIT", "FATAL": "FATAL", "NOTICE": "NOTE"}
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 REQUEST_ID_PREFIXES = ("id:", "request_id:", "rid:")
+LAMBDA_GROUP_PREFIX = "/aws/lambda/"
 
 
 def literal(text: str) -> str:
@@ -65,13 +66,16 @@ def summary(line: LogLine) -> str:
     """What the list shows after the time, level and request ID columns.
 
     A JSON line becomes its ``message`` then ``key=value`` for the other non-null fields (those
-    already in a column are left out); a text line is shown as it is. Cut to ``SUMMARY_LIMIT``.
+    already in a column are left out); a Lambda runtime's text line loses the prefix its columns
+    already show (level, time, request ID; the detail keeps the raw line); any other text line is
+    shown as it is. Cut to ``SUMMARY_LIMIT``.
     """
     parsed = line.parsed
     if line.info.summary is not None:  # EMF metrics: compact, not the raw directive
         return literal(line.info.summary[:SUMMARY_LIMIT])
     if parsed is None:
-        return literal(line.message.rstrip("\r\n")[:SUMMARY_LIMIT])
+        start = line.info.body_start or 0
+        return literal(line.message[start:].rstrip("\r\n")[:SUMMARY_LIMIT])
     parts: list[str] = []
     skip = set(_SHOWN_ELSEWHERE)
     for key in _MESSAGE_KEYS:
@@ -115,6 +119,14 @@ def detail_fields(line: LogLine) -> list[tuple[str, str]]:
         ("stream", line.stream),
         ("event", line.event_id),
     ]
+
+
+def sources_label(sources: tuple[str, ...] | list[str]) -> str:
+    """The tailed groups and files, short: Lambda's ``/aws/lambda/`` prefix said once."""
+    if len(sources) > 1 and all(s.startswith(LAMBDA_GROUP_PREFIX) for s in sources):
+        names = ", ".join(s.removeprefix(LAMBDA_GROUP_PREFIX) for s in sources)
+        return literal(f"{LAMBDA_GROUP_PREFIX}{{{names}}}")
+    return literal(", ".join(sources))
 
 
 def parse_filter(text: str) -> LogQuery | None:
