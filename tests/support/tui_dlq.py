@@ -140,4 +140,6 @@ async def confirm_dialog(pilot, app: EdgewatchApp) -> ReplayConfirmScreen:
 
 
 def confirm_text(screen: ReplayConfirmScreen) -> str:
-    return str(screen.query_one("#confirm-text").render())
+    """The dialog's words: the plan and counts, then the scrolling preview."""
+    head = str(screen.query_one("#confirm-text").render())
+    return head + "\n" + str(screen.query_one("#confirm-preview").render())

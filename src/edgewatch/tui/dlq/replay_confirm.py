@@ -24,11 +24,12 @@ from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.dlq.text import outcome_line
 
 PREVIEW_ROWS = 8
+BOX_SHARE = 0.9  # #confirm-box's max-height in DEFAULT_CSS, as a share of the screen
 NATIVE_LABEL = "Use SQS's own move task (native StartMessageMoveTask) · t"
 
 
 def confirm_text(plan: ReplayPlan, preview: ReplayResult, palette: Palette) -> Text:
-    """The plan (target, mode, notes) and what its dry run says would happen."""
+    """The plan (target, mode, notes) and the dry run's counts and notes: always on screen."""
     text = Text()
     for line in plan.summary():
         text.append(escape(line))
@@ -46,15 +47,22 @@ def confirm_text(plan: ReplayPlan, preview: ReplayResult, palette: Palette) -> T
             "\nSQS's move task takes the skipped and failed ones too: it makes no such check.",
             style=palette.warn,
         )
-    outcomes = list(preview.outcomes.values())
-    for o in outcomes[:PREVIEW_ROWS]:
-        text.append("\n")
-        text.append(outcome_line(o, palette))
-    if len(outcomes) > PREVIEW_ROWS:
-        text.append(f"\n… and {len(outcomes) - PREVIEW_ROWS} more", style=palette.muted)
     for note in preview.notes:
         text.append("\nnote: ", style=palette.muted)
         text.append(escape(note))
+    return text
+
+
+def preview_text(preview: ReplayResult, palette: Palette) -> Text:
+    """The dry run's first verdicts, one a line, and how many more: the part that scrolls."""
+    text = Text()
+    outcomes = list(preview.outcomes.values())
+    for i, o in enumerate(outcomes[:PREVIEW_ROWS]):
+        if i:
+            text.append("\n")
+        text.append(outcome_line(o, palette))
+    if len(outcomes) > PREVIEW_ROWS:
+        text.append(f"\n… and {len(outcomes) - PREVIEW_ROWS} more", style=palette.muted)
     return text
 
 
@@ -81,7 +89,7 @@ class ReplayConfirmScreen(ModalScreen[ReplayPlan | None]):
         border: thick $error 70%; background: $surface; padding: 0 1;
         border-title-style: bold;
     }
-    ReplayConfirmScreen #confirm-body { height: auto; max-height: 24; }
+    ReplayConfirmScreen #confirm-body { height: auto; margin-top: 1; }
     ReplayConfirmScreen #confirm-native-line { margin-top: 1; }
     ReplayConfirmScreen #confirm-buttons { height: auto; align-horizontal: right; }
     ReplayConfirmScreen Button { margin-left: 2; }
@@ -97,6 +105,7 @@ class ReplayConfirmScreen(ModalScreen[ReplayPlan | None]):
         self.preview = preview
         self.native = native
         self.use_native = False
+        self._preview = Text()
 
     @property
     def chosen(self) -> ReplayPlan:
@@ -115,8 +124,9 @@ class ReplayConfirmScreen(ModalScreen[ReplayPlan | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
+            yield Static(id="confirm-text", markup=False)
             with VerticalScroll(id="confirm-body"):
-                yield Static(id="confirm-text", markup=False)
+                yield Static(id="confirm-preview", markup=False)
             if self.native is not None:
                 yield Static(id="confirm-native-line", markup=False)
                 if self.native.plan is not None:
@@ -144,8 +154,24 @@ class ReplayConfirmScreen(ModalScreen[ReplayPlan | None]):
         box.border_subtitle = f"y replays · n / esc cancels{native_key}"
         palette = Palette.from_app(self.app)
         self.query_one("#confirm-text", Static).update(confirm_text(plan, self.preview, palette))
+        self._preview = preview_text(self.preview, palette)
+        self.query_one("#confirm-preview", Static).update(self._preview)
+        self.query_one("#confirm-body").display = bool(self._preview.plain)
+        self.call_after_refresh(self._fit_preview)
         self.query_one("#confirm-yes", Button).disabled = count == 0
         self.refresh_bindings()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_preview)
+
+    def _fit_preview(self) -> None:
+        """Cap the preview to the rows left once the plan, notes, native line and buttons are
+        placed: on a short terminal it scrolls instead of pushing the buttons off screen."""
+        box = self.query_one("#confirm-box")
+        body = self.query_one("#confirm-body")
+        others = sum(w.outer_size.height for w in box.children if w is not body and w.display)
+        rows = int(self.size.height * BOX_SHARE) - 2 - others - body.styles.margin.top
+        body.styles.max_height = max(1, rows)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "confirm":
