@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 
+from edgewatch.display import formatting as fmt
 from edgewatch.metrics.models import QueueStatus
 from edgewatch.tui.dashboard.queue_table import COMPACT, WIDE, QueueTable
 from edgewatch.tui.dashboard.screen import DashboardScreen
@@ -263,15 +264,28 @@ async def test_column_set_follows_width(scene: Scene, width: int, layout: Any) -
     async with app.run_test(size=(width, 24)) as pilot:
         app.apply_snapshot(scene.snapshot(), scene.history)
         await pilot.pause()
-        assert table(app).layout_spec is layout
+        assert table(app).layout_spec.name == layout.name
         assert table(app).column_keys == [c.key for c in layout.columns]
         # nothing scrolls sideways: the columns fit the terminal
         assert table(app).virtual_size.width <= width
         other = WIDE if layout is COMPACT else COMPACT
         await pilot.resize_terminal(200 - width, 24)
         await pilot.pause()
-        assert table(app).layout_spec is other
+        assert table(app).layout_spec.name == other.name
         assert len(table(app).keys) == len(scene.queues)
+
+
+async def test_queue_names_take_the_spare_width_and_dlq_tails_stay_readable() -> None:
+    names = ("edge-analytics-consumer-events.fifo", "edge-analytics-consumer-events-dlq.fifo")
+    assert COMPACT.fitted(80) == COMPACT  # nothing spare at 80 columns
+    wide = WIDE.fitted(250)
+    assert wide.width_of("queue") >= len(names[1]) + 4 and wide.width_of("dlq") > 16
+    assert sum(c.width + 2 for c in wide.columns) <= 250
+    assert WIDE.fitted(120).width_of("queue") == WIDE.width_of("queue") + 2  # the 2 spare
+    dlq_cell = fmt.truncate_middle(names[1], COMPACT.width_of("dlq") - 2)  # " " and a 1-digit depth
+    assert dlq_cell.endswith("-dlq.fifo") and dlq_cell != fmt.truncate_middle(
+        names[0], COMPACT.width_of("dlq") - 2
+    )
 
 
 async def test_unknown_theme_falls_back_with_a_notification() -> None:

@@ -41,6 +41,9 @@ def count(value: int | None) -> str:
     return UNKNOWN if value is None else f"{value:,}"
 
 
+MIN_HEAD = 2  # leading characters a middle-cut name keeps at least
+
+
 def truncate(text: str, width: int) -> str:
     """Cut ``text`` to ``width`` cells with an ellipsis (the full text is in the detail pane)."""
     if width <= 0:
@@ -51,11 +54,19 @@ def truncate(text: str, width: int) -> str:
 
 
 def truncate_middle(text: str, width: int) -> str:
-    """Cut a queue name in the middle: names share prefixes and differ at the end (-dlq, .fifo)."""
+    """Cut a queue name in the middle: names share prefixes and differ at the end (-dlq, .fifo).
+
+    The last ``-``/``_`` part is kept whole when it leaves room for a few leading characters, so
+    ``edge-analytics-dlq.fifo`` stays tellable from ``edge-analytics.fifo`` in a narrow column.
+    """
     if width <= 0:
         return ""
     if len(text) <= width:
         return text
+    cut = max(text.rfind("-"), text.rfind("_"))
+    if cut > 0 and len(text) - cut <= width - 1 - MIN_HEAD:
+        tail = text[cut:]
+        return text[: width - 1 - len(tail)] + ELLIPSIS + tail
     tail = (width - 1) // 2
     head = width - 1 - tail
     return text[:head] + ELLIPSIS + (text[-tail:] if tail else "")

@@ -43,8 +43,11 @@ def test_truncate() -> None:
 
 def test_truncate_middle_keeps_the_distinguishing_end() -> None:
     assert fmt.truncate_middle("orders", 10) == "orders"
-    assert fmt.truncate_middle("edge-analytics-dlq.fifo", 14) == "edge-an…q.fifo"
-    assert fmt.truncate_middle("edge-analytics-dlq", 14) == "edge-an…cs-dlq"
+    assert fmt.truncate_middle("edge-analytics-dlq.fifo", 14) == "edge…-dlq.fifo"
+    assert fmt.truncate_middle("edge-analytics-dlq", 14) == "edge-anal…-dlq"
+    assert fmt.truncate_middle("edge-analytics-dlq.fifo", 12) == "ed…-dlq.fifo"
+    assert fmt.truncate_middle("edge-analytics-dlq.fifo", 11) == "edge-….fifo"  # no room: halves
+    assert fmt.truncate_middle("orders-processing", 10) == "order…sing"  # tail too long: halves
     assert fmt.truncate_middle("abc", 1) == "…"
 
 

@@ -65,6 +65,21 @@ class Layout:
     def has(self, key: str) -> bool:
         return any(c.key == key for c in self.columns)
 
+    def fitted(self, width: int) -> Layout:
+        """This layout widened to ``width`` cells: the spare goes to the queue name, then to the
+        DLQ name (each up to what SQS's longest name needs), so wide terminals stop cutting them.
+        """
+        spare = width - sum(c.width + 2 * CELL_PADDING for c in self.columns) - SCROLLBAR
+        columns = []
+        for column in self.columns:
+            cap = NAME_CAPS.get(column.key)
+            if cap is not None and spare > 0 and column.width < cap:
+                extra = min(spare, cap - column.width)
+                spare -= extra
+                column = Column(column.key, column.label, column.width + extra, column.justify)
+            columns.append(column)
+        return Layout(self.name, tuple(columns))
+
 
 WIDE = Layout(
     "wide",
@@ -87,15 +102,18 @@ COMPACT = Layout(
         Column("visible", "Visible", 7, "right"),
         Column("in_flight", "In flt", 6, "right"),
         Column("age", "Age", 7, "right"),
-        Column("dlq", "DLQ", 13),
+        Column("dlq", "DLQ", 15),  # room for a "-dlq.fifo" tail after a few leading characters
         Column("trend", "Trend", 6),
-        Column("state", "State", 9),
+        Column("state", "State", 7),
     ),
 )
 COMPACT_BELOW = 100
 CELL_PADDING = 1  # cells each side of a column, as a DataTable pads them
 HEADER = "\0header"  # the header row's key in the strip cache (no queue URL is this)
 DLQ_TAG = " DLQ"
+SCROLLBAR = 2  # kept free for the table's vertical scrollbar
+# SQS names are at most 80 characters; the queue cell adds " DLQ", the DLQ cell " " and a depth.
+NAME_CAPS = {"queue": 80 + len(DLQ_TAG), "dlq": 80 + 8}
 
 
 def row_key(status: QueueStatus) -> str:
@@ -286,7 +304,7 @@ class QueueTable(ScrollView, can_focus=True):
 
     def set_layout(self, layout: Layout) -> None:
         """Switch column sets (on resize); rebuilds once, keeping the highlighted queue."""
-        if layout is self.layout_spec and self._justify:
+        if layout == self.layout_spec and self._justify:
             return
         self.layout_spec = layout
         self._rebuild()

@@ -153,9 +153,10 @@ class DashboardScreen(Screen[None]):
     def _apply_layout(self, width: int) -> None:
         narrow = width < COMPACT_BELOW
         if self.fleet:
-            self.query_one(QueueTable).set_layout(FLEET_COMPACT if narrow else FLEET_WIDE)
+            layout = FLEET_COMPACT if narrow else FLEET_WIDE
         else:
-            self.query_one(QueueTable).set_layout(COMPACT if narrow else WIDE)
+            layout = COMPACT if narrow else WIDE
+        self.query_one(QueueTable).set_layout(layout.fitted(width))
 
     @property
     def table(self) -> QueueTable:
