@@ -65,8 +65,8 @@ def truncate_middle(text: str, width: int) -> str:
         return text
     cut = max(text.rfind("-"), text.rfind("_"))
     if cut > 0 and len(text) - cut <= width - 1 - MIN_HEAD:
-        tail = text[cut:]
-        return text[: width - 1 - len(tail)] + ELLIPSIS + tail
+        end = text[cut:]
+        return text[: width - 1 - len(end)] + ELLIPSIS + end
     tail = (width - 1) // 2
     head = width - 1 - tail
     return text[:head] + ELLIPSIS + (text[-tail:] if tail else "")
