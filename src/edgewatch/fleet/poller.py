@@ -312,7 +312,7 @@ class FleetPoller:
     def _forget(self, url: str) -> None:
         stores = (self._queues, self._attrs, self._cloud, self._counts, self._tags, self._rows)
         for store in stores:
-            store.pop(url, None)  # type: ignore[attr-defined]
+            store.pop(url, None)
         self._errors.pop(url, None)
 
     # -- CloudWatch ----------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Final, Literal
 
 from rich.text import Text
 from textual import events, on
@@ -17,7 +17,7 @@ from textual.widgets import Footer, Input, Static
 
 from edgewatch.config import Thresholds
 from edgewatch.display.escape import escape, safe
-from edgewatch.fleet.view import SORT_KEYS, arrange
+from edgewatch.fleet.view import SORT_KEYS, SortKey, arrange
 from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.tui.common.palette import Palette
@@ -76,7 +76,7 @@ def _set_display(widget: Widget, shown: bool) -> None:
         widget.display = shown
 
 
-LISTED = "listed"  # the order the poller gives (configured queues): the default for a few
+LISTED: Final = "listed"  # the order the poller gives (configured queues): the default for a few
 
 
 class DashboardScreen(Screen[None]):
@@ -100,7 +100,7 @@ class DashboardScreen(Screen[None]):
         super().__init__(id="dashboard")
         self.embedded = embedded
         self.fleet = fleet
-        self.sort: str = "trouble" if fleet else LISTED
+        self.sort: SortKey | Literal["listed"] = "trouble" if fleet else LISTED
         self.filter_text = ""
         self.group = False
         self.ready = False
@@ -172,13 +172,13 @@ class DashboardScreen(Screen[None]):
         banner.show(alert or "", layout=True)  # its height follows the text
         banner.set_class(data.status.connection == "paused", "-paused")
 
-        every = data.snapshot.queues if data.snapshot else ()
+        every: Sequence[QueueStatus] = data.snapshot.queues if data.snapshot else ()
         queues = every
         if self.sort != LISTED or self.filter_text or self.group:
             queues = arrange(
                 every,
                 data.forecasts,
-                sort=self.sort if self.sort != LISTED else "name",  # type: ignore[arg-type]
+                sort="name" if self.sort == LISTED else self.sort,
                 text=self.filter_text,
                 group=self.group,
             )
@@ -293,7 +293,9 @@ class DashboardScreen(Screen[None]):
 
     def action_sort(self) -> None:
         """Next sort key: trouble, name, depth, age, DLQ (and as listed, for a few queues)."""
-        order = list(SORT_KEYS) if self.fleet else [LISTED, *SORT_KEYS]
+        order: list[SortKey | Literal["listed"]] = (
+            list(SORT_KEYS) if self.fleet else [LISTED, *SORT_KEYS]
+        )
         self.sort = order[(order.index(self.sort) + 1) % len(order)]
         self._again()
 
