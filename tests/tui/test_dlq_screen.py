@@ -159,6 +159,23 @@ async def test_filter_then_replay_all_matching(
         assert isinstance(app.screen, DlqScreen) and not field.display
 
 
+async def test_an_unfinished_filter_is_said_and_not_applied(
+    moto_server: MotoServer, live_queues: LiveQueues
+) -> None:
+    fill_dlq(live_queues, 3)
+    app = live_app(moto_server, live_queues)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_dlq_screen(pilot, expect=3)
+        title = text_of(screen, "#dlq-title")
+        await pilot.press("slash", *"$.status >", "enter")
+        await pilot.pause()
+        assert any("missing the value after >" in n for n in notes(app))
+        field = screen.query_one("#dlq-filter-input", Input)
+        assert field.display and field.value == "$.status >"  # still open to fix it
+        assert screen.session.filter is None and screen.table.row_count == 3
+        assert text_of(screen, "#dlq-title") == title and "filter" not in title
+
+
 async def wait_rows_count(pilot, screen: DlqScreen, n: int) -> None:
     await wait_for(pilot, lambda: screen.table.row_count == n, what=f"{n} rows")
 

@@ -142,13 +142,15 @@ async def test_a_send_shows_results_and_enter_opens_the_logs(
         messages = await receive_all(live_queues.sqs, live_queues.payments, 3)
         assert sorted(json.loads(m["Body"])["request_id"] for m in messages) == sorted(shown)
 
-        opened: list[str] = []
-        show_request = app.show_request
-        app.show_request = lambda rid: (opened.append(rid), show_request(rid))  # type: ignore[method-assign]
+        # Lambda-shaped consumers log the message ID, not the request ID: both are searched
+        second = sorted(result.outcomes, key=lambda o: o.index)[1]
+        assert second.message_id and second.request_id == shown[1]
         table.focus()
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogsScreen), what="the Logs screen")
-        assert opened == [shown[1]]
+        logs = app.screen
+        assert isinstance(logs, LogsScreen) and logs.query_filter is not None
+        assert {second.message_id, second.request_id} <= set(logs.query_filter.any_ids)
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is screen, what="back to the Send screen")
 

@@ -4,8 +4,9 @@ p50/p95/p99 of each series over the span (default: the chart's window, ``latency
 with sample counts, invocations, cold starts, failed and timed-out invocations and error lines,
 from the same logs the console reads: ``logs.groups`` and the discovered consumers' groups, or
 only those of ``--queue``'s consumers. ``--json`` prints one object (schema in the README); a
-series the logs cannot give is ``null`` and ``unavailable`` says why. Exit codes: 0 ok, 1 a
-source failed, 2 usage.
+series the logs cannot give is ``null`` and ``unavailable`` says why; ``reason`` says why no
+line was read at all when that is known (a just-started embedded stack), else ``null``.
+Exit codes: 0 ok, 1 a source failed, 2 usage.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from edgewatch.commands import (
     Subparsers,
     error,
 )
+from edgewatch.commands.fresh_stack import fresh_stack_reason
 from edgewatch.display.escape import escape
 from edgewatch.logs.latency_report import LatencyReport, SeriesReport, measure
 from edgewatch.logs.search import parse_since
@@ -132,10 +134,13 @@ async def _latency(
     finally:
         if runtime is not None:
             await runtime.aclose()
+    reason = None if report.problems else fresh_stack_reason(runtime, report.lines)
     if args.json:
-        print(json.dumps(report.to_json(), indent=2))
+        print(json.dumps({**report.to_json(), "reason": reason}, indent=2))
     else:
         print(format_report(report))
+        if reason is not None:
+            error(f"no lines: {reason}")
     for problem in report.problems:
         error(problem)
     return EXIT_FAILURE if report.problems else EXIT_OK

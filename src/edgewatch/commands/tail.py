@@ -7,7 +7,8 @@ log line cannot drive the terminal); ``--json`` prints one object per line:
 "status", "error_type", "error_message", "correlation_id"}`` (see docs/log-formats.md).
 Without ``--log-group``/``--file`` it reads ``logs.groups`` and the log groups of the watched
 queues' consumers, found from their event source mappings. Problems go to stderr, once per
-episode; a closed stdout (``| head``) ends the command quietly.
+episode; a closed stdout (``| head``) ends the command quietly. A one-shot tail of a just-started
+embedded stack that finds no line says why on stderr.
 Exit codes: 0 ok, 1 a source failed, 2 usage.
 """
 
@@ -33,6 +34,7 @@ from edgewatch.commands import (
     error,
     run_with_runtime,
 )
+from edgewatch.commands.fresh_stack import fresh_stack_reason
 from edgewatch.display.escape import escape
 from edgewatch.logs.models import LogLine, SourceNotice
 from edgewatch.logs.search import LogQuery, parse_since
@@ -136,6 +138,9 @@ async def _tail(
         return EXIT_OK
     finally:
         await tail.aclose()
+    reason = None if args.follow else fresh_stack_reason(runtime, printer.printed)
+    if reason is not None and not tail.errors:
+        error(f"no lines: {reason}")  # stderr: stdout stays pure (JSON) lines
     return EXIT_FAILURE if tail.errors else EXIT_OK
 
 
@@ -176,6 +181,7 @@ class _Printer:
         self.out = out
         self.as_json = as_json
         self._troubled: set[str] = set()
+        self.printed = 0  # lines written
         if not as_json:
             with contextlib.suppress(AttributeError, ValueError):
                 out.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]  # TextIOWrapper has it
@@ -189,6 +195,7 @@ class _Printer:
             text = "".join(format_line(line) + "\n" for line in lines)
         self.out.write(text)
         self.out.flush()
+        self.printed += len(lines)
 
     def notice(self, notice: SourceNotice) -> None:
         if notice.kind == "ok":

@@ -5,6 +5,11 @@ webhook. Each alert event is one line on stdout (``--json``: one object per line
 :meth:`AlertEvent.to_json`). On a terminal a firing alert also rings the bell and, where the
 terminal supports it, raises a desktop notification.
 
+With ``--once``, a poll that produces no alert event still says so, in one line: plain
+"no alert firing: N queue(s) checked"; ``--json`` an object with the event's ``at``, ``state``
+(``"ok"``) and ``summary`` plus ``alerts`` (``[]``) and ``queues_checked``, so stdout is always
+valid JSON lines.
+
 Exit codes: 0 no alert; 3 an alert is firing (``--once``) or fired during the run (until
 SIGINT/SIGTERM); 1 the endpoint could not be reached; 2 usage or configuration.
 """
@@ -17,6 +22,8 @@ import json
 import os
 import signal
 import sys
+from datetime import UTC, datetime
+from typing import Any
 
 from edgewatch.alerts.engine import AlertEngine, AlertEvent
 from edgewatch.alerts.notify import Webhook, terminal_alert
@@ -69,13 +76,23 @@ class _Watch:
         self.as_json = as_json
         self.terminal = sys.stderr.isatty()
         self.fired = False
+        self.printed = 0  # alert events printed
         self._last_error: str | None = None
 
     def _print(self, ev: AlertEvent) -> None:
+        self.printed += 1
         if self.as_json:
             print(json.dumps(ev.to_json()), flush=True)
         else:
             print(f"{ev.to_json()['at']} {ev.text}", flush=True)
+
+    def print_quiet(self, snapshot: MetricsSnapshot) -> None:
+        """One line for a ``--once`` poll without an alert event (cron wants an answer)."""
+        doc = quiet_json(snapshot)
+        if self.as_json:
+            print(json.dumps(doc), flush=True)
+        else:
+            print(f"{doc['at']} {doc['summary']}", flush=True)
 
     async def on_snapshot(self, snapshot: MetricsSnapshot) -> None:
         if snapshot.error != self._last_error and snapshot.error:
@@ -96,6 +113,18 @@ class _Watch:
                 error(problem)
 
 
+def quiet_json(snapshot: MetricsSnapshot) -> dict[str, Any]:
+    """The ``--once`` answer when no alert event fired: shaped like an event line."""
+    n = len(snapshot.queues)
+    return {
+        "at": datetime.fromtimestamp(snapshot.polled_at, UTC).isoformat(),
+        "state": "ok",
+        "summary": f"no alert firing: {n} queue{'' if n == 1 else 's'} checked",
+        "alerts": [],
+        "queues_checked": n,
+    }
+
+
 async def _watch(runtime: Runtime, *, once: bool, as_json: bool) -> int:
     poller = make_poller(runtime)
     watch = _Watch(runtime, as_json=as_json)
@@ -105,6 +134,8 @@ async def _watch(runtime: Runtime, *, once: bool, as_json: bool) -> int:
             await watch.on_snapshot(snapshot)
             if snapshot.connection == "down":
                 return EXIT_FAILURE
+            if not watch.printed:
+                watch.print_quiet(snapshot)
             return EXIT_ALERT if watch.engine.active else EXIT_OK
 
         stop = asyncio.Event()

@@ -46,6 +46,9 @@ class LeaseKeeper:
         self.clock = clock
         self._leases: dict[str, Lease] = {}
         self._task: asyncio.Task[None] | None = None
+        # Extending and releasing never overlap: an extension sent before a release but served
+        # after it would hide a message again that nobody holds any more.
+        self._changing = asyncio.Lock()
         self.last_error: str | None = None
 
     def __len__(self) -> int:
@@ -106,6 +109,10 @@ class LeaseKeeper:
 
     async def extend_due(self) -> None:
         """Extend every lease that expires within half a visibility timeout."""
+        async with self._changing:
+            await self._extend_due()
+
+    async def _extend_due(self) -> None:
         horizon = self.clock() + self.visibility_timeout / 2
         due = [
             (mid, lease)
@@ -156,11 +163,12 @@ class LeaseKeeper:
 
         Returns how many were released; those that fail come back on their own at expiry.
         """
-        wanted = list(self._leases) if ids is None else [i for i in ids if i in self._leases]
-        pairs = [(mid, self._leases[mid]) for mid in wanted if not self._leases[mid].lost]
-        released = 0
-        for start in range(0, len(pairs), BATCH):
-            with contextlib.suppress(Exception):
-                released += len(await self._change(pairs[start : start + BATCH], 0))
-        self.drop(wanted)
-        return released
+        async with self._changing:
+            wanted = list(self._leases) if ids is None else [i for i in ids if i in self._leases]
+            pairs = [(mid, self._leases[mid]) for mid in wanted if not self._leases[mid].lost]
+            released = 0
+            for start in range(0, len(pairs), BATCH):
+                with contextlib.suppress(Exception):
+                    released += len(await self._change(pairs[start : start + BATCH], 0))
+            self.drop(wanted)
+            return released

@@ -102,6 +102,11 @@ class MessageFilter:
                     f"{expression!r}: expected $.field OP value, e.g. $.status >= 500 "
                     "(OP: == != > >= < <=)"
                 )
+            if not m.group(3).strip():  # "$.status >" is unfinished, not a match on ""
+                raise FilterError(
+                    f"{expression!r}: missing the value after {m.group(2)}, e.g. $.status >= 500 "
+                    '(a string is quoted: $.kind == "click")'
+                )
             path = tuple(int(idx) if idx else key for key, idx in _PATH_PART.findall(m.group(1)))
             return cls(expression, "json", path=path, op=m.group(2), value=_literal(m.group(3)))
         if expr.startswith("@"):
@@ -109,6 +114,8 @@ class MessageFilter:
             if not m:
                 raise FilterError(f"{expression!r}: expected @Name == value or @Name != value")
             op = m.group(2)
+            if op and not m.group(3).strip():
+                raise FilterError(f"{expression!r}: missing the value after {op}")
             return cls(
                 expression,
                 "attribute",

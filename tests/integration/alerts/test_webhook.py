@@ -125,7 +125,13 @@ def test_watch_alerts_once_exits_non_zero_while_a_queue_is_over_threshold(
     argv = ["watch", "--alerts", "--once", "--json", "--config", str(config)]
     argv += ["--endpoint-url", moto_server.endpoint_url]
     assert main(argv) == 0
-    assert capsys.readouterr().out == ""
+    (quiet,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert quiet["state"] == "ok" and quiet["alerts"] == [] and quiet["queues_checked"] == 1
+    assert quiet["summary"] == "no alert firing: 1 queue checked"
+    plain = ["watch", "--alerts", "--once", "--config", str(config), *argv[-2:]]
+    assert main(plain) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.endswith(" no alert firing: 1 queue checked")
     fill(boto3_sqs, url, [{"MessageBody": f"m{i}"} for i in range(5)])
     assert main(argv) == 3
     out, err = capsys.readouterr()

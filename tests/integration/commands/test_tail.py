@@ -279,3 +279,41 @@ def test_embedded_stack_tail_defaults_to_the_consumer_group_and_feeds_latency(tm
     point = stats.series().last("latency")
     assert point is not None and point.count >= 1 and point.p50 is not None
     assert stats.series().last("queue_lag").count >= 1
+
+
+def fresh_machine_env(tmp_path: Path) -> dict[str, str]:
+    """No config, no credentials: the commands run on their own embedded stack."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "EDGEWATCH_")) and k != "XDG_CONFIG_HOME"
+    }
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "x"))
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    return env
+
+
+def test_one_shot_tail_and_latency_on_a_fresh_embedded_stack_say_why_they_are_empty(tmp_path):
+    env = fresh_machine_env(tmp_path)
+    edgewatch = [sys.executable, "-m", "edgewatch"]
+    tail = subprocess.run(
+        [*edgewatch, "tail", "--since", "5m", "--json", "--seed", "7"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert tail.returncode == 0 and tail.stdout == ""  # stdout: JSON lines only, here none
+    assert "the embedded stack just started: no consumer logs yet" in tail.stderr
+    assert len(tail.stderr.splitlines()) == 1
+    latency = subprocess.run(
+        [*edgewatch, "latency", "--json", "--seed", "7"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert latency.returncode == 0
+    doc = json.loads(latency.stdout)
+    assert doc["lines"] == 0 and doc["series"]["latency"] is None
+    assert doc["reason"].startswith("the embedded stack just started: no consumer logs yet")
+    plain = subprocess.run(
+        [*edgewatch, "latency", "--seed", "7"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert plain.returncode == 0 and "invocations 0" in plain.stdout
+    assert "the embedded stack just started" in plain.stderr

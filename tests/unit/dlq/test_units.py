@@ -144,7 +144,7 @@ def test_filters(expr, body, attrs, expected):
 
 
 def test_bad_filters_and_selection():
-    for bad in ("", "$.x", "$.x ~ 1", "@"):
+    for bad in ("", "$.x", "$.x ~ 1", "@", "$.status >", "$.status == ", "@Kind =="):
         with pytest.raises(FilterError):
             MessageFilter.parse(bad)
     with pytest.raises(FilterError):

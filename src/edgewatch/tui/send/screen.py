@@ -35,7 +35,7 @@ from edgewatch.send import (
     resolve_queue,
     send_events,
 )
-from edgewatch.tui.common.messages import ShowRequest
+from edgewatch.tui.common.messages import ShowMessage, ShowRequest
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.common.workers import worker_failure
@@ -340,10 +340,17 @@ class SendScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#send-results")
     def _open_logs(self, event: DataTable.RowSelected) -> None:
-        """Enter on a result: the worker logs of that request (the Logs screen)."""
+        """Enter on a result: the worker logs of that event (the Logs screen).
+
+        Lambda-shaped consumers log the invocation ID and the SQS message ID, not the event's
+        request ID: a sent event is followed by both IDs, widened to the whole invocations
+        that handled it (as the DLQ screen's jump does)."""
         outcome = self.results.outcome(event.row_key.value)
         request_id = outcome.request_id if outcome else None
-        if not request_id:
+        message_id = outcome.message_id if outcome else None
+        if message_id:
+            self.post_message(ShowMessage(message_id, request_id))
+        elif request_id:
+            self.post_message(ShowRequest(request_id))
+        else:
             self.app.notify("This event has no request ID to follow.", markup=False)
-            return
-        self.post_message(ShowRequest(request_id))
