@@ -131,12 +131,13 @@ def flush_before_return(
     """
 
     def decorate(handler: F) -> F:
-        options = {"margin_ms": margin_ms, "drop_late": drop_late, "on_report": on_report}
         if inspect.iscoroutinefunction(handler):
 
             @functools.wraps(handler)
             async def run_async(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
-                flush = LambdaFlush(emitter, context, **options)
+                flush = LambdaFlush(
+                    emitter, context, margin_ms=margin_ms, drop_late=drop_late, on_report=on_report
+                )
                 try:
                     async with flush:
                         return await handler(event, context, *args, **kwargs)
@@ -151,7 +152,9 @@ def flush_before_return(
 
         @functools.wraps(handler)
         def run(event: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
-            flush = LambdaFlush(emitter, context, **options)
+            flush = LambdaFlush(
+                emitter, context, margin_ms=margin_ms, drop_late=drop_late, on_report=on_report
+            )
             try:
                 with flush:
                     return handler(event, context, *args, **kwargs)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import botocore.session
 from botocore.credentials import Credentials, ReadOnlyCredentials
 
-CredentialsInput = Credentials | tuple[str, str] | tuple[str, str, str | None] | None
+CredentialsInput: TypeAlias = Credentials | tuple[str, str] | tuple[str, str, str | None] | None
 T = TypeVar("T")
 
 

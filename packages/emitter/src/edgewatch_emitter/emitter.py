@@ -218,9 +218,10 @@ class Emitter:
         else:
             body = None
         extra = 0
+        attrs: dict[str, AttributeValue] | None = None  # a copy: the caller's mapping may change
         if attributes:
-            attributes = dict(attributes)
-            extra = check_attributes(attributes)
+            attrs = dict(attributes)
+            extra = check_attributes(attrs)
         if body is not None:
             check_body(body, self._max_message_bytes, extra)
         if self._fifo:
@@ -232,14 +233,14 @@ class Emitter:
                 check_fifo_id(dedup_id, "dedup_id")
             if delay_s is not None:
                 raise ValueError("FIFO queues take no per-message delay (set DelaySeconds)")
-            item: Any = _Envelope(event, attributes or None, group, dedup_id, None)
+            item: Any = _Envelope(event, attrs, group, dedup_id, None)
         elif attributes or group_id is not None or dedup_id is not None or delay_s is not None:
             if dedup_id is not None:
                 raise ValueError("dedup_id applies to FIFO queues only")
             if group_id is not None:
                 check_fifo_id(group_id, "group_id")
             delay = check_delay(delay_s) if delay_s is not None else None
-            item = _Envelope(event, attributes or None, group_id, None, delay)
+            item = _Envelope(event, attrs, group_id, None, delay)
         else:
             item = event
         buffer = self._buffer
@@ -820,8 +821,9 @@ class Emitter:
             answer = await client.call("GetQueueAttributes", body)
             if answer.verdict == "ok":
                 value = (answer.payload.get("Attributes") or {}).get("MaximumMessageSize")
-                with contextlib.suppress(TypeError, ValueError):
-                    self._max_message_bytes = max(1, min(int(value), SQS_MAX_BYTES))
+                if value is not None:  # int(None) would raise TypeError, suppressed all the same
+                    with contextlib.suppress(TypeError, ValueError):
+                        self._max_message_bytes = max(1, min(int(value), SQS_MAX_BYTES))
                 return
             if answer.verdict == "reject":  # e.g. only sqs:SendMessage is granted
                 log.debug("emitter: MaximumMessageSize unknown (%s)", answer.code)

@@ -13,7 +13,9 @@ import json
 from typing import Any
 
 try:
-    from json.encoder import c_make_encoder as _c_make_encoder
+    # c_make_encoder is json.encoder's private alias of _json.make_encoder (None without the C
+    # accelerator); typeshed does not declare it.
+    from json.encoder import c_make_encoder as _c_make_encoder  # type: ignore[attr-defined]
     from json.encoder import encode_basestring_ascii as _ascii
 except ImportError:  # pragma: no cover - an interpreter without the C accelerator
     _c_make_encoder = None

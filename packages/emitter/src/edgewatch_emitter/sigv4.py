@@ -22,7 +22,8 @@ SENSITIVE_HEADERS = frozenset({"authorization", "x-amz-security-token"})
 REDACTED = "[redacted]"
 
 
-class _SigV4AtTime(SigV4Auth):
+# botocore ships no type information (imported with ignore_missing_imports), so SigV4Auth is Any.
+class _SigV4AtTime(SigV4Auth):  # type: ignore[misc]
     """botocore's signer with the time supplied by the caller (the test vectors fix it).
 
     The payload hash is taken over the body bytes given to ``sign_request`` (the bytes that will

@@ -40,7 +40,7 @@ _MESSAGE_LIMIT = 300
 _SKEW_TOLERANCE_S = 60.0  # a smaller difference cannot be what the server refused
 # One encoder for every request: json.dumps() with options builds a new one per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_STRING = json.encoder.encode_basestring  # type: ignore[attr-defined]  # a JSON string literal
+_STRING = json.encoder.encode_basestring  # a JSON string literal
 
 Verdict = Literal["ok", "retry", "reject"]
 

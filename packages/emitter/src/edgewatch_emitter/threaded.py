@@ -21,8 +21,8 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Coroutine, Mapping
+from typing import Any, TypeVar
 
 from edgewatch_emitter.emitter import Emitter
 from edgewatch_emitter.options import EmitterOptions
@@ -33,6 +33,7 @@ log = logging.getLogger("edgewatch_emitter")
 
 _live: weakref.WeakSet[ThreadedEmitter] = weakref.WeakSet()
 _JOIN_GRACE_S = 2.0
+T = TypeVar("T")
 
 
 class ThreadedEmitter:
@@ -109,7 +110,7 @@ class ThreadedEmitter:
         if not self._closed:
             self._boot()
 
-    def _call(self, coro: Any, wait_s: float | None) -> Any:
+    def _call(self, coro: Coroutine[Any, Any, T], wait_s: float | None) -> T:
         if threading.current_thread() is self._thread:
             coro.close()
             raise RuntimeError("flush()/close() from the emitter's own thread would deadlock")

@@ -341,7 +341,9 @@ def proxy_for(scheme: str, host: str) -> str | None:
     """The proxy URL the environment sets for ``scheme://host``, honouring ``NO_PROXY``."""
     proxies = urllib.request.getproxies_environment()
     url = proxies.get(scheme) or proxies.get("all")
-    if not url or urllib.request.proxy_bypass_environment(host, proxies):
+    # proxy_bypass_environment is undocumented and absent from typeshed; it is the NO_PROXY check
+    # that urllib's own proxy handling uses.
+    if not url or urllib.request.proxy_bypass_environment(host, proxies):  # type: ignore[attr-defined]
         return None
     return url
 

@@ -224,8 +224,11 @@ def record_flask_routes(app: Any) -> None:
     """Let the middleware record Flask's matched rule (``/items/<int:item_id>``) as the route."""
     from flask import request  # only called by Flask apps
 
-    @app.before_request
     def _record_route() -> None:
         rule = request.url_rule
         if rule is not None:
             request.environ["edgewatch.route"] = rule.rule
+
+    # Registered by call, not as a decorator: ``app`` is untyped, so a decorator would make the
+    # function untyped too. Flask's before_request returns the function unchanged either way.
+    app.before_request(_record_route)
