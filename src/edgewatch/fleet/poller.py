@@ -31,6 +31,7 @@ from edgewatch.fleet.cloudwatch import MetricSpec, fetch_metrics
 from edgewatch.fleet.cost import CallMeter, CostEstimate, PollPlan, TokenBucket, plan_budget
 from edgewatch.forecast.model import CountsPeriod
 from edgewatch.identifiers import account_from_url, queue_name_from_url
+from edgewatch.metrics.loop import PollLoop
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.metrics.poller import ATTRIBUTES, COUNT_PERIOD_S
 
@@ -77,7 +78,7 @@ class _Cloud:
     at: float | None  # the newest datapoint's time
 
 
-class FleetPoller:
+class FleetPoller(PollLoop):
     """Same interface as :class:`~edgewatch.metrics.poller.QueuePoller` (``poll_once``, ``run``,
     ``aclose``), for many queues; ``sources`` pairs each config source with its clients."""
 
@@ -92,6 +93,7 @@ class FleetPoller:
         self.sources = list(sources)
         self.settings = settings
         self.fleet = settings.fleet
+        super().__init__()
         self.clock = clock
         self.request_timeout = request_timeout
         self.meter = CallMeter(clock=clock)
@@ -112,8 +114,6 @@ class FleetPoller:
         self._focus: list[str] = []
         self._trouble: list[str] = []
         self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self._wake = asyncio.Event()
-        self._paused = asyncio.Event()
         self.history = History(settings.history)  # sparklines, as the queue poller keeps
 
     # -- control -------------------------------------------------------------------------------
@@ -128,41 +128,11 @@ class FleetPoller:
         self._wake.set()
 
     @property
-    def paused(self) -> bool:
-        return self._paused.is_set()
-
-    def pause(self) -> None:
-        """No API calls at all until :meth:`resume`."""
-        self._paused.set()
-        self._wake.set()
-
-    def resume(self) -> None:
-        self._paused.clear()
-        self._wake.set()
-
-    @property
     def queue_count(self) -> int:
         return len(self._queues)
 
-    async def run(self, on_snapshot: Callable[[MetricsSnapshot], Any]) -> None:
-        try:
-            while True:
-                if self.paused:
-                    base = self.last or MetricsSnapshot((), self.clock(), "paused")
-                    result = on_snapshot(replace(base, connection="paused"))
-                    if asyncio.iscoroutine(result):
-                        await result
-                    while self.paused:
-                        self._wake.clear()
-                        await self._wake.wait()
-                result = on_snapshot(await self.poll_once())
-                if asyncio.iscoroutine(result):
-                    await result
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
-        finally:
-            await self.aclose()
+    def next_wait_s(self) -> float:
+        return self.settings.poll_interval
 
     async def aclose(self) -> None:
         tasks = list(self._inflight.values())

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
 from edgewatch.config import Settings
 from edgewatch.forecast.model import CountsPeriod
 from edgewatch.identifiers import account_from_url, queue_name_from_arn, queue_name_from_url
+from edgewatch.metrics.loop import PollLoop
 from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot, QueueStatus
 
 ATTRIBUTES = [
@@ -52,7 +53,6 @@ METRIC_LOOKBACK = timedelta(minutes=15)
 REDISCOVER_S = 60.0
 MAX_BACKOFF_S = 15.0  # an outage's end is noticed within this
 
-SnapshotCallback = Callable[[MetricsSnapshot], Awaitable[None] | None]
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -110,7 +110,7 @@ class _Read:
     retention_s: float | None = None
 
 
-class QueuePoller:
+class QueuePoller(PollLoop):
     """Polls queue depths; usable headless (CLI ``status``) and from the TUI (a worker).
 
     ``clock`` is injectable so that tests and snapshots see frozen times.
@@ -126,6 +126,7 @@ class QueuePoller:
     ) -> None:
         self.clients = clients
         self.settings = settings
+        super().__init__()
         self.clock = clock
         self.request_timeout = request_timeout
         self.history = History(settings.history)
@@ -143,23 +144,8 @@ class QueuePoller:
         self._metrics_task: asyncio.Task[None] | None = None
         self._last_success: float | None = None
         self._failures = 0
-        self._paused = asyncio.Event()
-        self._wake = asyncio.Event()
 
     # -- control -------------------------------------------------------------------------------
-
-    @property
-    def paused(self) -> bool:
-        return self._paused.is_set()
-
-    def pause(self) -> None:
-        """Stop making API calls (not just redraws) until :meth:`resume`."""
-        self._paused.set()
-        self._wake.set()
-
-    def resume(self) -> None:
-        self._paused.clear()
-        self._wake.set()
 
     def refresh_now(self) -> None:
         """Cut the current wait short; also forces a CloudWatch read and re-discovery."""
@@ -176,22 +162,8 @@ class QueuePoller:
         # No jitter: the wait is also the poll's pace, and one console is no thundering herd.
         return BackoffPolicy(base, MAX_BACKOFF_S, "none").delay(self._failures + 1)
 
-    async def run(self, on_snapshot: SnapshotCallback) -> None:
-        """Poll until cancelled; each poll starts only after the previous one and its callback."""
-        try:
-            while True:
-                if self.paused:
-                    await self._emit(on_snapshot, self._paused_snapshot())
-                    while self.paused:
-                        self._wake.clear()
-                        await self._wake.wait()
-                snapshot = await self.poll_once()
-                await self._emit(on_snapshot, snapshot)
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.backoff_s)
-        finally:
-            await self.aclose()
+    def next_wait_s(self) -> float:
+        return self.backoff_s
 
     async def aclose(self) -> None:
         """Cancel requests still in flight (long-lived clients are closed by their owner)."""
@@ -205,12 +177,6 @@ class QueuePoller:
                 await task
         self._inflight.clear()
         self._metrics_task = None
-
-    @staticmethod
-    async def _emit(callback: SnapshotCallback, snapshot: MetricsSnapshot) -> None:
-        result = callback(snapshot)
-        if asyncio.iscoroutine(result):
-            await result
 
     # -- one poll ------------------------------------------------------------------------------
 
@@ -521,10 +487,6 @@ class QueuePoller:
             metrics_at=None,
             metrics_error=self._metrics_error,
         )
-
-    def _paused_snapshot(self) -> MetricsSnapshot:
-        base = self.last or MetricsSnapshot(queues=(), polled_at=self.clock(), connection="paused")
-        return replace(base, connection="paused")
 
     def _record(self, snapshot: MetricsSnapshot) -> MetricsSnapshot:
         self.last = snapshot
