@@ -49,7 +49,13 @@ from edgewatch_emitter.rules import (
     utf8_size,
 )
 from edgewatch_emitter.serialize import default_serializer
-from edgewatch_emitter.sqs_json import Answer, SqsJsonClient
+from edgewatch_emitter.serialize import serialize_dict as _serialize_dict
+from edgewatch_emitter.sqs_json import (
+    Answer,
+    SqsJsonClient,
+    entry_fragment,
+    json_text_fragment,
+)
 from edgewatch_emitter.wire import AsyncioTransport
 
 log = logging.getLogger("edgewatch_emitter")
@@ -86,13 +92,17 @@ class _Envelope:
 
 
 class _Prepared:
-    """A serialised entry, ready for a batch (and for its retries)."""
+    """A serialised entry, ready for a batch (and for its retries).
 
-    __slots__ = ("attempts", "entry", "event", "size")
+    ``fragment`` is the entry as JSON without its ``Id`` (``SqsJsonClient.send_entries``): the
+    body is escaped once, however often the entry is retried.
+    """
 
-    def __init__(self, event: Any, entry: dict[str, Any], size: int) -> None:
+    __slots__ = ("attempts", "event", "fragment", "size")
+
+    def __init__(self, event: Any, fragment: str, size: int) -> None:
         self.event = event
-        self.entry = entry
+        self.fragment = fragment
         self.size = size
         self.attempts = 0
 
@@ -155,6 +165,9 @@ class Emitter:
         self._dedup_counter = 0
 
         self._buffer: deque[Any] = deque()
+        # emit()'s fast path takes a plain dict while the buffer holds fewer than this: the
+        # bound, or 0 (always the full path) on a FIFO queue and once closed.
+        self._room = 0 if self._fifo else self._max_buffer
         # Held only off the hot path: overflow in emit(), the sender taking a batch, close.
         self._mutex = threading.Lock()
         # Emitted to from several threads: the overflow path then takes the lock. Set by
@@ -203,6 +216,33 @@ class Emitter:
         trouble. Dicts are serialised later, in the background: do not mutate one after emitting
         it, and note its size can only be checked then (``on_error`` reports ``too_large``).
         """
+        # The common call (a plain dict, no options, room in the buffer) as few steps as can
+        # be: its slowest calls are the ones that run with cold caches (the first after the
+        # service did other work), and every load counts there.
+        if (
+            type(event) is dict
+            and attributes is None
+            and group_id is None
+            and dedup_id is None
+            and delay_s is None
+        ):
+            buffer = self._buffer
+            if len(buffer) < self._room:
+                buffer.append(event)
+                if len(buffer) >= self._wake_at:  # the sender sleeps (idle): wake it
+                    self._wake()
+                return
+        self._emit(event, attributes, group_id, dedup_id, delay_s)
+
+    def _emit(
+        self,
+        event: Any,
+        attributes: Mapping[str, AttributeValue] | None,
+        group_id: str | None,
+        dedup_id: str | None,
+        delay_s: int | None,
+    ) -> None:
+        """``emit()``'s full path: options, str or bytes events, FIFO, a full or closed buffer."""
         kind = type(event)
         if kind is str:
             body: str | None = event
@@ -389,6 +429,7 @@ class Emitter:
         if self._drainer is None and self._buffer:
             self.start()  # events emitted before any loop ran: send them now
         self._closed = True  # from here on, emit() counts events as dropped
+        self._room = 0
         result = await self.flush(timeout)
         self._abandoning = True
         tasks = [t for t in (self._drainer, self._discovery) if t is not None]
@@ -629,8 +670,25 @@ class Emitter:
             self._taken += len(items)
         batch: list[_Prepared] = []
         total = 0
+        fast = self._serializer is default_serializer
+        limit = self._max_message_bytes
         for position, item in enumerate(items):
-            prepared = item if type(item) is _Prepared else self._prepare(item)
+            if fast and type(item) is dict:
+                # The common event: our serialiser's ASCII JSON (its size is its length).
+                try:
+                    body = _serialize_dict(item)
+                except Exception:
+                    body = ""  # the full path below reports it
+                if 0 < len(body) <= limit:
+                    prepared: _Prepared | None = _Prepared(
+                        item, json_text_fragment(body), len(body)
+                    )
+                else:
+                    prepared = self._prepare(item)
+            elif type(item) is _Prepared:
+                prepared = item
+            else:
+                prepared = self._prepare(item)
             if prepared is None:
                 continue
             if batch and total + prepared.size > SQS_MAX_BYTES:
@@ -684,7 +742,7 @@ class Emitter:
                 )
             )
             return None
-        entry: dict[str, Any] = {"Id": "", "MessageBody": body}
+        entry: dict[str, Any] = {"MessageBody": body}
         if attributes:
             entry["MessageAttributes"] = encode_attributes(attributes)
         if delay is not None:
@@ -696,7 +754,9 @@ class Emitter:
             dedup = f"{self._dedup_prefix}-{self._dedup_counter}"
         if dedup is not None:
             entry["MessageDeduplicationId"] = dedup
-        return _Prepared(event, entry, size)
+        if len(entry) == 1 and self._serializer is default_serializer and type(event) is not str:
+            return _Prepared(event, json_text_fragment(body), size)
+        return _Prepared(event, entry_fragment(entry), size)
 
     async def _fly(self, flight: _Flight) -> None:
         """Send one batch until every entry is sent or failed; retries stay in this task."""
@@ -706,7 +766,7 @@ class Emitter:
             while flight.pending:
                 probe = await self._breaker.acquire() if self._breaker.is_open else False
                 try:
-                    answer = await client.send_message_batch([p.entry for p in flight.pending])
+                    answer = await client.send_entries([p.fragment for p in flight.pending])
                 except BaseException:
                     self._breaker.release(probe)
                     raise
@@ -747,6 +807,9 @@ class Emitter:
             self._breaker.record_failure(probe)
             return pending
         self._breaker.record_success(probe)  # the endpoint answered: it is not down
+        if answer.all_sent and self._on_sent is None:  # the common answer: nothing to walk
+            self._sent += len(pending)
+            return []
         if answer.verdict == "reject":
             self._report(
                 DeliveryFailure(
