@@ -679,9 +679,13 @@ class Emitter:
                     body = _serialize_dict(item)
                 except Exception:
                     body = ""  # the full path below reports it
-                if 0 < len(body) <= limit:
+                size = len(body)
+                if 0 < size <= limit:
+                    # json_text_fragment, inline: this loop runs once per event.
+                    if "\\" in body:
+                        body = body.replace("\\", "\\\\")
                     prepared: _Prepared | None = _Prepared(
-                        item, json_text_fragment(body), len(body)
+                        item, '"MessageBody":"' + body.replace('"', '\\"') + '"}', size
                     )
                 else:
                     prepared = self._prepare(item)
@@ -759,47 +763,74 @@ class Emitter:
         return _Prepared(event, entry_fragment(entry), size)
 
     async def _fly(self, flight: _Flight) -> None:
-        """Send one batch until every entry is sent or failed; retries stay in this task."""
+        """Send one batch until every entry is sent or failed; retries stay in this task.
+
+        Then, while a full batch is waiting and the breaker is closed, take it and send it from
+        this same task, keeping its slot: under load a batch costs no new task and no wake-up
+        of the drainer (which still handles partial batches, lingering and the breaker).
+        """
         client = self._client
         assert client is not None and self._slots is not None
         try:
-            while flight.pending:
-                probe = await self._breaker.acquire() if self._breaker.is_open else False
+            while True:
                 try:
-                    answer = await client.send_entries([p.fragment for p in flight.pending])
-                except BaseException:
-                    self._breaker.release(probe)
+                    while flight.pending:
+                        breaker = self._breaker
+                        probe = await breaker.acquire() if breaker.is_open else False
+                        fragments = [p.fragment for p in flight.pending]
+                        try:
+                            answer = await client.send_entries(fragments)
+                        except BaseException:
+                            self._breaker.release(probe)
+                            raise
+                        self._requests += 1
+                        if answer.elapsed_s is not None:
+                            self._latency.add(answer.elapsed_s)
+                        retry = self._settle(flight.pending, answer, probe)
+                        if not retry:
+                            flight.pending = []
+                            break
+                        flight.pending = self._count_attempt(retry, answer)
+                        if flight.pending:
+                            attempt = max(p.attempts for p in flight.pending)
+                            self._retried += len(flight.pending)
+                            await asyncio.sleep(self._backoff.delay(attempt, self._rng.random))
+                except asyncio.CancelledError:
                     raise
-                self._requests += 1
-                if answer.elapsed_s is not None:
-                    self._latency.add(answer.elapsed_s)
-                retry = self._settle(flight.pending, answer, probe)
-                if not retry:
-                    flight.pending = []
-                    break
-                flight.pending = self._count_attempt(retry, answer)
-                if flight.pending:
-                    attempt = max(p.attempts for p in flight.pending)
-                    self._retried += len(flight.pending)
-                    await asyncio.sleep(self._backoff.delay(attempt, self._rng.random))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a bug, not transport trouble: report, never lose silently
-            log.exception("emitter: batch sender failed")
-            pending, flight.pending = flight.pending, []
-            self._report(
-                DeliveryFailure(
-                    "retries_exhausted",
-                    "InternalError",
-                    type(exc).__name__,
-                    tuple(p.event for p in pending),
-                )
-            )
+                except Exception as exc:  # a bug, not transport trouble: report, never lose
+                    log.exception("emitter: batch sender failed")
+                    pending, flight.pending = flight.pending, []
+                    self._report(
+                        DeliveryFailure(
+                            "retries_exhausted",
+                            "InternalError",
+                            type(exc).__name__,
+                            tuple(p.event for p in pending),
+                        )
+                    )
+                if (
+                    len(self._buffer) < MAX_BATCH_ENTRIES
+                    or self._breaker.is_open
+                    or self._abandoning
+                ):
+                    return
+                self._log_drops()
+                self._flights.discard(flight)
+                start, batch = self._take_batch()
+                if self._flush_waiters:
+                    self._signal_progress()
+                if not batch:
+                    return
+                task = flight.task
+                flight = _Flight(start, batch)
+                flight.task = task
+                self._flights.add(flight)
         finally:
             if not self._abandoning:  # aclose() collects the pending entries itself
                 self._flights.discard(flight)
                 self._slots.release()
-                self._signal_progress()
+                if self._flush_waiters:  # (a new Event per batch otherwise, for nobody)
+                    self._signal_progress()
 
     def _settle(self, pending: list[_Prepared], answer: Answer, probe: bool) -> list[_Prepared]:
         """Count what the answer settled; returns the entries to retry."""

@@ -308,7 +308,9 @@ class SqsJsonClient:
             + "]}"
         ).encode()
         count = len(fragments)
-        answer = await self.call("SendMessageBatch", body, count)
+        answer = await self._call_once("SendMessageBatch", body, count)  # call(), one level less
+        if answer.verdict != "ok" and self._correct_skew(answer):
+            answer = await self._call_once("SendMessageBatch", body, count)
         if answer.verdict == "ok" and not answer.all_sent:
             answer.entries = classify_batch(_IDS[:count], answer.payload, clean=self.redact)
         return answer

@@ -19,6 +19,7 @@ import os
 import ssl
 import time
 import urllib.request
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -406,7 +407,8 @@ class AsyncioTransport:
         self._proxy_of: dict[tuple[str, str, int], _Proxy | None] = {}
         self._ssl_context: ssl.SSLContext | None = None
         self._idle: dict[tuple[str, str, int], list[_ResponseProtocol]] = {}
-        self._slots: asyncio.Semaphore | None = None
+        self._busy = 0  # requests under way (at most max_connections)
+        self._slot_waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
         self._deadlines: dict[asyncio.Future[RawResponse], float] = {}  # read deadlines
         self._watchdog: asyncio.TimerHandle | None = None
@@ -454,17 +456,9 @@ class AsyncioTransport:
         proxy = self._proxy_of[key] if key in self._proxy_of else self._proxy(key)
         if proxy is not None and scheme == "http":
             data = _absolute_form(data, host, port, proxy)
-        slots = self._slots
-        if slots is None:
-            slots = self._slots = asyncio.Semaphore(self._max_connections)
-        if slots.locked():
-            try:
-                async with asyncio.timeout(timeouts.get("pool")):
-                    await slots.acquire()
-            except TimeoutError:
-                raise PoolTimeout("no free connection") from None
-        else:
-            await slots.acquire()
+        if self._busy >= self._max_connections:
+            await self._wait_for_slot(timeouts.get("pool"))
+        self._busy += 1  # a counter, not a Semaphore: no coroutine per request when free
         try:
             # The exchange itself, inline (one coroutine less per request).
             conn = self._checkout(key)
@@ -495,7 +489,41 @@ class AsyncioTransport:
                 self._idle.setdefault(key, []).append(conn)
             return ex
         finally:
-            slots.release()
+            self._busy -= 1
+            if self._slot_waiters:
+                self._wake_slot_waiter()
+
+    async def _wait_for_slot(self, timeout: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                while self._busy >= self._max_connections:
+                    waiter: asyncio.Future[None] = loop.create_future()
+                    self._slot_waiters.append(waiter)
+                    try:
+                        await waiter
+                    finally:
+                        if waiter in self._slot_waiters:
+                            self._slot_waiters.remove(waiter)
+        except TimeoutError:
+            self._pass_slot_on()
+            raise PoolTimeout("no free connection") from None
+        except BaseException:
+            self._pass_slot_on()
+            raise
+
+    def _pass_slot_on(self) -> None:
+        """A waiter that leaves (timed out, cancelled) may have been woken for a free slot just
+        before: hand that slot to the next waiter, or it would wait for nothing."""
+        if self._busy < self._max_connections and self._slot_waiters:
+            self._wake_slot_waiter()
+
+    def _wake_slot_waiter(self) -> None:
+        while self._slot_waiters:
+            waiter = self._slot_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     def _checkout(self, key: tuple[str, str, int]) -> _ResponseProtocol | None:
         idle = self._idle.get(key)
