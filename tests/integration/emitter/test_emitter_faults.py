@@ -136,6 +136,7 @@ async def test_breaker_probes_after_cooldown_and_recovers(fault_server: FaultSer
     assert sorted(fault_server.bodies()) == sorted(f"e{i}" for i in range(30))
 
 
+@pytest.mark.parametrize("as_dict", [False, True], ids=["str events", "dict events"])
 @pytest.mark.parametrize(
     ("overflow", "kept"),
     [
@@ -144,16 +145,19 @@ async def test_breaker_probes_after_cooldown_and_recovers(fault_server: FaultSer
     ],
 )
 async def test_overflow_drops_are_counted(
-    fault_server: FaultServer, overflow: str, kept: list[str]
+    fault_server: FaultServer, overflow: str, kept: list[str], as_dict: bool
 ) -> None:
     async with make_emitter(fault_server, max_buffer=5, overflow=overflow) as emitter:
         for i in range(20):  # no await: the sender cannot run in between
-            emitter.emit(f"e{i}")
+            emitter.emit({"e": f"e{i}"} if as_dict else f"e{i}")  # dicts: emit()'s fast path
         assert emitter.stats().dropped == 15
         assert emitter.stats().buffered == 5
         result = await emitter.flush(10)
     assert result.complete
-    assert sorted(fault_server.bodies()) == sorted(kept)
+    bodies = fault_server.bodies()
+    if as_dict:
+        bodies = [json.loads(body)["e"] for body in bodies]
+    assert sorted(bodies) == sorted(kept)
     assert (result.stats.sent, result.stats.dropped) == (5, 15)
 
 

@@ -61,6 +61,9 @@ from edgewatch_emitter.wire import AsyncioTransport
 log = logging.getLogger("edgewatch_emitter")
 
 _NEVER = 1 << 62
+# emit()'s fast path with a full buffer: the full path (several threads, closed, FIFO), or the
+# lock-free drop when only the loop's thread emits.
+_FULL_PATH, _DROP_OLDEST, _DROP_NEWEST = 0, 1, 2
 _LOG_EVERY_S = 10.0
 _REGION_IN_HOST = (
     re.compile(r"(?:^|\.)sqs[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com"),
@@ -136,6 +139,7 @@ class Emitter:
         self._buffer: deque[Any] = deque()
         self._room = 0  # set below
         self._wake_at = 1  # the first emit in a running loop starts the drainer
+        self._full = _FULL_PATH  # what emit()'s fast path does with a full buffer; set below
         parts = urlsplit(queue_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
             raise ValueError(f"not a queue URL: {queue_url!r}")
@@ -176,7 +180,7 @@ class Emitter:
         self._mutex = threading.Lock()
         # Emitted to from several threads: the overflow path then takes the lock. Set by
         # ThreadedEmitter, and on the first wake-up from a thread other than the loop's.
-        self.shared = False
+        self._shared = False
         self._taken = 0  # events that have left the buffer (batched or dropped as oldest)
         self._sent = 0
         self._failed = 0
@@ -197,11 +201,29 @@ class Emitter:
         self._discovery: asyncio.Task[None] | None = None
         self._client: SqsJsonClient | None = None
         self._closed = False
+        self._set_full_mode()
         self._closing: asyncio.Future[FlushResult] | None = None
         self._abandoning = False
         self._logged_drops = 0
         self._last_drop_log = -_LOG_EVERY_S
         self._last_failure_log = -_LOG_EVERY_S
+
+    @property
+    def shared(self) -> bool:
+        """Emitted to from several threads: the overflow path then takes the lock. Set by
+        ThreadedEmitter, and on the first wake-up from a thread other than the loop's."""
+        return self._shared
+
+    @shared.setter
+    def shared(self, value: bool) -> None:
+        self._shared = value
+        self._set_full_mode()
+
+    def _set_full_mode(self) -> None:
+        if self._shared or self._closed or self._fifo:
+            self._full = _FULL_PATH
+        else:
+            self._full = _DROP_NEWEST if self._drop_newest else _DROP_OLDEST
 
     # ------------------------------------------------------------------------------ hot path ---
     def emit(
@@ -234,6 +256,20 @@ class Emitter:
                 buffer.append(event)
                 if len(buffer) >= self._wake_at:  # the sender sleeps (idle): wake it
                     self._wake()
+                return
+            full = self._full  # a full buffer (endpoint slow or down), one thread, open
+            if full == _DROP_OLDEST:
+                buffer.popleft()
+                buffer.append(event)
+                self._dropped += 1
+                self._taken += 1
+                if self._flush_waiters:
+                    self._signal_progress()
+                if len(buffer) >= self._wake_at:
+                    self._wake()
+                return
+            if full == _DROP_NEWEST:
+                self._dropped += 1
                 return
         self._emit(event, attributes, group_id, dedup_id, delay_s)
 
@@ -433,6 +469,7 @@ class Emitter:
             self.start()  # events emitted before any loop ran: send them now
         self._closed = True  # from here on, emit() counts events as dropped
         self._room = 0
+        self._set_full_mode()
         result = await self.flush(timeout)
         self._abandoning = True
         tasks = [t for t in (self._drainer, self._discovery) if t is not None]
