@@ -161,6 +161,24 @@ async def test_overflow_drops_are_counted(
     assert (result.stats.sent, result.stats.dropped) == (5, 15)
 
 
+async def test_many_drops_are_counted_exactly(fault_server: FaultServer) -> None:
+    """emit()'s lock-free drop path counts in steps folded in every 256 drops: none is lost."""
+    async with make_emitter(fault_server, max_buffer=5) as emitter:
+        for i in range(1000):  # no await: the sender cannot run in between
+            emitter.emit({"e": i})
+        assert emitter.stats().dropped == 995
+        result = await emitter.flush(10)
+        for i in range(1000, 1300):  # and again, after a flush has folded the counters
+            emitter.emit({"e": i})
+        again = await emitter.flush(10)
+    assert result.complete and again.complete
+    assert sorted(json.loads(b)["e"] for b in fault_server.bodies()) == [
+        *range(995, 1000),
+        *range(1295, 1300),
+    ]
+    assert (again.stats.sent, again.stats.dropped) == (10, 995 + 295)
+
+
 async def test_flush_and_close_are_bounded_when_the_endpoint_hangs(
     fault_server: FaultServer,
 ) -> None:

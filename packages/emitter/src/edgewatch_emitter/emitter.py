@@ -64,6 +64,7 @@ _NEVER = 1 << 62
 # emit()'s fast path with a full buffer: the full path (several threads, closed, FIFO), or the
 # lock-free drop when only the loop's thread emits.
 _FULL_PATH, _DROP_OLDEST, _DROP_NEWEST = 0, 1, 2
+_TICK_LIMIT = 256  # the largest int CPython keeps preallocated
 _LOG_EVERY_S = 10.0
 _REGION_IN_HOST = (
     re.compile(r"(?:^|\.)sqs[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com"),
@@ -140,6 +141,11 @@ class Emitter:
         self._room = 0  # set below
         self._wake_at = 1  # the first emit in a running loop starts the drainer
         self._full = _FULL_PATH  # what emit()'s fast path does with a full buffer; set below
+        # Drops of the oldest event by that fast path not yet added to _dropped and _taken: a
+        # small int (CPython keeps those, so counting allocates nothing), folded in at 256 and
+        # before any reader of the two (``_fold_drops``).
+        self._drop_tick = 0
+        self._flush_waiters = 0
         parts = urlsplit(queue_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
             raise ValueError(f"not a queue URL: {queue_url!r}")
@@ -190,7 +196,6 @@ class Emitter:
         self._latency = LatencyWindow()
         self._flights: set[_Flight] = set()
         self._flushing = 0
-        self._flush_waiters = 0
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread_id: int | None = None
@@ -261,8 +266,12 @@ class Emitter:
             if full == _DROP_OLDEST:
                 buffer.popleft()
                 buffer.append(event)
-                self._dropped += 1
-                self._taken += 1
+                tick = self._drop_tick + 1
+                if tick == _TICK_LIMIT:
+                    self._drop_tick = tick
+                    self._fold_drops()
+                else:
+                    self._drop_tick = tick
                 if self._flush_waiters:
                     self._signal_progress()
                 if len(buffer) >= self._wake_at:
@@ -363,6 +372,14 @@ class Emitter:
         if len(buffer) >= self._wake_at:
             self._wake()
 
+    def _fold_drops(self) -> None:
+        """Add the fast path's pending drops to the counters (on the loop's thread)."""
+        tick = self._drop_tick
+        if tick:
+            self._drop_tick = 0
+            self._dropped += tick
+            self._taken += tick
+
     def _group_of(self, event: Any) -> str:
         if self._group_id_fn is None:
             raise ValueError("a FIFO queue needs a group id: pass group_id= or set group_id_fn")
@@ -429,6 +446,7 @@ class Emitter:
         if self._drainer is None and self._buffer:
             self.start()
         with self._mutex:
+            self._fold_drops()
             target = self._taken + len(self._buffer)
         if self._drainer is None:
             return self._flush_result(target)
@@ -512,6 +530,7 @@ class Emitter:
         they are counted as dropped and passed to ``on_error`` (reason ``closed``).
         """
         with self._mutex:
+            self._fold_drops()
             abandoned = [_original(item) for item in self._buffer]
             self._taken += len(self._buffer)
             self._buffer.clear()
@@ -551,7 +570,7 @@ class Emitter:
             sent=self._sent,
             retried=self._retried,
             failed=self._failed,
-            dropped=self._dropped,
+            dropped=self._dropped + self._drop_tick,
             requests=self._requests,
             send_latency_p50_ms=self._latency.percentile_ms(0.50),
             send_latency_p99_ms=self._latency.percentile_ms(0.99),
@@ -559,9 +578,11 @@ class Emitter:
         )
 
     def _settled(self, target: int) -> bool:
+        self._fold_drops()
         return self._taken >= target and not any(f.start < target for f in self._flights)
 
     def _flush_result(self, target: int) -> FlushResult:
+        self._fold_drops()
         unsent = max(0, target - self._taken) + sum(
             len(f.pending) for f in self._flights if f.start < target
         )
@@ -612,6 +633,7 @@ class Emitter:
             log.exception("emitter: on_sent callback raised")
 
     def _log_drops(self, force: bool = False) -> None:
+        self._fold_drops()
         dropped = self._dropped
         if dropped == self._logged_drops:
             return
@@ -709,6 +731,7 @@ class Emitter:
     def _take_batch(self) -> tuple[int, list[_Prepared]]:
         buffer = self._buffer
         with self._mutex:  # the pops and the count move together (emit() may drop meanwhile)
+            self._fold_drops()
             start = self._taken
             items = [buffer.popleft() for _ in range(min(len(buffer), MAX_BATCH_ENTRIES))]
             self._taken += len(items)
