@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import random
+import threading
 
 import httpx
 import pytest
@@ -177,6 +178,21 @@ async def test_many_drops_are_counted_exactly(fault_server: FaultServer) -> None
         *range(1295, 1300),
     ]
     assert (again.stats.sent, again.stats.dropped) == (10, 995 + 295)
+
+
+async def test_a_buffer_filled_before_any_loop_still_starts_the_sender(
+    fault_server: FaultServer,
+) -> None:
+    emitter = make_emitter(fault_server, max_buffer=5)
+    filler = threading.Thread(target=lambda: [emitter.emit({"e": i}) for i in range(20)])
+    filler.start()  # a thread with no event loop: nothing can start the sender there
+    filler.join()
+    assert emitter.stats().buffered == 5
+    emitter.emit({"e": 20})  # full, in a running loop: this drop starts the sender
+    await wait_until(lambda: emitter.stats().sent == 5, timeout=10)
+    closed = await emitter.aclose()
+    assert sorted(json.loads(b)["e"] for b in fault_server.bodies()) == [16, 17, 18, 19, 20]
+    assert (closed.stats.sent, closed.stats.dropped) == (5, 16)
 
 
 async def test_flush_and_close_are_bounded_when_the_endpoint_hangs(

@@ -61,10 +61,6 @@ from edgewatch_emitter.wire import AsyncioTransport
 log = logging.getLogger("edgewatch_emitter")
 
 _NEVER = 1 << 62
-# emit()'s fast path with a full buffer: the full path (several threads, closed, FIFO), or the
-# lock-free drop when only the loop's thread emits.
-_FULL_PATH, _DROP_OLDEST, _DROP_NEWEST = 0, 1, 2
-_TICK_LIMIT = 256  # the largest int CPython keeps preallocated
 _LOG_EVERY_S = 10.0
 _REGION_IN_HOST = (
     re.compile(r"(?:^|\.)sqs[.-]([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com"),
@@ -140,10 +136,13 @@ class Emitter:
         self._buffer: deque[Any] = deque()
         self._room = 0  # set below
         self._wake_at = 1  # the first emit in a running loop starts the drainer
-        self._full = _FULL_PATH  # what emit()'s fast path does with a full buffer; set below
+        # With a full buffer, emit()'s fast path drops lock-free when only the loop's thread
+        # emits, the emitter is open and no flush waits; else it takes the full path.
+        self._drop_oldest_here = False
+        self._drop_newest_here = False
         # Drops of the oldest event by that fast path not yet added to _dropped and _taken: a
-        # small int (CPython keeps those, so counting allocates nothing), folded in at 256 and
-        # before any reader of the two (``_fold_drops``).
+        # small int (CPython keeps 0..256 preallocated, so counting allocates nothing), folded
+        # in at 256 and before any reader of the two (``_fold_drops``).
         self._drop_tick = 0
         self._flush_waiters = 0
         parts = urlsplit(queue_url)
@@ -225,10 +224,11 @@ class Emitter:
         self._set_full_mode()
 
     def _set_full_mode(self) -> None:
-        if self._shared or self._closed or self._fifo:
-            self._full = _FULL_PATH
-        else:
-            self._full = _DROP_NEWEST if self._drop_newest else _DROP_OLDEST
+        here = self._drainer is not None and not (
+            self._shared or self._closed or self._fifo or self._flush_waiters
+        )
+        self._drop_oldest_here = here and not self._drop_newest
+        self._drop_newest_here = here and self._drop_newest
 
     # ------------------------------------------------------------------------------ hot path ---
     def emit(
@@ -262,22 +262,16 @@ class Emitter:
                 if len(buffer) >= self._wake_at:  # the sender sleeps (idle): wake it
                     self._wake()
                 return
-            full = self._full  # a full buffer (endpoint slow or down), one thread, open
-            if full == _DROP_OLDEST:
+            # A full buffer (the endpoint slow or down). No wake-up to check: the drainer
+            # never goes to sleep on a non-empty buffer.
+            if self._drop_oldest_here:
                 buffer.popleft()
                 buffer.append(event)
-                tick = self._drop_tick + 1
-                if tick == _TICK_LIMIT:
-                    self._drop_tick = tick
+                self._drop_tick += 1
+                if self._drop_tick == 256:
                     self._fold_drops()
-                else:
-                    self._drop_tick = tick
-                if self._flush_waiters:
-                    self._signal_progress()
-                if len(buffer) >= self._wake_at:
-                    self._wake()
                 return
-            if full == _DROP_NEWEST:
+            if self._drop_newest_here:
                 self._dropped += 1
                 return
         self._emit(event, attributes, group_id, dedup_id, delay_s)
@@ -429,6 +423,7 @@ class Emitter:
         self._wake_at = _NEVER
         self._drainer = loop.create_task(self._drain(), name="edgewatch-emitter")
         self._drainer.add_done_callback(self._drainer_done)
+        self._set_full_mode()
 
     async def __aenter__(self) -> Emitter:
         self.start()
@@ -454,6 +449,7 @@ class Emitter:
         deadline = None if timeout is None else loop.time() + timeout
         self._flushing += 1
         self._flush_waiters += 1
+        self._set_full_mode()  # a full buffer's drops then signal this flush (the full path)
         self._set_wake()  # cut a linger short
         try:
             while not self._settled(target):
@@ -470,6 +466,7 @@ class Emitter:
         finally:
             self._flushing -= 1
             self._flush_waiters -= 1
+            self._set_full_mode()
         return self._flush_result(target)
 
     async def aclose(self, timeout: float | None = 10.0) -> FlushResult:
