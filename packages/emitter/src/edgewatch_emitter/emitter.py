@@ -140,6 +140,7 @@ class Emitter:
         # emits, the emitter is open and no flush waits; else it takes the full path.
         self._drop_oldest_here = False
         self._drop_newest_here = False
+        self._overflow_shared = False
         # Drops of the oldest event by that fast path not yet added to _dropped and _taken: a
         # small int (CPython keeps 0..256 preallocated, so counting allocates nothing), folded
         # in at 256 and before any reader of the two (``_fold_drops``).
@@ -229,6 +230,7 @@ class Emitter:
         )
         self._drop_oldest_here = here and not self._drop_newest
         self._drop_newest_here = here and self._drop_newest
+        self._overflow_shared = self._shared and not self._fifo  # straight to the lock
 
     # ------------------------------------------------------------------------------ hot path ---
     def emit(
@@ -273,6 +275,9 @@ class Emitter:
                 return
             if self._drop_newest_here:
                 self._dropped += 1
+                return
+            if self._overflow_shared:  # several threads emit: under the lock
+                self._overflow(event)
                 return
         self._emit(event, attributes, group_id, dedup_id, delay_s)
 
