@@ -83,7 +83,9 @@ def run_with_runtime(
 
 
 def error(message: str) -> None:
-    """One line on stderr, prefixed with the program name: the only way commands report errors.
+    """Each line on stderr prefixed with the program name: the only way commands report errors.
 
+    One problem is one line; several are one self-contained line each (grep-able, no header).
     Escaped: an error often quotes an endpoint, a queue name or an OS message (outside text)."""
-    print(f"edgewatch: {escape(message)}", file=sys.stderr)
+    for line in message.splitlines() or [""]:
+        print(f"edgewatch: {escape(line)}", file=sys.stderr)
