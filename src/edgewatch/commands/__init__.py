@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from edgewatch.config import ConfigSource, Settings
 from edgewatch.display.escape import escape
@@ -80,6 +80,16 @@ def run_with_runtime(
 
     with ctx.runtime(settings) as runtime:
         return asyncio.run(within(runtime))
+
+
+def run_with_optional_runtime(
+    ctx: CommandContext, needed: bool, body: Callable[[Runtime | None], Coroutine[Any, Any, int]]
+) -> int:
+    """:func:`run_with_runtime` when the command needs AWS, else the body alone with ``None``:
+    a local file read starts neither AWS clients nor the embedded stack."""
+    if not needed:
+        return asyncio.run(body(None))
+    return run_with_runtime(ctx, body)
 
 
 def error(message: str) -> None:
