@@ -10,13 +10,7 @@ import pytest
 from edgewatch.cli import main
 from edgewatch.config import ConfigError, Settings, is_unconfigured, load_settings
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(__import__("os").environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -127,7 +121,7 @@ def test_cli_bad_config_is_one_line_per_problem(tmp_path, capsys):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "poll_interval = -3" in lines[0]
     two = tmp_path / "two.toml"
-    two.write_text('poll_interval = -3\n[dashboard]\nx = 1\n', encoding="utf-8")
+    two.write_text("poll_interval = -3\n[dashboard]\nx = 1\n", encoding="utf-8")
     assert main(["--config", str(two), "config", "check"]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2
