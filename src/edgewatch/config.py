@@ -213,6 +213,9 @@ class AlertSettings(_Strict):
     webhook_url: SecretStr | None = None
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
     history: int = Field(default=500, ge=10, le=100_000)
+    # `watch --alerts` keeps episodes and cooldowns between runs (cron): None = the XDG state dir.
+    state: bool = True
+    state_file: Path | None = None
 
     @field_validator("desktop", mode="before")
     @classmethod
