@@ -106,6 +106,10 @@ class ReplaySettings(_Strict):
     browse_window: int = Field(
         default=500, ge=10, le=10_000, description="messages the DLQ screen holds at once"
     )
+    bounce_watch_s: float = Field(
+        default=120.0, ge=0, le=3600, description="DLQ screen: watch for replayed ones coming back"
+    )
+    bounce_interval_s: float = Field(default=5.0, ge=0.2, le=300, description="between DLQ reads")
 
 
 WARN_FRACTION = 0.75

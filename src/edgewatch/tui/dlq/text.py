@@ -17,6 +17,7 @@ from rich.text import Text
 from edgewatch import safe_json
 from edgewatch.display import formatting as fmt
 from edgewatch.display.escape import escape, safe
+from edgewatch.dlq.bounce import BounceReport
 from edgewatch.dlq.replay import (
     DlqMessage,
     MessageOutcome,
@@ -245,4 +246,26 @@ def outcome_line(o: MessageOutcome, palette: Palette) -> Text:
     text.append(f"{o.status.replace('_', ' '):<11}", style=style)
     text.append(f" {escape(o.message_id[:36], one_line=True):<36} ")
     text.append(escape(o.reason or o.preview, limit=120, one_line=True))
+    return text
+
+
+def bounce_text(report: BounceReport, *, watching: bool, left_s: float, palette: Palette) -> Text:
+    """Did the replay fix it: "N of M replayed messages came back", live while watching."""
+    text = Text()
+    n, m = report.came_back, report.replayed
+    dlq = escape(report.dlq, one_line=True)
+    if watching:
+        text.append("Watching for replayed messages coming back: ", style="bold")
+        style = f"bold {palette.crit}" if n else palette.ok
+        text.append(f"{n} of {m} came back so far", style=style)
+        text.append(f" · {max(0.0, left_s):.0f} s left", style=palette.muted)
+    elif n:
+        text.append(f"{n} of {m} replayed message(s) came back", style=f"bold {palette.crit}")
+        text.append(f" to {dlq} within {report.watched_s:.0f} s: the fix did not work for them")
+    else:
+        text.append(f"None of the {m} replayed message(s) came back", style=f"bold {palette.ok}")
+        text.append(f" to {dlq} within {report.watched_s:.0f} s")
+    if report.error:
+        text.append(" · watch stopped: ", style=palette.crit)
+        text.append(escape(report.error, one_line=True))
     return text
