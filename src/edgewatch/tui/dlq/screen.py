@@ -70,6 +70,7 @@ REPLAY_GROUP = "dlq-replay"
 WHY_GROUP = "dlq-why"
 BOUNCE_GROUP = "dlq-bounce"
 PAGE = 50
+AGE_TICK_S = 1.0  # the Age column ages live (only its changed cells are redrawn)
 FIXED_COLUMNS = 40  # sel, rcv, age, group, cell padding, scrollbar, borders: the rest is body
 FILTER_HELP = (
     "text · $.field OP value (== != > >= < <=) · @Attribute == value — enter applies, "
@@ -188,6 +189,13 @@ class DlqScreen(Screen[None]):
         )
         self._why: dict[str, LastError | None] = {}  # message ID → why it failed (logs)
         self._why_state: str | None = None
+        if read_only:  # no "R Replay" in the footer; R still says why it is refused
+            keys = self._bindings.key_to_bindings
+            keys["R"] = [
+                replace(b, show=False, description="Replay (refused: read-only)")
+                for b in keys.get("R", [])
+            ]
+        self._more_asked = False  # m was pressed: say so if the DLQ had nothing more
         self.bounce: BounceReport | None = None  # the watch after the last replay
         self.bounce_watching = False
         self._summary: Text | None = None  # the last replay's summary (the bounce line joins it)
@@ -210,8 +218,12 @@ class DlqScreen(Screen[None]):
         self.table.focus()
         self._show_header()
         self._show_detail()
+        self.set_interval(AGE_TICK_S, self._tick_ages, name="dlq-ages")
         if self.autoload:
             self.load()
+
+    def _tick_ages(self) -> None:
+        self.table.tick_ages(self.session, self.clock())
 
     def on_resize(self) -> None:
         self._fill_table()
@@ -330,14 +342,30 @@ class DlqScreen(Screen[None]):
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         self.show_messages(message.messages, exhausted=message.exhausted)
+        if self._more_asked and not message.messages:
+            held = self.session.held
+            self.notify(
+                f"Nothing more: the DLQ gave no new message (all {held} visible ones are "
+                "shown). Messages in flight elsewhere appear once they are visible again.",
+                title="DLQ",
+                markup=False,
+            )
+        self._more_asked = False
 
     def action_more(self) -> None:
+        """m: receive the next page; once all are shown, look again (new ones may have come)."""
+        if not self.session.can_load():
+            return
+        self._more_asked = True
         self.load()
 
-    def refresh_data(self) -> None:
-        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again."""
-        if self.session.failure is not None:
+    def refresh_data(self) -> bool:
+        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again.
+        Whether it did (the app then says nothing more about a pause)."""
+        if self.session.failure is not None and self.session.can_load():
             self.load()
+            return True
+        return False
 
     # -- selection, filter, detail, logs -------------------------------------------------------
 
@@ -640,7 +668,7 @@ class DlqScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         session = self.session
         if action == "more":
-            return None if session.exhausted or session.loading else True
+            return None if session.loading or session.let_go else True
         if action == "replay" and session.busy is not None:
             return None
         return True

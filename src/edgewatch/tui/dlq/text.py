@@ -36,6 +36,11 @@ def age_s(sent_at: datetime | None, now: float) -> float | None:
     return None if sent_at is None else max(0.0, now - sent_at.timestamp())
 
 
+def age_cell(msg: DlqMessage, now: float) -> Text:
+    """The Age column: how long ago the message was first sent (it ticks while shown)."""
+    return safe(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right")
+
+
 def row_cells(
     msg: DlqMessage, *, now: float, selected: bool, body_width: int, palette: Palette
 ) -> list[Text]:
@@ -49,7 +54,7 @@ def row_cells(
     return [
         Text("✓" if selected else " ", style=f"bold {palette.accent}"),
         rcv,
-        safe(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
+        age_cell(msg, now),
         safe(msg.group_id or "—", limit=14, one_line=True),
         body,
     ]
