@@ -258,18 +258,26 @@ def bounce_text(report: BounceReport, *, watching: bool, left_s: float, palette:
     """Did the replay fix it: "N of M replayed messages came back", live while watching."""
     text = Text()
     n, m = report.came_back, report.replayed
-    dlq = escape(report.dlq, one_line=True)
     if watching:
         text.append("Watching for replayed messages coming back: ", style="bold")
         style = f"bold {palette.crit}" if n else palette.ok
-        text.append(f"{n} of {m} came back so far", style=style)
-        text.append(f" · {max(0.0, left_s):.0f} s left", style=palette.muted)
+        text.append(escape(f"{n} of {m} came back so far"), style=style)
+        text.append(escape(f" · {max(0.0, left_s):.0f} s left"), style=palette.muted)
     elif n:
-        text.append(f"{n} of {m} replayed message(s) came back", style=f"bold {palette.crit}")
-        text.append(f" to {dlq} within {report.watched_s:.0f} s: the fix did not work for them")
+        text.append(
+            escape(f"{n} of {m} replayed message(s) came back"), style=f"bold {palette.crit}"
+        )
+        text.append(
+            escape(
+                f" to {report.dlq} within {report.watched_s:.0f} s: the fix did not work for them",
+                one_line=True,
+            )
+        )
     else:
-        text.append(f"None of the {m} replayed message(s) came back", style=f"bold {palette.ok}")
-        text.append(f" to {dlq} within {report.watched_s:.0f} s")
+        text.append(
+            escape(f"None of the {m} replayed message(s) came back"), style=f"bold {palette.ok}"
+        )
+        text.append(escape(f" to {report.dlq} within {report.watched_s:.0f} s", one_line=True))
     if report.error:
         text.append(" · watch stopped: ", style=palette.crit)
         text.append(escape(report.error, one_line=True))
