@@ -119,3 +119,18 @@ async def test_a_hostile_queue_name_cannot_inject_a_sequence():
         assert "secret" not in seq and "127.0.0.1" not in seq
         # no write at all carries the hostile sequence's bytes raw
         assert not any("\x1b]0;owned" in w or "\x9b" in w for w in writes)
+
+
+async def test_a_burst_is_one_desktop_notification_and_the_relay_keeps_no_secret_env():
+    clock = Clock()
+    env = {"TERM": "foot", "AWS_SECRET_ACCESS_KEY": "s3cr3t", "HOME": "/root"}
+    app = alert_app(clock, env)
+    assert app.alerts.env == {"TERM": "foot"}
+    queues = tuple(
+        QueueStatus(f"q{i}", queue_url(f"q{i}"), 1500, 0, 0, thresholds=THRESHOLDS)
+        for i in range(5)
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        writes = capture(app)
+        await feed(app, pilot, MetricsSnapshot(queues, clock.now, "ok", last_success_at=clock.now))
+        assert oscs(writes) == ["\x1b]777;notify;edgewatch;5 alerts: q0, q1, q2, …\x1b\\"]

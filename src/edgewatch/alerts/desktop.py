@@ -38,6 +38,18 @@ _OSC9_PROGRAMS = {"iTerm.app", "WezTerm", "ghostty", "vscode"}
 _OSC777_TERMS = ("foot", "rxvt", "contour")
 
 
+# What the detection reads: the console keeps only these, never a copy of the whole environment.
+TERMINAL_ENV = (
+    "TERM", "TERM_PROGRAM", "TMUX", "STY", "KITTY_WINDOW_ID", "WT_SESSION", "ConEmuPID",
+    "VTE_VERSION",
+)  # fmt: skip
+
+
+def terminal_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables that say which terminal (and multiplexer) this is."""
+    return {k: env[k] for k in TERMINAL_ENV if k in env}
+
+
 def in_multiplexer(env: Mapping[str, str]) -> Literal["tmux", "screen"] | None:
     if env.get("TMUX") or env.get("TERM", "").startswith("tmux"):
         return "tmux"

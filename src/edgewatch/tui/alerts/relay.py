@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from edgewatch.alerts.desktop import desktop_protocol, desktop_sequence
+from edgewatch.alerts.desktop import desktop_protocol, desktop_sequence, terminal_env
 from edgewatch.alerts.engine import AlertEngine, AlertEvent
 from edgewatch.alerts.notify import Webhook, alert_body
 from edgewatch.config import AlertSettings
@@ -45,7 +45,7 @@ class AlertRelay:
         self.settings = settings
         self.engine = AlertEngine(settings, clock=clock)
         self.webhook = Webhook(settings)
-        self.env = dict(os.environ if env is None else env)
+        self.env = terminal_env(os.environ if env is None else env)
         self.desktop = desktop_protocol(self.env, settings.desktop)
         self.desktop_sent = 0
 
