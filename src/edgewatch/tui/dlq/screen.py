@@ -651,6 +651,7 @@ class DlqScreen(Screen[None]):
                 self._show_bounce()
             return
         self.session.browse_failed(message.error)
+        self._more_asked = False  # the failure is what it is told, not "nothing more"
         self._fill_table()
         self.notify(message.error, title="DLQ browse failed", severity="error", markup=False)
 
