@@ -9,7 +9,9 @@ so tests can check delivery exactly, not just counters.
 What real AWS enforces and moto does not, on demand: ``valid_access_keys`` (any other key gets
 ``ExpiredToken``, as a revoked or rotated session does); ``clock_skew_s`` (the server's clock is
 that far off, and a request whose ``X-Amz-Date`` is more than five minutes from it is refused
-with ``skew_code``); ``ssl_context`` (serve HTTPS). Every answer carries the server's ``Date``.
+with ``skew_code``); ``throttle_for_s`` (a throttling episode: for that long after the first
+``SendMessageBatch`` every request is throttled, however fast a client retries);
+``ssl_context`` (serve HTTPS). Every answer carries the server's ``Date``.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ class FaultServer:
     clock_skew_s: float = 0.0
     skew_code: str = "RequestTimeTooSkewed"
     ssl_context: ssl.SSLContext | None = None
+    throttle_for_s: float = 0.0
     refused: list[str] = field(default_factory=list)  # codes of the requests refused as above
 
     def __post_init__(self) -> None:
@@ -98,6 +101,7 @@ class FaultServer:
         self._writers: set[asyncio.StreamWriter] = set()
         self._handlers: set[asyncio.Task[None]] = set()
         self.port = 0
+        self._episode_started: float | None = None
 
     @property
     def endpoint_url(self) -> str:
@@ -190,6 +194,9 @@ class FaultServer:
         if target.endswith("GetQueueAttributes"):
             attributes = {"MaximumMessageSize": str(self.max_message_size)}
             return await self._send(writer, 200, {"Attributes": attributes})
+        if self._in_throttling_episode(target):
+            self.refused.append(THROTTLE.code)
+            return await self._send_error(writer, THROTTLE, headers)
         action = self.script.popleft() if self.script else self.default
         if action == HANG:
             await self._release.wait()
@@ -265,6 +272,14 @@ class FaultServer:
         writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
         await writer.drain()
         return True
+
+    def _in_throttling_episode(self, target: str) -> bool:
+        if self.throttle_for_s <= 0 or not target.endswith("SendMessageBatch"):
+            return False
+        now = time.monotonic()
+        if self._episode_started is None:
+            self._episode_started = now
+        return now - self._episode_started < self.throttle_for_s
 
     def now(self) -> float:
         """The server's clock."""

@@ -201,3 +201,34 @@ async def test_a_throttling_burst_backs_off_and_recovers_without_duplicates(
     # Every request was a throttled one, or a batch that delivered something new.
     assert len(fault_server.batches) <= 12 + 4 + 400 // 10 + 8
     assert result.stats.retried > 0
+
+
+async def test_backoff_outlasts_a_throttling_episode(fault_server: FaultServer) -> None:
+    # Real throttling lasts for a while, not for a number of requests: retrying at once only
+    # burns the retry budget inside the episode. Backoff (capped doubling) spreads the retries
+    # until they land after it. The breaker is kept out of the way (a threshold never reached)
+    # so that the backoff alone has to carry the batches through.
+    fault_server.throttle_for_s = 0.4
+    failures: list[DeliveryFailure] = []
+    async with Emitter(
+        fault_server.queue_url,
+        credentials=STATIC,
+        on_error=failures.append,
+        max_in_flight=8,
+        breaker_threshold=10_000,
+        **{**FAST, "backoff": BackoffPolicy(0.1, 1.0), "max_retries": 8},
+    ) as emitter:
+        for i in range(80):
+            emitter.emit(f"t-{i}")
+        result = await emitter.flush(30)
+    assert failures == [] and result.complete and result.stats.sent == 80
+    assert sorted(fault_server.bodies()) == sorted(f"t-{i}" for i in range(80))
+    assert fault_server.refused and set(fault_server.refused) == {"ThrottlingException"}
+    # Full jitter: the eight batches refused together do not come back as one synchronised
+    # wave in the order they were refused (for equal waits, that order is what no jitter
+    # gives; with jitter it comes back by chance once in 8! = 40,320 runs).
+    firsts = [b.payload["Entries"][0]["MessageBody"] for b in fault_server.batches]
+    wave = list(dict.fromkeys(firsts))[:8]  # the batches of the first wave, by first arrival
+    again = [body for position, body in enumerate(firsts) if body in firsts[:position]]
+    assert len(wave) == 8 and set(wave) <= set(again)
+    assert [body for body in dict.fromkeys(again) if body in wave] != wave
