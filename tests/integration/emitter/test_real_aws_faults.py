@@ -214,21 +214,21 @@ async def test_backoff_outlasts_a_throttling_episode(fault_server: FaultServer) 
         fault_server.queue_url,
         credentials=STATIC,
         on_error=failures.append,
-        max_in_flight=8,
+        max_in_flight=10,
         breaker_threshold=10_000,
         **{**FAST, "backoff": BackoffPolicy(0.1, 1.0), "max_retries": 8},
     ) as emitter:
-        for i in range(80):
+        for i in range(100):
             emitter.emit(f"t-{i}")
         result = await emitter.flush(30)
-    assert failures == [] and result.complete and result.stats.sent == 80
-    assert sorted(fault_server.bodies()) == sorted(f"t-{i}" for i in range(80))
+    assert failures == [] and result.complete and result.stats.sent == 100
+    assert sorted(fault_server.bodies()) == sorted(f"t-{i}" for i in range(100))
     assert fault_server.refused and set(fault_server.refused) == {"ThrottlingException"}
-    # Full jitter: the eight batches refused together do not come back as one synchronised
+    # Full jitter: the ten batches refused together do not come back as one synchronised
     # wave in the order they were refused (for equal waits, that order is what no jitter
-    # gives; with jitter it comes back by chance once in 8! = 40,320 runs).
+    # gives; with jitter it comes back by chance once in 10! = 3,628,800 runs).
     firsts = [b.payload["Entries"][0]["MessageBody"] for b in fault_server.batches]
-    wave = list(dict.fromkeys(firsts))[:8]  # the batches of the first wave, by first arrival
+    wave = list(dict.fromkeys(firsts))[:10]  # the batches of the first wave, by first arrival
     again = [body for position, body in enumerate(firsts) if body in firsts[:position]]
-    assert len(wave) == 8 and set(wave) <= set(again)
+    assert len(wave) == 10 and set(wave) <= set(again)
     assert [body for body in dict.fromkeys(again) if body in wave] != wave
