@@ -18,6 +18,8 @@ Sections (``--only``, comma-separated; all by default):
   middleware with the real emitter, in alternating rounds (a fresh server each time), medians.
   The sink answers at once and counts every message: in the "with" rounds every request the
   server answered (warm-up included) must be an event at the sink, or the table says so.
+  ``--baseline-python`` adds the middleware rows of another install (old versus new in the
+  same run, same rounds).
 """
 
 from __future__ import annotations
@@ -88,7 +90,12 @@ class Server:
 
 @contextlib.contextmanager
 def server(
-    kind: str, mode: str, sink_url: str, work_ms: float, app: str = "bare"
+    kind: str,
+    mode: str,
+    sink_url: str,
+    work_ms: float,
+    app: str = "bare",
+    python: str = sys.executable,
 ) -> Iterator[Server]:
     port = free_port()
     env = {
@@ -101,7 +108,7 @@ def server(
     }
     if kind == "asgi":
         command = [
-            sys.executable,
+            python,
             "-m",
             "uvicorn",
             "--factory",
@@ -116,7 +123,7 @@ def server(
         ]
     else:
         command = [
-            sys.executable,
+            python,
             "-m",
             "gunicorn",
             "--workers",
@@ -191,47 +198,65 @@ APPS = {  # section: (server kind, EDGEWATCH_BENCH_APP, label, connections)
 BUDGET_PERCENT = 3.0
 
 
-def overhead_table(section: str, rounds: int, seconds: float) -> list[str]:
+def overhead_table(
+    section: str, rounds: int, seconds: float, baseline: str | None = None
+) -> list[str]:
+    """One saturated-server table; with ``baseline`` (another venv's python, e.g. one with the
+    previous commit installed) its middleware rows run too, in the same alternating rounds."""
     kind, app_kind, label, connections = APPS[section]
-    rates: dict[str, list[float]] = {mode: [] for mode in MODES}
-    cpu_us: dict[str, list[float]] = {mode: [] for mode in MODES}
-    delivered = answered = errors = 0
+    variants = [("", mode) for mode in MODES]
+    if baseline:
+        variants[1:1] = [(baseline, mode) for mode in MODES[1:]]
+    rates: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
+    cpu_us: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
+    delivered = dict.fromkeys(variants, 0)
+    answered = dict.fromkeys(variants, 0)
+    errors = 0
     with sink() as fast:
         for round_number in range(rounds):
-            # Alternate, and turn the order round every other round: no mode always runs first.
-            order = MODES if round_number % 2 == 0 else tuple(reversed(MODES))
-            for mode in order:
+            # Alternate, and turn the order round every other round: no variant always runs first.
+            order = variants if round_number % 2 == 0 else list(reversed(variants))
+            for variant in order:
+                python, mode = variant
                 before = sink_messages(fast)
-                with server(kind, mode, fast, work_ms=0, app=app_kind) as app:
-                    warm = load(app.url, connections=4, seconds=1.0)  # imports, connections
+                with server(
+                    kind, mode, fast, 0, app=app_kind, python=python or sys.executable
+                ) as app:
+                    warm = load(app.url, 4, 1.0, warmup=0)  # imports, connections
                     cpu = app.cpu()
                     result = load(app.url, connections=connections, seconds=seconds, warmup=0)
                     time.sleep(0.5)  # the last batches leave: their CPU counts too
                     cpu = app.cpu() - cpu
                 # The server has stopped (and drained its emitter) here.
-                rates[mode].append(result["rps"])
-                cpu_us[mode].append(cpu / result["requests"] * 1e6)
-                if mode == "middleware":
-                    delivered += sink_messages(fast) - before
-                    answered += int(warm["requests"] + warm["warmup_requests"])
-                    answered += int(result["requests"])
-                    errors += int(warm["errors"] + result["errors"])
-    plain_rps = statistics.median(rates["plain"])
-    plain_cpu = statistics.median(cpu_us["plain"])
+                rates[variant].append(result["rps"])
+                cpu_us[variant].append(cpu / result["requests"] * 1e6)
+                delivered[variant] += sink_messages(fast) - before
+                answered[variant] += int(warm["requests"] + warm["warmup_requests"])
+                answered[variant] += int(result["requests"])
+                errors += int(warm["errors"] + result["errors"])
+    plain_rps = statistics.median(rates[("", "plain")])
+    plain_cpu = statistics.median(cpu_us[("", "plain")])
     rows = []
-    for mode in MODES:
-        rps, cpu = statistics.median(rates[mode]), statistics.median(cpu_us[mode])
+    for variant in variants:
+        python, mode = variant
+        rps, cpu = statistics.median(rates[variant]), statistics.median(cpu_us[variant])
         if mode == "plain":
             lost = "—"
         else:
             by_rps, by_cpu = (1 - rps / plain_rps) * 100, (1 - plain_cpu / cpu) * 100
             verdict = "yes" if max(by_rps, by_cpu) <= BUDGET_PERCENT else "**no**"
             lost = f"{by_rps:.1f} % / {by_cpu:.1f} % ({verdict})"
+        name = MODE_LABELS[mode] + (" — baseline" if python else "")
         rows.append(
-            f"| {MODE_LABELS[mode]} | {rps:,.0f} | {cpu:.0f} | {lost} | "
-            f"{', '.join(f'{r:,.0f}' for r in rates[mode])} |"
+            f"| {name} | {rps:,.0f} | {cpu:.0f} | {lost} | "
+            f"{', '.join(f'{r:,.0f}' for r in rates[variant])} |"
         )
-    complete = "all arrived" if delivered == answered else "**MISMATCH**"
+    checks = []
+    for variant in variants:
+        if variant[1] == "middleware":
+            sent, got = answered[variant], delivered[variant]
+            verdict = "all arrived" if sent == got else "**MISMATCH**"
+            checks.append(f"{got:,} events for {sent:,} requests answered ({verdict})")
     return [
         f"#### {label} ({connections} connections, {rounds} alternating rounds of {seconds:g} s)",
         "",
@@ -240,8 +265,8 @@ def overhead_table(section: str, rounds: int, seconds: float) -> list[str]:
         "|---|---:|---:|---|---|",
         *rows,
         "",
-        f"Events at the sink from the \"with\" rounds: {delivered:,} for {answered:,} requests "
-        f"answered, warm-ups included ({complete}; {errors} client errors).",
+        f"At the sink, from the rounds with the emitter, warm-ups included: {'; '.join(checks)}; "
+        f"{errors} client errors in all.",
     ]
 
 
@@ -278,6 +303,11 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (5)")
     parser.add_argument("--seconds", type=float, default=None, help="seconds per round (5)")
+    parser.add_argument(
+        "--baseline-python",
+        help="also run the middleware rows with this interpreter (a venv with another version "
+        "of edgewatch-emitter installed), in the same alternating rounds",
+    )
     args = parser.parse_args()
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(sections) - set(SECTIONS)
@@ -300,7 +330,7 @@ def main() -> None:
         elif section == "latency":
             lines += latency_table(seconds)
         else:
-            lines += overhead_table(section, rounds, seconds)
+            lines += overhead_table(section, rounds, seconds, args.baseline_python)
         lines += [""]
         print(f"[{section} done, load average {os.getloadavg()[0]:.2f}]", file=sys.stderr)
     lines.append(f"Load average at the end: {os.getloadavg()[0]:.2f}.")
