@@ -414,7 +414,8 @@ def _describe(
         if loc and loc[-1] in SECRET_KEYS:
             shown = "(hidden)"
         lines.append(f"{where}: {key} = {shown}: {msg}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+    # One problem is one line; several are one self-contained line each (grep-able, no header).
+    return "\n".join(f"invalid configuration: {line}" for line in lines)
 
 
 def load_settings(
