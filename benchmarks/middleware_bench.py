@@ -19,7 +19,7 @@ Sections (``--only``, comma-separated; all by default):
   The sink answers at once and counts every message: in the "with" rounds every request the
   server answered (warm-up included) must be an event at the sink, or the table says so.
   ``--baseline-python`` adds the middleware rows of another install (old versus new in the
-  same run, same rounds).
+  same run, same rounds); ``--linger-ms`` a row with the emitter's ``linger_ms`` changed.
 """
 
 from __future__ import annotations
@@ -96,10 +96,12 @@ def server(
     work_ms: float,
     app: str = "bare",
     python: str = sys.executable,
+    linger_ms: float | None = None,
 ) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
+        "EDGEWATCH_BENCH_LINGER_MS": str(linger_ms or 25),
         "EDGEWATCH_BENCH_APP": app,
         "EDGEWATCH_BENCH_MODE": mode,
         "EDGEWATCH_BENCH_SINK": sink_url,
@@ -188,6 +190,7 @@ MODE_LABELS = {
     "plain": "without middleware",
     "middleware-null": "middleware, events discarded (its own cost)",
     "middleware": "middleware + emitter, every event sent",
+    "middleware-linger": "middleware + emitter with linger_ms={linger:g}, every event sent",
 }
 APPS = {  # section: (server kind, EDGEWATCH_BENCH_APP, label, connections)
     "asgi": ("asgi", "bare", "raw ASGI callable, uvicorn", 32),
@@ -199,7 +202,11 @@ BUDGET_PERCENT = 3.0
 
 
 def overhead_table(
-    section: str, rounds: int, seconds: float, baseline: str | None = None
+    section: str,
+    rounds: int,
+    seconds: float,
+    baseline: str | None = None,
+    linger_ms: float | None = None,
 ) -> list[str]:
     """One saturated-server table; with ``baseline`` (another venv's python, e.g. one with the
     previous commit installed) its middleware rows run too, in the same alternating rounds."""
@@ -207,6 +214,8 @@ def overhead_table(
     variants = [("", mode) for mode in MODES]
     if baseline:
         variants[1:1] = [(baseline, mode) for mode in MODES[1:]]
+    if linger_ms is not None:
+        variants.append(("", "middleware-linger"))
     rates: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
     cpu_us: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
     delivered = dict.fromkeys(variants, 0)
@@ -220,7 +229,13 @@ def overhead_table(
                 python, mode = variant
                 before = sink_messages(fast)
                 with server(
-                    kind, mode, fast, 0, app=app_kind, python=python or sys.executable
+                    kind,
+                    mode,
+                    fast,
+                    0,
+                    app=app_kind,
+                    python=python or sys.executable,
+                    linger_ms=linger_ms,
                 ) as app:
                     warm = load(app.url, 4, 1.0, warmup=0)  # imports, connections
                     cpu = app.cpu()
@@ -246,14 +261,14 @@ def overhead_table(
             by_rps, by_cpu = (1 - rps / plain_rps) * 100, (1 - plain_cpu / cpu) * 100
             verdict = "yes" if max(by_rps, by_cpu) <= BUDGET_PERCENT else "**no**"
             lost = f"{by_rps:.1f} % / {by_cpu:.1f} % ({verdict})"
-        name = MODE_LABELS[mode] + (" — baseline" if python else "")
+        name = MODE_LABELS[mode].format(linger=linger_ms) + (" — baseline" if python else "")
         rows.append(
             f"| {name} | {rps:,.0f} | {cpu:.0f} | {lost} | "
             f"{', '.join(f'{r:,.0f}' for r in rates[variant])} |"
         )
     checks = []
     for variant in variants:
-        if variant[1] == "middleware":
+        if variant[1] in ("middleware", "middleware-linger"):
             sent, got = answered[variant], delivered[variant]
             verdict = "all arrived" if sent == got else "**MISMATCH**"
             checks.append(f"{got:,} events for {sent:,} requests answered ({verdict})")
@@ -308,6 +323,11 @@ def main() -> None:
         help="also run the middleware rows with this interpreter (a venv with another version "
         "of edgewatch-emitter installed), in the same alternating rounds",
     )
+    parser.add_argument(
+        "--linger-ms",
+        type=float,
+        help="add a row: the emitter with this linger_ms instead of the default",
+    )
     args = parser.parse_args()
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(sections) - set(SECTIONS)
@@ -330,7 +350,9 @@ def main() -> None:
         elif section == "latency":
             lines += latency_table(seconds)
         else:
-            lines += overhead_table(section, rounds, seconds, args.baseline_python)
+            lines += overhead_table(
+                section, rounds, seconds, args.baseline_python, args.linger_ms
+            )
         lines += [""]
         print(f"[{section} done, load average {os.getloadavg()[0]:.2f}]", file=sys.stderr)
     lines.append(f"Load average at the end: {os.getloadavg()[0]:.2f}.")

@@ -11,7 +11,8 @@ per request before answering — what ``await send(event)`` costs).
 WSGI (gunicorn ``benchmarks.web_apps:wsgi_app()``): ``bare`` is a plain WSGI callable, ``flask``
 a Flask app with one route returning a dict. Modes ``plain``, ``middleware-null`` and
 ``middleware`` (``ThreadedEmitter``, created in each worker after the fork, since gunicorn
-loads the app in the worker).
+loads the app in the worker). For both, ``middleware-linger`` is ``middleware`` with the
+emitter's ``linger_ms`` set to ``EDGEWATCH_BENCH_LINGER_MS`` (25 by default) instead of 5.
 
 ``EDGEWATCH_BENCH_WORK_MS``: the handler's own time (``asyncio.sleep`` for ASGI, bare only).
 The queue is ``EDGEWATCH_BENCH_SINK`` (``benchmarks/sqs_sink.py``).
@@ -40,17 +41,22 @@ HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"%d" % l
 
 def _settings() -> tuple[str, str, float]:
     mode = os.environ.get("EDGEWATCH_BENCH_MODE", "plain")
-    if mode not in ("plain", "middleware", "middleware-null", "blocking"):
+    if mode not in ("plain", "middleware", "middleware-null", "middleware-linger", "blocking"):
         raise SystemExit(f"unknown EDGEWATCH_BENCH_MODE {mode!r}")
+    if mode == "middleware-linger":  # the emitter with EDGEWATCH_BENCH_LINGER_MS (see _options)
+        mode = "middleware"
     sink = os.environ.get("EDGEWATCH_BENCH_SINK", "http://127.0.0.1:9")
     work_s = float(os.environ.get("EDGEWATCH_BENCH_WORK_MS", "0")) / 1000.0
     return mode, sink, work_s
 
 
 def _options(sink: str) -> EmitterOptions:
-    return EmitterOptions(
+    options = EmitterOptions(
         credentials=CREDENTIALS, region="us-east-1", endpoint_url=sink, max_message_bytes=262_144
     )
+    if os.environ.get("EDGEWATCH_BENCH_MODE") == "middleware-linger":
+        return options.replace(linger_ms=float(os.environ.get("EDGEWATCH_BENCH_LINGER_MS", "25")))
+    return options
 
 
 def _app_kind() -> str:
