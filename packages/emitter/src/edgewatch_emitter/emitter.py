@@ -136,6 +136,16 @@ class Emitter:
         self._buffer: deque[Any] = deque()
         self._room = 0  # set below
         self._wake_at = 1  # the first emit in a running loop starts the drainer
+        # With a full buffer, emit()'s fast path drops lock-free when only the loop's thread
+        # emits, the emitter is open and no flush waits; else it takes the full path.
+        self._drop_oldest_here = False
+        self._drop_newest_here = False
+        self._overflow_shared = False
+        # Drops of the oldest event by that fast path not yet added to _dropped and _taken: a
+        # small int (CPython keeps 0..256 preallocated, so counting allocates nothing), folded
+        # in at 256 and before any reader of the two (``_fold_drops``).
+        self._drop_tick = 0
+        self._flush_waiters = 0
         parts = urlsplit(queue_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
             raise ValueError(f"not a queue URL: {queue_url!r}")
@@ -176,7 +186,7 @@ class Emitter:
         self._mutex = threading.Lock()
         # Emitted to from several threads: the overflow path then takes the lock. Set by
         # ThreadedEmitter, and on the first wake-up from a thread other than the loop's.
-        self.shared = False
+        self._shared = False
         self._taken = 0  # events that have left the buffer (batched or dropped as oldest)
         self._sent = 0
         self._failed = 0
@@ -186,7 +196,6 @@ class Emitter:
         self._latency = LatencyWindow()
         self._flights: set[_Flight] = set()
         self._flushing = 0
-        self._flush_waiters = 0
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread_id: int | None = None
@@ -197,11 +206,31 @@ class Emitter:
         self._discovery: asyncio.Task[None] | None = None
         self._client: SqsJsonClient | None = None
         self._closed = False
+        self._set_full_mode()
         self._closing: asyncio.Future[FlushResult] | None = None
         self._abandoning = False
         self._logged_drops = 0
         self._last_drop_log = -_LOG_EVERY_S
         self._last_failure_log = -_LOG_EVERY_S
+
+    @property
+    def shared(self) -> bool:
+        """Emitted to from several threads: the overflow path then takes the lock. Set by
+        ThreadedEmitter, and on the first wake-up from a thread other than the loop's."""
+        return self._shared
+
+    @shared.setter
+    def shared(self, value: bool) -> None:
+        self._shared = value
+        self._set_full_mode()
+
+    def _set_full_mode(self) -> None:
+        here = self._drainer is not None and not (
+            self._shared or self._closed or self._fifo or self._flush_waiters
+        )
+        self._drop_oldest_here = here and not self._drop_newest
+        self._drop_newest_here = here and self._drop_newest
+        self._overflow_shared = self._shared and not self._fifo  # straight to the lock
 
     # ------------------------------------------------------------------------------ hot path ---
     def emit(
@@ -234,6 +263,21 @@ class Emitter:
                 buffer.append(event)
                 if len(buffer) >= self._wake_at:  # the sender sleeps (idle): wake it
                     self._wake()
+                return
+            # A full buffer (the endpoint slow or down). No wake-up to check: the drainer
+            # never goes to sleep on a non-empty buffer.
+            if self._drop_oldest_here:
+                buffer.popleft()
+                buffer.append(event)
+                self._drop_tick += 1
+                if self._drop_tick == 256:
+                    self._fold_drops()
+                return
+            if self._drop_newest_here:
+                self._dropped += 1
+                return
+            if self._overflow_shared:  # several threads emit: under the lock
+                self._overflow(event)
                 return
         self._emit(event, attributes, group_id, dedup_id, delay_s)
 
@@ -327,6 +371,14 @@ class Emitter:
         if len(buffer) >= self._wake_at:
             self._wake()
 
+    def _fold_drops(self) -> None:
+        """Add the fast path's pending drops to the counters (on the loop's thread)."""
+        tick = self._drop_tick
+        if tick:
+            self._drop_tick = 0
+            self._dropped += tick
+            self._taken += tick
+
     def _group_of(self, event: Any) -> str:
         if self._group_id_fn is None:
             raise ValueError("a FIFO queue needs a group id: pass group_id= or set group_id_fn")
@@ -376,6 +428,7 @@ class Emitter:
         self._wake_at = _NEVER
         self._drainer = loop.create_task(self._drain(), name="edgewatch-emitter")
         self._drainer.add_done_callback(self._drainer_done)
+        self._set_full_mode()
 
     async def __aenter__(self) -> Emitter:
         self.start()
@@ -393,6 +446,7 @@ class Emitter:
         if self._drainer is None and self._buffer:
             self.start()
         with self._mutex:
+            self._fold_drops()
             target = self._taken + len(self._buffer)
         if self._drainer is None:
             return self._flush_result(target)
@@ -400,6 +454,7 @@ class Emitter:
         deadline = None if timeout is None else loop.time() + timeout
         self._flushing += 1
         self._flush_waiters += 1
+        self._set_full_mode()  # a full buffer's drops then signal this flush (the full path)
         self._set_wake()  # cut a linger short
         try:
             while not self._settled(target):
@@ -416,6 +471,7 @@ class Emitter:
         finally:
             self._flushing -= 1
             self._flush_waiters -= 1
+            self._set_full_mode()
         return self._flush_result(target)
 
     async def aclose(self, timeout: float | None = 10.0) -> FlushResult:
@@ -433,6 +489,7 @@ class Emitter:
             self.start()  # events emitted before any loop ran: send them now
         self._closed = True  # from here on, emit() counts events as dropped
         self._room = 0
+        self._set_full_mode()
         result = await self.flush(timeout)
         self._abandoning = True
         tasks = [t for t in (self._drainer, self._discovery) if t is not None]
@@ -475,6 +532,7 @@ class Emitter:
         they are counted as dropped and passed to ``on_error`` (reason ``closed``).
         """
         with self._mutex:
+            self._fold_drops()
             abandoned = [_original(item) for item in self._buffer]
             self._taken += len(self._buffer)
             self._buffer.clear()
@@ -514,7 +572,7 @@ class Emitter:
             sent=self._sent,
             retried=self._retried,
             failed=self._failed,
-            dropped=self._dropped,
+            dropped=self._dropped + self._drop_tick,
             requests=self._requests,
             send_latency_p50_ms=self._latency.percentile_ms(0.50),
             send_latency_p99_ms=self._latency.percentile_ms(0.99),
@@ -522,9 +580,11 @@ class Emitter:
         )
 
     def _settled(self, target: int) -> bool:
+        self._fold_drops()
         return self._taken >= target and not any(f.start < target for f in self._flights)
 
     def _flush_result(self, target: int) -> FlushResult:
+        self._fold_drops()
         unsent = max(0, target - self._taken) + sum(
             len(f.pending) for f in self._flights if f.start < target
         )
@@ -575,6 +635,7 @@ class Emitter:
             log.exception("emitter: on_sent callback raised")
 
     def _log_drops(self, force: bool = False) -> None:
+        self._fold_drops()
         dropped = self._dropped
         if dropped == self._logged_drops:
             return
@@ -672,6 +733,7 @@ class Emitter:
     def _take_batch(self) -> tuple[int, list[_Prepared]]:
         buffer = self._buffer
         with self._mutex:  # the pops and the count move together (emit() may drop meanwhile)
+            self._fold_drops()
             start = self._taken
             items = [buffer.popleft() for _ in range(min(len(buffer), MAX_BATCH_ENTRIES))]
             self._taken += len(items)
