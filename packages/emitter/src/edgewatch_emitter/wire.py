@@ -658,7 +658,8 @@ class AsyncioTransport:
 
     async def aclose(self) -> None:
         self._closed = True
-        if self._watchdog is not None:
+        # Requests still under way keep their read deadlines (the watchdog stops with them).
+        if self._watchdog is not None and not self._deadlines:
             self._watchdog.cancel()
             self._watchdog = None
         for idle in self._idle.values():
