@@ -7,6 +7,7 @@ drawn again; freshness moves in coarse steps for the same reason.
 from __future__ import annotations
 
 from edgewatch.display import formatting as fmt
+from edgewatch.fleet.view import trouble_level
 from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import QueueStatus
 from edgewatch.tui.common.palette import Palette
@@ -78,8 +79,13 @@ def fleet_cells(
     else:
         source = "cw " if q.read_by == "cloudwatch" else ""
         fresh = ((f"{source}{_coarse(now - q.updated_at)}", palette.muted if source else ""),)
-    return {
+    cells: dict[str, Cell] = {
         "place": ((place, palette.muted),),
         "fresh": fresh,
         "forecast": forecast_cell(f, palette),
     }
+    if q.error is None and not q.stale and q.visible is not None:
+        # A stalled consumer or expiring messages are trouble before any threshold says so.
+        level = trouble_level(q, f)
+        cells["state"] = ((level, palette.level(level) if level != "ok" else palette.ok),)
+    return cells
