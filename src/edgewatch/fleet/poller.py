@@ -131,6 +131,7 @@ class FleetPoller(PollLoop):
         self._focus: list[str] = []
         self._trouble: list[str] = []
         self._ranked = False
+        self._counts_tried: dict[str, float] = {}
         self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.history = History(settings.history)  # sparklines, as the queue poller keeps
 
@@ -171,6 +172,7 @@ class FleetPoller(PollLoop):
         # On-screen rows first: their reads start before the (slower) CloudWatch batches.
         self._start_reads(now)
         await asyncio.gather(*(self._read_cloud(i, now) for i in range(len(self.sources))))
+        await self._top_up_counts(now)
         pending = [t for t in self._inflight.values() if not t.done()]
         if pending:
             await asyncio.wait(pending, timeout=max(self.settings.poll_interval, 1.0))
@@ -339,7 +341,15 @@ class FleetPoller(PollLoop):
         self._queues.update(found)
 
     def _forget(self, url: str) -> None:
-        stores = (self._queues, self._attrs, self._cloud, self._counts, self._tags, self._rows)
+        stores = (
+            self._queues,
+            self._attrs,
+            self._cloud,
+            self._counts,
+            self._counts_tried,
+            self._tags,
+            self._rows,
+        )
         for store in stores:
             store.pop(url, None)
         self._errors.pop(url, None)
@@ -388,9 +398,46 @@ class FleetPoller(PollLoop):
                 found.get(("v", name)), found.get(("a", name)), now
             )
         for name in hot:
+            self._counts_tried[by_name[name]] = now
             periods = _periods_of(counted, name, now)
             if periods:
                 self._counts[by_name[name]] = periods
+
+    async def _top_up_counts(self, now: float) -> None:
+        """Counts for rows that just became hot (scrolled onto the screen, fell into trouble),
+        without waiting for the next scheduled read: optional calls, asked of the budget."""
+        if not self.settings.forecast.counts:
+            return
+        interval = self.plan.cw_interval_s
+        missing = [
+            self._queues[u]
+            for u in self.hot_urls()
+            if u not in self._counts and now - self._counts_tried.get(u, -interval) >= interval
+        ]
+        for index in sorted({q.source for q in missing}):
+            names = {q.name: q.url for q in missing if q.source == index}
+            calls = cloudwatch_calls(len(names), len(COUNT_SPECS))
+            if not all(self.budget.ask() for _ in range(calls)):
+                return
+            for url in names.values():
+                self._counts_tried[url] = now
+            try:
+                cloudwatch = await self.sources[index][1].cloudwatch()
+                counted = await fetch_metrics(
+                    cloudwatch,
+                    sorted(names),
+                    COUNT_SPECS,
+                    now=now,
+                    timeout=self.request_timeout,
+                    meter=self.meter,
+                )
+            except Exception as exc:
+                self._source_errors[index] = f"CloudWatch: {describe_error(exc)}"
+                continue
+            for name, url in names.items():
+                periods = _periods_of(counted, name, now)
+                if periods:
+                    self._counts[url] = periods
 
     # -- GetQueueAttributes and tags -----------------------------------------------------------
 
