@@ -164,22 +164,27 @@ class CallBudget:
         per_min: float,
         *,
         first: float,
-        pace: float = 5.0,
+        pace_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         window_s: float = 60.0,
     ) -> None:
         """``first``: calls that may go at once at the start (a first screen of rows); after
-        that at most ``pace`` at once, so that reads spread over the minute."""
+        that at most ``pace_s`` seconds' worth at once, so that reads spread over the minute
+        (and a slow poll loses none of its share)."""
         self.per_min = per_min
         self.clock = clock
         self.window_s = window_s
         self.reserve = 0.0
-        self.bucket = TokenBucket(per_min / 60.0, pace, clock=clock, initial=first)
+        self.pace_s = pace_s
+        self.bucket = TokenBucket(
+            per_min / 60.0, per_min / 60.0 * pace_s, clock=clock, initial=first
+        )
         self._optional: deque[float] = deque()
 
     def set_reserve(self, reserve: float) -> None:
         self.reserve = min(reserve, self.per_min)
         self.bucket.rate = self.optional_per_min / 60.0
+        self.bucket.burst = max(1.0, self.bucket.rate * self.pace_s)
 
     @property
     def optional_per_min(self) -> float:

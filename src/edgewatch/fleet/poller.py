@@ -66,6 +66,7 @@ SWEEP_KEEP = 2.0  # with hot reads all fresh, the sweep still leaves this for th
 SWEEP_SHARE = 0.25  # of the optional calls while hot reads want more than the budget gives
 CONCURRENCY = 16
 LIST_PAGE = 1000  # ListQueues' maximum page
+RETRY_S = 2.0  # a failed discovery is tried again this soon
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +127,14 @@ class FleetPoller(PollLoop):
         self._rows: dict[str, tuple[tuple[object, ...], QueueStatus]] = {}
         self._errors: dict[str, str] = {}
         self._source_errors: dict[int, str] = {}
-        self._discovered_at: dict[int, float] = {}
+        self._discover_due: dict[int, float] = {}  # next ListQueues of each source
+        self._discover_failures: dict[int, int] = {}
         self._cloud_at: dict[int, float] = {}
         self._focus: list[str] = []
         self._trouble: list[str] = []
         self._ranked = False
         self._counts_tried: dict[str, float] = {}
+        self._sweep_cache: tuple[tuple[float | None, int], list[str]] | None = None
         self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.history = History(settings.history)  # sparklines, as the queue poller keeps
 
@@ -143,7 +146,7 @@ class FleetPoller(PollLoop):
 
     def refresh_now(self) -> None:
         self._cloud_at.clear()
-        self._discovered_at.clear()
+        self._discover_due.clear()
         self._wake.set()
 
     @property
@@ -169,10 +172,11 @@ class FleetPoller(PollLoop):
         await asyncio.gather(*(self._discover(i, now) for i in range(len(self.sources))))
         self.plan = self._plan()
         self.budget.set_reserve(self._reserve())
-        # On-screen rows first: their reads start before the (slower) CloudWatch batches.
+        # Counts for rows that just came on screen, then the on-screen rows' reads: both before
+        # the (slower) CloudWatch batches.
+        await self._top_up_counts(now)
         self._start_reads(now)
         await asyncio.gather(*(self._read_cloud(i, now) for i in range(len(self.sources))))
-        await self._top_up_counts(now)
         pending = [t for t in self._inflight.values() if not t.done()]
         if pending:
             await asyncio.wait(pending, timeout=max(self.settings.poll_interval, 1.0))
@@ -289,9 +293,11 @@ class FleetPoller(PollLoop):
     # -- discovery -----------------------------------------------------------------------------
 
     async def _discover(self, index: int, now: float) -> None:
-        last = self._discovered_at.get(index)
-        if last is not None and now - last < self.fleet.discover_interval_s:
+        due = self._discover_due.get(index)
+        if due is not None and now < due:
             return
+        if self._discover_failures.get(index) and not self.budget.ask():
+            return  # a retry is not scheduled: it comes out of the budget like any read
         source, clients = self.sources[index]
         try:
             sqs = await clients.sqs()
@@ -313,10 +319,14 @@ class FleetPoller(PollLoop):
                     break
         except Exception as exc:
             self._source_errors[index] = describe_error(exc)
-            self._discovered_at[index] = now  # retried at the next discovery, not every poll
+            # Retried soon, not at the next discovery: an endpoint that comes up after the
+            # console shows its fleet within seconds (each retry is asked of the budget).
+            self._discover_failures[index] = self._discover_failures.get(index, 0) + 1
+            self._discover_due[index] = now + min(self.fleet.discover_interval_s, RETRY_S)
             return
         self._source_errors.pop(index, None)
-        self._discovered_at[index] = now
+        self._discover_failures.pop(index, None)
+        self._discover_due[index] = now + self.fleet.discover_interval_s
         region = clients.region
         # One endpoint serving two regions (a local stack) can give the same URL twice.
         taken = {u for u, q in self._queues.items() if q.source != index}
@@ -392,6 +402,10 @@ class FleetPoller(PollLoop):
             )
         except Exception as exc:
             self._source_errors[index] = f"CloudWatch: {describe_error(exc)}"
+            # Again in a minute, not a whole interval: the rows would have no numbers till then.
+            self._cloud_at[index] = (
+                now - self.plan.cw_interval_s + min(60.0, self.plan.cw_interval_s)
+            )
             return
         for name in names:
             self._cloud[by_name[name]] = _cloud_of(
@@ -449,11 +463,25 @@ class FleetPoller(PollLoop):
             for url in self._queues
         )
 
+    def _sweep_order(self) -> list[str]:
+        """Queues holding messages first, the oldest first: their retention is what turns an
+        age into a loss ETA. Recomputed at each CloudWatch read, not each poll."""
+        stamp = max(self._cloud_at.values(), default=None)
+        if self._sweep_cache is None or self._sweep_cache[0] != (stamp, len(self._queues)):
+
+            def key(url: str) -> tuple[float, float]:
+                cloud = self._cloud.get(url)
+                age = cloud.age[0] if cloud and cloud.age else 0.0
+                return (-(1.0 if cloud and cloud.visible else 0.0), -age)
+
+            self._sweep_cache = ((stamp, len(self._queues)), sorted(self._queues, key=key))
+        return self._sweep_cache[1]
+
     def _sweep_one(self, *, keep: float) -> bool:
         """Start one sweep read (a queue's attributes once, then its tags); False: none left
         or no budget."""
         hot = set(self.hot_urls())
-        for url in self._queues:
+        for url in self._sweep_order():
             if url in hot:  # read anyway, and sooner
                 continue
             for kind in ("attrs", "tags"):
