@@ -66,7 +66,7 @@ SWEEP_KEEP = 2.0  # with hot reads all fresh, the sweep still leaves this for th
 SWEEP_SHARE = 0.25  # of the optional calls while hot reads want more than the budget gives
 CONCURRENCY = 16
 LIST_PAGE = 1000  # ListQueues' maximum page
-RETRY_S = 2.0  # a failed discovery is tried again this soon
+RETRY_S = 1.0  # a failed discovery is tried again this soon (at the next poll)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +177,10 @@ class FleetPoller(PollLoop):
         await self._top_up_counts(now)
         self._start_reads(now)
         await asyncio.gather(*(self._read_cloud(i, now) for i in range(len(self.sources))))
-        pending = [t for t in self._inflight.values() if not t.done()]
+        # Wait (bounded) for the rows on screen, not for the sweep: a first screen must not
+        # wait for queues nobody looks at.
+        hot = set(self.hot_urls())
+        pending = [t for (kind, url), t in self._inflight.items() if url in hot and not t.done()]
         if pending:
             await asyncio.wait(pending, timeout=max(self.settings.poll_interval, 1.0))
         for key in [k for k, t in self._inflight.items() if t.done()]:
