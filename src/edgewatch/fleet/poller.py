@@ -262,26 +262,24 @@ class FleetPoller(PollLoop):
             return None
         return max(self.settings.poll_interval, hot * 60.0 / per_min)
 
-    def estimate(self) -> CostEstimate:
-        """The cost per day at the current settings and fleet size."""
-        hot = len(self.hot_urls())
+    def estimate(self, hot: int | None = None) -> CostEstimate:
+        """The cost per day at the current settings and fleet size, with ``hot`` queues read
+        by attributes (default: those hot now; ``status --cost`` asks for a full screen)."""
+        hot = len(self.hot_urls()) if hot is None else min(hot, len(self._queues))
+        interval = self.plan.cw_interval_s
         discover = self._list_pages() * 60.0 / self.fleet.discover_interval_s
-        base = self.plan.estimate(
-            queues=len(self._queues),
-            metrics_per_queue=len(COLD_SPECS),
-            sources=self._regions_with_queues,
-            hot=hot,
-            poll_interval=self.settings.poll_interval,
-            discover_per_min=discover,
-        )
-        counts_metrics = 0.0
-        if self.settings.forecast.counts and hot:
-            counts_metrics = hot * len(COUNT_SPECS) * 60.0 / self.plan.cw_interval_s
-        counts_calls = self._counts_calls_per_read() * 60.0 / self.plan.cw_interval_s
+        optional = max(0.0, self.fleet.budget_calls_per_min - self._reserve())
+        reads = min(hot * 60.0 / self.settings.poll_interval, optional)
+        counts = self.settings.forecast.counts and hot > 0
+        cw_per_read = self._cold_calls_per_read()
+        metrics_per_read = len(self._queues) * len(COLD_SPECS)
+        if counts:
+            cw_per_read += cloudwatch_calls(hot, len(COUNT_SPECS), self._regions_with_queues)
+            metrics_per_read += hot * len(COUNT_SPECS)
         return CostEstimate(
-            base.sqs_calls_per_min,
-            base.cw_calls_per_min + counts_calls,
-            base.metrics_per_min + counts_metrics,
+            reads + discover,
+            cw_per_read * 60.0 / interval,
+            metrics_per_read * 60.0 / interval,
         )
 
     def _source_size(self, index: int) -> int:
