@@ -75,6 +75,17 @@ def counts(proxy: str) -> dict[str, int]:
         return json.loads(resp.read())
 
 
+def busiest_minute(samples: list[tuple[float, int]]) -> int | None:
+    """The most calls between two samples at most 60 s apart."""
+    best = None
+    for i, (t0, c0) in enumerate(samples):
+        for t1, c1 in samples[i + 1 :]:
+            if t1 - t0 > 60:
+                break
+            best = max(best or 0, c1 - c0)
+    return best
+
+
 def full_screen(rows: int) -> bool:
     """Every fleet row on screen has a number in its Visible column, and there are enough."""
     found = ROW.findall(screen())
@@ -143,7 +154,11 @@ def main() -> int:
             # 2. Calls per minute, CPU, RSS at default settings with the screen full.
             pid = console_pid()
             c0, t0 = cpu_seconds(pid), time.perf_counter()
-            time.sleep(max(0.0, args.idle_seconds - 60))
+            samples: list[tuple[float, int]] = []  # since the stack is up, every 2 s
+            while time.perf_counter() - t0 < max(0.0, args.idle_seconds - 60):
+                samples.append((time.perf_counter(), sum(counts(proxy).values())))
+                time.sleep(2)
+            result["proxy_busiest_minute_since_stack_up"] = busiest_minute(samples)
             post(f"{proxy}/_reset")
             m0 = time.perf_counter()
             meter = []
