@@ -17,19 +17,12 @@ import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-def operation(path: str, headers: dict[str, str], body: bytes) -> str:
-    target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
-    if target:
-        return target.rsplit(".", 1)[-1]
-    if "/operation/" in path:
-        return path.rsplit("/", 1)[-1]
-    for part in body.split(b"&"):
-        if part.startswith(b"Action="):
-            return part[7:].decode()
-    return "?"
+from tests.support.faults import operation_of  # the fault proxy's own parser
 
 
 def serve(upstream: str) -> None:
@@ -73,7 +66,7 @@ def serve(upstream: str) -> None:
                 self._reply(503, b"upstream not up yet", [("Content-Type", "text/plain")])
                 return
             with lock:
-                counts[operation(self.path, dict(self.headers), body)] += 1
+                counts[operation_of(self.path, dict(self.headers), body)] += 1
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
             headers["Host"] = f"{up.hostname}:{up.port}"

@@ -85,27 +85,17 @@ async def exercise(app: ASGIApp) -> None:
 
 
 async def _demo() -> None:
-    import boto3
+    from _local_sqs import local_queue, print_events
 
-    from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
+    from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
 
-    with MotoServer() as moto:
-        sqs = boto3.client(
-            "sqs",
-            region_name="us-east-1",
-            endpoint_url=moto.endpoint_url,
-            aws_access_key_id=FAKE_CREDENTIALS[0],
-            aws_secret_access_key=FAKE_CREDENTIALS[1],
-        )
-        queue_url = sqs.create_queue(QueueName="edge-events")["QueueUrl"]
-        emitter = Emitter(queue_url, endpoint_url=moto.endpoint_url, credentials=FAKE_CREDENTIALS)
+    with local_queue("edge-events") as (queue_url, endpoint_url, sqs):
+        emitter = Emitter(queue_url, endpoint_url=endpoint_url, credentials=FAKE_CREDENTIALS)
         async with emitter:
             await exercise(build_app(emitter))
             result = await emitter.flush(10)
         print(f"sent {result.stats.sent} events; reading them back from SQS:")
-        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-        for message in answer.get("Messages", []):
-            print(json.dumps(json.loads(message["Body"]), indent=None))
+        print_events(sqs, queue_url)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,10 @@ class ReplaySettings(_Strict):
     browse_window: int = Field(
         default=500, ge=10, le=10_000, description="messages the DLQ screen holds at once"
     )
+    bounce_watch_s: float = Field(
+        default=120.0, ge=0, le=3600, description="DLQ screen: watch for replayed ones coming back"
+    )
+    bounce_interval_s: float = Field(default=5.0, ge=0.2, le=300, description="between DLQ reads")
 
 
 WARN_FRACTION = 0.75
@@ -207,11 +211,22 @@ class AlertSettings(_Strict):
     cooldown_s: float = Field(default=300.0, ge=0, le=86_400)
     notify_resolved: bool = True
     bell: bool = True
-    desktop: bool = True
+    # Desktop notification through the terminal: auto-detected OSC 9 / OSC 777, forced, or off.
+    desktop: Literal["auto", "osc9", "osc777", "off"] = "auto"
     # A Slack-style webhook URL is a credential: kept as a secret, never printed or logged.
     webhook_url: SecretStr | None = None
     webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
     history: int = Field(default=500, ge=10, le=100_000)
+    # `watch --alerts` keeps episodes and cooldowns between runs (cron): None = the XDG state dir.
+    state: bool = True
+    state_file: Path | None = None
+
+    @field_validator("desktop", mode="before")
+    @classmethod
+    def _desktop(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # the older form: true / false
+            return "auto" if value else "off"
+        return value
 
     @field_validator("webhook_url")
     @classmethod
@@ -418,7 +433,8 @@ def _describe(
         if loc and loc[-1] in SECRET_KEYS:
             shown = "(hidden)"
         lines.append(f"{where}: {key} = {shown}: {msg}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
+    # One problem is one line; several are one self-contained line each (grep-able, no header).
+    return "\n".join(f"invalid configuration: {line}" for line in lines)
 
 
 def load_settings(

@@ -15,5 +15,6 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
     }
     env["HOME"] = str(tmp_path)
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     return env

@@ -65,7 +65,7 @@ class FaultProxy:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                req = Request(_operation(self.path, dict(self.headers), body), body)
+                req = Request(operation_of(self.path, dict(self.headers), body), body)
                 with proxy._lock:
                     proxy.seen.append(req)
                 action = next((a for rule in proxy.rules if (a := rule(req))), None)
@@ -180,7 +180,7 @@ class FaultProxy:
         self._server.server_close()
 
 
-def _operation(path: str, headers: dict[str, str], body: bytes) -> str:
+def operation_of(path: str, headers: dict[str, str], body: bytes) -> str:
     """The API operation, whatever the protocol: JSON target, rpc-v2-cbor path, or query form."""
     target = next((v for k, v in headers.items() if k.lower() == "x-amz-target"), "")
     if target:

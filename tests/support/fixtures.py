@@ -6,7 +6,9 @@ clients for it are in ``tests/conftest.py``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -104,6 +106,15 @@ def scene() -> Scene:
 def live_queues(boto3_sqs: Any) -> LiveQueues:
     """Real queues in the (reset) moto server: orders with a DLQ, and payments."""
     return LiveQueues.create(boto3_sqs)
+
+
+@pytest.fixture
+def no_user_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No ``EDGEWATCH_*`` variable and no user config file: the CLI sees only what a test says."""
+    for key in list(os.environ):
+        if key.startswith("EDGEWATCH_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 @pytest.fixture(autouse=True)

@@ -10,13 +10,7 @@ import pytest
 from edgewatch.cli import main
 from edgewatch.config import ConfigError, Settings, is_unconfigured, load_settings
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(__import__("os").environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+pytestmark = pytest.mark.usefixtures("no_user_config")
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -121,6 +115,19 @@ def test_cli_bad_config_exits_2_without_traceback(tmp_path, capsys):
     assert "Traceback" not in err
 
 
+def test_cli_bad_config_is_one_line_per_problem(tmp_path, capsys):
+    one = write(tmp_path, "poll_interval = -3\n")
+    assert main(["--config", str(one), "config", "check"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and "poll_interval = -3" in lines[0]
+    two = tmp_path / "two.toml"
+    two.write_text("poll_interval = -3\n[dashboard]\nx = 1\n", encoding="utf-8")
+    assert main(["--config", str(two), "config", "check"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith("edgewatch: invalid configuration: ") for line in lines)
+
+
 def test_cli_missing_config_file(tmp_path, capsys):
     assert main(["status", "--config", str(tmp_path / "nope.toml")]) == 2
     assert "config file not found" in capsys.readouterr().err
@@ -173,4 +180,4 @@ def test_logs_fields_bad_path_is_one_clear_line(tmp_path):
         load_settings(str(bad))
     message = str(info.value)
     assert "logs.fields.request_id" in message and "not a key path" in message
-    assert message.count("\n") == 1  # the header line and this one problem
+    assert "\n" not in message  # one problem, one line

@@ -8,6 +8,8 @@
 - **History**: every event, bounded, newest last (the alert history screen reads it).
 
 The engine owns no I/O and no clock of its own: the caller passes snapshots, forecasts and time.
+:meth:`AlertEngine.export_state` / :meth:`AlertEngine.restore_state` carry the episodes and the
+cooldowns from one process to the next (``watch --alerts --once`` from cron: alerts/state.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from edgewatch.alerts.rules import AlertKind, checks
 from edgewatch.config import AlertSettings
@@ -27,6 +29,8 @@ from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import MetricsSnapshot
 
 EventState = Literal["firing", "resolved", "suppressed"]
+STATE_VERSION = 1
+_KINDS = frozenset(get_args(AlertKind))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,56 @@ class AlertEngine:
             for (key, kind), a in sorted(self._active.items(), key=lambda kv: kv[1].since)
         ]
 
+    def export_state(self) -> dict[str, Any]:
+        """The episodes (hysteresis: what is firing and since when) and the cooldowns, as JSON."""
+
+        def finite(v: float | None) -> float | None:
+            return None if v is None or not math.isfinite(v) else v
+
+        return {
+            "version": STATE_VERSION,
+            "active": [
+                {
+                    "queue_key": qkey,
+                    "kind": kind,
+                    "queue": a.queue,
+                    "since": a.since,
+                    "summary": a.summary,
+                    "value": finite(a.value),
+                    "limit": finite(a.limit),
+                    "notified": a.notified,
+                }
+                for (qkey, kind), a in self._active.items()
+            ],
+            "notified_at": [
+                {"queue_key": qkey, "kind": kind, "at": at}
+                for (qkey, kind), at in self._notified_at.items()
+            ],
+        }
+
+    def restore_state(self, doc: Any) -> None:
+        """Take over what :meth:`export_state` wrote; ``ValueError``, unchanged, if malformed."""
+        if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
+            raise ValueError(f"not an edgewatch alert state (version {STATE_VERSION})")
+        active: dict[tuple[str, AlertKind], _Active] = {}
+        notified: dict[tuple[str, AlertKind], float] = {}
+        try:
+            for item in doc["active"]:
+                key = _state_key(item)
+                active[key] = _Active(
+                    since=_number(item["since"]),
+                    summary=str(item["summary"]),
+                    queue=str(item["queue"]),
+                    value=_optional_number(item.get("value")),
+                    limit=_optional_number(item.get("limit")),
+                    notified=bool(item["notified"]),
+                )
+            for item in doc["notified_at"]:
+                notified[_state_key(item)] = _number(item["at"])
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed entry ({type(exc).__name__}: {exc})") from None
+        self._active, self._notified_at = active, notified
+
     def _cool(self, key: tuple[str, AlertKind], now: float) -> bool:
         last = self._notified_at.get(key)
         return last is None or now - last >= self.settings.cooldown_s
@@ -161,3 +215,20 @@ class AlertEngine:
         return AlertEvent(
             now, state, key[1], a.queue, key[0], a.summary, a.value, a.limit, a.since, repeat
         )
+
+
+def _state_key(item: Any) -> tuple[str, AlertKind]:
+    qkey, kind = item["queue_key"], item["kind"]
+    if not isinstance(qkey, str) or kind not in _KINDS:
+        raise ValueError(f"unknown alert {kind!r} of {qkey!r}")
+    return qkey, kind
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"not a time: {value!r}")
+    return float(value)
+
+
+def _optional_number(value: Any) -> float | None:
+    return None if value is None else _number(value)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from edgewatch.config import ConfigSource, Settings
 from edgewatch.display.escape import escape
@@ -82,8 +82,20 @@ def run_with_runtime(
         return asyncio.run(within(runtime))
 
 
-def error(message: str) -> None:
-    """One line on stderr, prefixed with the program name: the only way commands report errors.
+def run_with_optional_runtime(
+    ctx: CommandContext, needed: bool, body: Callable[[Runtime | None], Coroutine[Any, Any, int]]
+) -> int:
+    """:func:`run_with_runtime` when the command needs AWS, else the body alone with ``None``:
+    a local file read starts neither AWS clients nor the embedded stack."""
+    if not needed:
+        return asyncio.run(body(None))
+    return run_with_runtime(ctx, body)
 
+
+def error(message: str) -> None:
+    """Each line on stderr prefixed with the program name: the only way commands report errors.
+
+    One problem is one line; several are one self-contained line each (grep-able, no header).
     Escaped: an error often quotes an endpoint, a queue name or an OS message (outside text)."""
-    print(f"edgewatch: {escape(message)}", file=sys.stderr)
+    for line in message.splitlines() or [""]:
+        print(f"edgewatch: {escape(line)}", file=sys.stderr)

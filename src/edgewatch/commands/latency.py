@@ -12,7 +12,6 @@ Exit codes: 0 ok, 1 a source failed, 2 usage.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import time
 
@@ -23,8 +22,10 @@ from edgewatch.commands import (
     CommandContext,
     Subparsers,
     error,
+    run_with_optional_runtime,
 )
 from edgewatch.commands.fresh_stack import fresh_stack_reason
+from edgewatch.commands.log_sources import add_log_source_args, log_targets
 from edgewatch.display.escape import escape
 from edgewatch.logs.latency_report import LatencyReport, SeriesReport, measure
 from edgewatch.logs.search import parse_since
@@ -33,7 +34,6 @@ from edgewatch.logs.tail import (
     TailTargets,
     build_tail,
     discover_targets,
-    resolve_targets,
 )
 from edgewatch.runtime import Runtime
 
@@ -54,10 +54,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--queue", metavar="Q", help="only the logs of this queue's consumers")
     parser.add_argument("--json", action="store_true", help="one JSON object")
-    parser.add_argument(
-        "--log-group", metavar="G", action="append", default=[], help="a log group (repeatable)"
-    )
-    parser.add_argument("--file", metavar="PATH", help="a local JSON-lines file")
+    add_log_source_args(parser, group_help="a log group (repeatable)")
     parser.set_defaults(handler=run)
 
 
@@ -69,23 +66,21 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
             since = parse_since(args.since, now)
         if since >= now:
             raise ValueError(f"--since {args.since!r} is not in the past")
-        targets = resolve_targets(ctx.settings.logs, groups=args.log_group, file=args.file)
+        targets = log_targets(ctx.settings.logs, args)
         if args.queue and (args.log_group or args.file):
             raise ValueError("--queue picks the queue's consumer logs: not with --log-group/--file")
     except ValueError as exc:
         error(str(exc))
         return EXIT_USAGE
-    runtime: Runtime | None = None
-    if targets.needs_aws or args.queue:
-        runtime = Runtime.start(ctx.settings, ctx.source, embedded=ctx.embedded, seed=ctx.seed)
     try:
-        return asyncio.run(_latency(runtime, targets, ctx, args, since, now))
+        return run_with_optional_runtime(
+            ctx,
+            targets.needs_aws or bool(args.queue),
+            lambda runtime: _latency(runtime, targets, ctx, args, since, now),
+        )
     except NoLogSourceError as exc:
         error(str(exc))
         return EXIT_USAGE
-    finally:
-        if runtime is not None:
-            runtime.stop_stack()
 
 
 async def _queue_groups(runtime: Runtime, queue: str) -> TailTargets:
@@ -117,23 +112,19 @@ async def _latency(
     since: float,
     now: float,
 ) -> int:
-    try:
-        if runtime is not None:
-            if args.queue:
-                targets = await _queue_groups(runtime, args.queue)
-            else:
-                targets = await discover_targets(targets, runtime)
-        tail = build_tail(
-            targets,
-            clients=runtime.clients if runtime is not None else None,
-            logs=ctx.settings.logs,
-            start_ms=int(since * 1000),
-            follow=False,
-        )
-        report = await measure(tail, since=since, until=now)
-    finally:
-        if runtime is not None:
-            await runtime.aclose()
+    if runtime is not None:  # the runtime is closed by whoever opened it
+        if args.queue:
+            targets = await _queue_groups(runtime, args.queue)
+        else:
+            targets = await discover_targets(targets, runtime)
+    tail = build_tail(
+        targets,
+        clients=runtime.clients if runtime is not None else None,
+        logs=ctx.settings.logs,
+        start_ms=int(since * 1000),
+        follow=False,
+    )
+    report = await measure(tail, since=since, until=now)
     reason = None if report.problems else fresh_stack_reason(runtime, report.lines)
     if args.json:
         print(json.dumps({**report.to_json(), "reason": reason}, indent=2))

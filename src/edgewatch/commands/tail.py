@@ -32,9 +32,10 @@ from edgewatch.commands import (
     CommandContext,
     Subparsers,
     error,
-    run_with_runtime,
+    run_with_optional_runtime,
 )
 from edgewatch.commands.fresh_stack import fresh_stack_reason
+from edgewatch.commands.log_sources import add_log_source_args, log_targets
 from edgewatch.display.escape import escape
 from edgewatch.logs.models import LogLine, SourceNotice
 from edgewatch.logs.search import LogQuery, parse_since
@@ -44,7 +45,6 @@ from edgewatch.logs.tail import (
     TailTargets,
     build_tail,
     discover_targets,
-    resolve_targets,
 )
 from edgewatch.runtime import Runtime
 
@@ -75,14 +75,11 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "the whole file for --file)",
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
-    parser.add_argument(
-        "--log-group",
-        metavar="G",
-        action="append",
-        default=[],
-        help="CloudWatch Logs group (repeatable; default: logs.groups, or the embedded stack's)",
+    add_log_source_args(
+        parser,
+        group_help="CloudWatch Logs group (repeatable; default: logs.groups, or the embedded "
+        "stack's)",
     )
-    parser.add_argument("--file", metavar="PATH", help="a local JSON-lines file")
     parser.set_defaults(handler=run)
 
 
@@ -92,17 +89,15 @@ def run(args: argparse.Namespace, ctx: CommandContext) -> int:
         start_ms = None
         if args.since is not None:
             start_ms = int(parse_since(args.since, time.time()) * 1000)
-        targets = resolve_targets(
-            ctx.settings.logs, groups=args.log_group, file=args.file, embedded=ctx.embedded
-        )
+        targets = log_targets(ctx.settings.logs, args)
     except (ValueError, NoLogSourceError) as exc:
         error(str(exc))
         return EXIT_USAGE
     try:
-        if not targets.needs_aws:  # a file alone needs neither AWS nor the embedded stack
-            return asyncio.run(_tail(None, targets, ctx, query, start_ms, args))
-        return run_with_runtime(
-            ctx, lambda runtime: _tail(runtime, targets, ctx, query, start_ms, args)
+        return run_with_optional_runtime(
+            ctx,
+            targets.needs_aws,
+            lambda runtime: _tail(runtime, targets, ctx, query, start_ms, args),
         )
     except NoLogSourceError as exc:
         error(str(exc))

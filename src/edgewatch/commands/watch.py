@@ -10,6 +10,12 @@ With ``--once``, a poll that produces no alert event still says so, in one line:
 (``"ok"``) and ``summary`` plus ``alerts`` (``[]``) and ``queues_checked``, so stdout is always
 valid JSON lines.
 
+Alert state (the episodes and cooldowns) is kept between runs in a small file
+(:mod:`edgewatch.alerts.state`; ``--state-file``, ``alerts.state_file``, ``--no-state``): a cron
+job every minute posts an alert once per cooldown, not once per run. An alert still firing
+within its cooldown is, with ``--once``, one line of state ``"active"`` (the event's shape),
+notified nowhere.
+
 Exit codes: 0 no alert; 3 an alert is firing (``--once``) or fired during the run (until
 SIGINT/SIGTERM); 1 the endpoint could not be reached; 2 usage or configuration.
 """
@@ -23,10 +29,12 @@ import os
 import signal
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from edgewatch.alerts.engine import AlertEngine, AlertEvent
 from edgewatch.alerts.notify import Webhook, terminal_alert
+from edgewatch.alerts.state import AlertStateFile, default_state_path
 from edgewatch.commands import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -36,6 +44,7 @@ from edgewatch.commands import (
     run_with_runtime,
 )
 from edgewatch.commands.fleet_option import add_fleet_option, with_fleet
+from edgewatch.display.escape import escape
 from edgewatch.fleet.factory import make_poller
 from edgewatch.forecast.book import ForecastBook
 from edgewatch.metrics.models import MetricsSnapshot
@@ -58,20 +67,40 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--once", action="store_true", help="one poll, then exit")
     parser.add_argument("--json", action="store_true", help="one JSON object per alert event")
+    state = parser.add_mutually_exclusive_group()
+    state.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="PATH",
+        help="keep cooldowns between runs here (default: alerts.state_file, else "
+        "$XDG_STATE_HOME/edgewatch/alerts.json)",
+    )
+    state.add_argument("--no-state", action="store_true", help="keep no alert state between runs")
     add_fleet_option(parser)
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, ctx: CommandContext) -> int:
     ctx = with_fleet(args, ctx)
-    return run_with_runtime(ctx, lambda runtime: _watch(runtime, once=args.once, as_json=args.json))
+    rules = ctx.settings.alerts
+    state: AlertStateFile | None = None
+    if not args.no_state and (args.state_file is not None or rules.state):
+        state = AlertStateFile(args.state_file or rules.state_file or default_state_path())
+    return run_with_runtime(
+        ctx, lambda runtime: _watch(runtime, once=args.once, as_json=args.json, state=state)
+    )
 
 
 class _Watch:
-    def __init__(self, runtime: Runtime, *, as_json: bool) -> None:
+    def __init__(
+        self, runtime: Runtime, *, as_json: bool, state: AlertStateFile | None = None
+    ) -> None:
         settings = runtime.settings
         self.book = ForecastBook(settings.forecast)
         self.engine = AlertEngine(settings.alerts)
+        self.state = state
+        if state is not None and (problem := state.load(self.engine)):
+            error(problem)
         self.webhook = Webhook(settings.alerts)
         self.as_json = as_json
         self.terminal = sys.stderr.isatty()
@@ -86,6 +115,21 @@ class _Watch:
         else:
             print(f"{ev.to_json()['at']} {ev.text}", flush=True)
 
+    def print_active(self) -> None:
+        """``--once`` without an event while alerts fire: notified already, in their cooldown."""
+        for ev in self.engine.active:
+            doc = {**ev.to_json(), "state": "active"}
+            if self.as_json:
+                print(json.dumps(doc), flush=True)
+            else:
+                text = escape(f"{ev.queue}: {ev.summary}", one_line=True)
+                print(f"{doc['at']} edgewatch still firing (notified, in cooldown): {text}")
+        sys.stdout.flush()
+
+    def save_state(self) -> None:
+        if self.state is not None and (problem := self.state.save(self.engine)):
+            error(problem)
+
     def print_quiet(self, snapshot: MetricsSnapshot) -> None:
         """One line for a ``--once`` poll without an alert event (cron wants an answer)."""
         doc = quiet_json(snapshot)
@@ -99,6 +143,8 @@ class _Watch:
             error(snapshot.error)
         self._last_error = snapshot.error
         events = self.engine.evaluate(snapshot, self.book.update(snapshot))
+        if snapshot.connection != "down":  # a failed poll says nothing about the alerts
+            self.save_state()
         rules = self.engine.settings
         for ev in events:
             self._print(ev)
@@ -125,16 +171,20 @@ def quiet_json(snapshot: MetricsSnapshot) -> dict[str, Any]:
     }
 
 
-async def _watch(runtime: Runtime, *, once: bool, as_json: bool) -> int:
+async def _watch(
+    runtime: Runtime, *, once: bool, as_json: bool, state: AlertStateFile | None = None
+) -> int:
     poller = make_poller(runtime)
-    watch = _Watch(runtime, as_json=as_json)
+    watch = _Watch(runtime, as_json=as_json, state=state)
     try:
         if once:
             snapshot = await poller.poll_once()
             await watch.on_snapshot(snapshot)
             if snapshot.connection == "down":
                 return EXIT_FAILURE
-            if not watch.printed:
+            if not watch.printed and watch.engine.active:
+                watch.print_active()
+            elif not watch.printed:
                 watch.print_quiet(snapshot)
             return EXIT_ALERT if watch.engine.active else EXIT_OK
 

@@ -9,18 +9,25 @@ work for N of them.
 
 Browsing receives messages (raising their receive counts) and gives them back at once; each scan
 stops after ``max_scan`` messages, and says so, so a deep DLQ costs a bounded number of calls.
+
+The DLQ screen watches differently (:func:`watch_held`): it already holds what it shows, and a
+second reader would race it for the same messages, so its own browsing is the scan: one more
+page into the session per tick, and every held message looked at. Messages that come back are
+then in the list too, held like the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from edgewatch.aws import AwsClients, describe_error
-from edgewatch.dlq.browse import DlqBrowser
+from edgewatch.dlq.browse import BrowsePage, DlqBrowser
+from edgewatch.dlq.models import DlqMessage
+from edgewatch.dlq.session import DlqSession
 
 DEFAULT_MAX_SCAN = 1000
 SCAN_VISIBILITY_S = 30  # long enough to finish a scan; every message is released right after
@@ -87,6 +94,15 @@ class BounceWatcher:
             return record_id
         return self._by_target.get(message_id)
 
+    def see(self, messages: Iterable[DlqMessage]) -> int:
+        """Count the replayed ones among ``messages`` (read from the DLQ); how many are back."""
+        for msg in messages:
+            record = msg.replay
+            origin = self._origin(msg.message_id, record.message_id if record else None)
+            if origin is not None:
+                self.back[origin] = msg.message_id
+        return len(self.back)
+
     async def scan(self) -> int:
         """Browse the DLQ once; return how many replayed messages are back so far."""
         seen = 0
@@ -95,11 +111,7 @@ class BounceWatcher:
         ) as browser:
             while seen < self.max_scan:
                 page = await browser.next_page(min(10, self.max_scan - seen))
-                for msg in page.messages:
-                    record = msg.replay
-                    origin = self._origin(msg.message_id, record.message_id if record else None)
-                    if origin is not None:
-                        self.back[origin] = msg.message_id
+                self.see(page.messages)
                 seen += len(page.messages)
                 if page.exhausted:
                     break
@@ -143,6 +155,39 @@ class BounceWatcher:
             if len(self.back) >= len(self.moved) or left <= 0:
                 return report
             await asyncio.sleep(min(interval_s, left))
+
+
+async def watch_held(
+    session: DlqSession,
+    watcher: BounceWatcher,
+    duration_s: float,
+    *,
+    interval_s: float = 5.0,
+    page_size: int = 50,
+    on_scan: Callable[[BounceReport, BrowsePage | None], None] | None = None,
+) -> BounceReport:
+    """Watch through ``session``: each tick receives a page (unless a receive is in flight) and
+    counts the replayed messages among everything it holds; stops early once all are back."""
+    start = watcher.clock()
+    while True:
+        page: BrowsePage | None = None
+        if session.can_load():
+            try:
+                page = await session.next_page(page_size)
+            except Exception as exc:  # the list is unknown now; the watch ends with what it saw
+                problem = describe_error(exc)
+                session.browse_failed(problem)
+                return watcher.report(watcher.clock() - start, problem)
+            session.add(page.messages, exhausted=page.exhausted)
+        watcher.see(session.browser.messages.values())
+        watcher.scans += 1
+        report = watcher.report(watcher.clock() - start)
+        if on_scan is not None:
+            on_scan(report, page)
+        left = duration_s - (watcher.clock() - start)
+        if len(watcher.back) >= len(watcher.moved) or left <= 0:
+            return report
+        await asyncio.sleep(min(interval_s, left))
 
 
 def moved_by(result: Any) -> dict[str, str | None]:

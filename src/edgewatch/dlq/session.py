@@ -203,15 +203,25 @@ class DlqSession:
             if ids
             else Selection.build(filters=[expression] if expression else ())
         )
+        given_back, others = 0, None
         if not ids:  # the engine's dry run receives: it must see what this session holds
-            await self.browser.release()
+            if self.held:  # SQS counts what this session holds in flight: not others'
+                info = await queue_info(self.clients, self.url)
+                others = max(0, info.in_flight - self.held)
+            given_back = await self.browser.release()
             self.messages.clear()
             self.selected.clear()
             self.exhausted = False
             if on_released is not None:
                 on_released()
         plan = await plan_replay(
-            self.clients, self.url, selection=selection, options=self.options, mode="client"
+            self.clients,
+            self.url,
+            selection=selection,
+            options=self.options,
+            mode="client",
+            in_flight_others=others,
+            given_back=given_back,
         )
         native = await offer_native(self.clients, plan)  # asks AWS only for "all"
         if ids:

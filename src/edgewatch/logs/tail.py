@@ -237,13 +237,10 @@ def resolve_targets(
     *,
     groups: Sequence[str] = (),
     file: str | None = None,
-    embedded: bool = False,
 ) -> TailTargets:
     """Flags first (only them); else ``logs.groups``/``logs.file`` plus the groups of the watched
-    queues' consumers (discovered; a queue's ``log_groups`` key overrides its discovery).
-
-    ``embedded`` is kept for callers; discovery covers the embedded stack as it covers AWS.
-    """
+    queues' consumers (discovered, on the embedded stack as on AWS; a queue's ``log_groups`` key
+    overrides its discovery)."""
     if groups or file:
         return TailTargets(tuple(dict.fromkeys(groups)), file)
     return TailTargets(tuple(dict.fromkeys(logs.groups)), logs.file, discover=True)

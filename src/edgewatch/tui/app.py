@@ -410,7 +410,8 @@ class EdgewatchApp(App[None]):
         if action == "resume":
             return self.poller.paused
         if action == "refresh" and self.poller.paused:
-            return None
+            # A screen with its own reload (the DLQ retry) keeps r: r then says why nothing polled.
+            return True if callable(getattr(self.screen, "refresh_data", None)) else None
         if action == "open_logs":
             return not isinstance(self.screen, LogsScreen)
         if action in ("open_dlq", "open_send"):
@@ -436,14 +437,16 @@ class EdgewatchApp(App[None]):
 
     def screen_key_help(self, screen: Screen[object]) -> list[tuple[str, str]]:
         """The keys a screen adds, greyed-out ones included (Textual's tab / shift+tab /
-        ctrl+c carry no id and are left out); keys sharing an action share a row."""
+        ctrl+c carry no id and are left out); keys sharing an action share a row. Read from the
+        screen's own bindings, not the active ones: a key the focused widget also binds (the
+        DLQ list's Enter) is still the screen's key."""
         if getattr(screen, "HELP_NAME", None) is None:
             return []
         rows: dict[str, list[str]] = {}
-        for active in screen.active_bindings.values():
-            if active.node is screen and active.binding.id:
-                keys = rows.setdefault(active.binding.description, [])
-                key = self.get_key_display(active.binding)
+        for _, binding in screen._bindings:
+            if binding.id and screen.check_action(binding.action, ()) is not False:
+                keys = rows.setdefault(binding.description, [])
+                key = self.get_key_display(binding)
                 if key not in keys:
                     keys.append(key)
         return [(" / ".join(keys), description) for description, keys in rows.items()]
@@ -471,8 +474,7 @@ class EdgewatchApp(App[None]):
         a screen's own failed load: ``refresh_data``)."""
         self.logs.restart()
         refresh_data = getattr(self.screen, "refresh_data", None)
-        if callable(refresh_data):
-            refresh_data()
+        reloaded = bool(refresh_data()) if callable(refresh_data) else False
         if self.poller_error is not None and self.auto_poll:
             if isinstance(self.screen, PollerErrorScreen):
                 self.pop_screen()
@@ -480,7 +482,8 @@ class EdgewatchApp(App[None]):
             self._render()
             return
         if self.poller.paused:  # reachable from the palette; the key is greyed out meanwhile
-            self.notify("Polling is paused: press p to resume.", title="Paused", markup=False)
+            if not reloaded:
+                self.notify("Polling is paused: press p to resume.", title="Paused", markup=False)
             return
         self.poller.refresh_now()
 

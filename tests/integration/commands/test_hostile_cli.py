@@ -18,20 +18,14 @@ from tests.support.logs import LogsArranger
 from tests.support.sqs import depth, fill
 from tests.support.waiting import wait_until
 
+pytestmark = pytest.mark.usefixtures("no_user_config")
+
 DEEP = "[" * 5000 + "]" * 5000
 DEEP_OBJECT = '{"a":' * 5000 + "1" + "}" * 5000
 # JSON escapes in the body (SQS takes it), real ESCs in the decoded request ID
 SPOOF = r'{"request_id":"\u001b]0;TITLE\u001b\\\u001b[2J\u001b[HSPOOF: all clear","n":1}'
 RAW = ("\x1b", "\x9b", "\x07", "\u202e", "\u2028", "\u2029", "\x85")
 GROUP = "/edge/consumer"
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(os.environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 def cli(endpoint: str, *args: str) -> int:

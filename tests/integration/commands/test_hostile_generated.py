@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import time
 
 import pytest
@@ -23,15 +22,9 @@ from tests.support.hostile import HOSTILE_SLOW, assert_clean, bodies, hostile_te
 from tests.support.logs import LogsArranger
 from tests.support.sqs import fill, make_pair
 
+pytestmark = pytest.mark.usefixtures("no_user_config")
+
 _names = itertools.count()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(os.environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 def run(capsys, endpoint: str, *args: str) -> tuple[int, str, str]:

@@ -7,7 +7,6 @@ with ``statistics.quantiles(method="inclusive")``, independently of edgewatch's 
 from __future__ import annotations
 
 import json
-import os
 import statistics
 
 import pytest
@@ -18,17 +17,11 @@ from edgewatch.logs.models import LogBatch
 from tests.support.log_fixtures import events, lines, put_events, report_durations
 from tests.support.logs import now_ms
 
+pytestmark = pytest.mark.usefixtures("no_user_config")
+
 TEXT = ("lambda_text_python.log", "lambda_text_node.log", "lambda_text_report_error.log",
         "lambda_text_report_timeout.log")  # fmt: skip
 JSON = ("lambda_json_platform.jsonl", "lambda_json_app.jsonl")
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(os.environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 def arrange(logs, group: str, names: tuple[str, ...]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -12,15 +11,10 @@ from edgewatch.dlq.models import REPLAY_ATTRIBUTE
 from tests.support.faults import FailEntries
 from tests.support.sqs import body_of, depth, drain, fill
 
-pytestmark = pytest.mark.backends  # moto and LocalStack
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(os.environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+pytestmark = [
+    pytest.mark.backends,
+    pytest.mark.usefixtures("no_user_config"),
+]  # moto and LocalStack
 
 
 def cli(endpoint: str, *args: str) -> int:

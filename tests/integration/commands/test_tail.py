@@ -20,17 +20,12 @@ from edgewatch.logs.latency import LatencyStats
 from edgewatch.logs.models import make_line
 from tests.support.logs import now_ms, record
 
-pytestmark = pytest.mark.backends  # moto and LocalStack
+pytestmark = [
+    pytest.mark.backends,
+    pytest.mark.usefixtures("no_user_config"),
+]  # moto and LocalStack
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(os.environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ consumer's logs by message ID, on both queues, for non-JSON bodies too."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,20 +14,14 @@ from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.simulator.stack import EmbeddedStack
 from tests.support.waiting import wait_until
 
+pytestmark = pytest.mark.usefixtures("no_user_config")
+
 
 @pytest.fixture(scope="module")
 def stack(moto_session_server) -> Iterator[EmbeddedStack]:
     moto_session_server.reset()  # moto's state is per process: a clean one for this module
     with EmbeddedStack(seed=11, config=PipelineConfig.fast()) as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for key in list(os.environ):
-        if key.startswith("EDGEWATCH_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 def listed(capsys, stack: EmbeddedStack, dlq: str) -> list[dict[str, Any]]:

@@ -54,6 +54,10 @@ class ReplayPlan:
     options: ReplayOptions
     native: NativeSupport | None = None
     warnings: tuple[str, ...] = ()
+    # The DLQ screen holds what it shows: SQS counts those in flight too. It says how many of
+    # the in-flight ones are others' (``None``: all of them) and how many it gave back to this.
+    in_flight_others: int | None = None
+    given_back: int = 0
 
     def with_dry_run(self, dry_run: bool = True) -> ReplayPlan:
         """The same plan as a dry run (for a preview before confirming), or back."""

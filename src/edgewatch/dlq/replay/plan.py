@@ -51,8 +51,14 @@ async def plan_replay(
     options: ReplayOptions | None = None,
     dry_run: bool = False,
     mode: RequestedMode = "client",
+    in_flight_others: int | None = None,
+    given_back: int = 0,
 ) -> ReplayPlan:
     """Resolve the DLQ and its target, pick the mode, and estimate the count. Moves nothing.
+
+    A caller that holds DLQ messages itself (the DLQ screen) says how many of SQS's in-flight
+    ones are others' (``in_flight_others``) and how many it released for this replay
+    (``given_back``), so the in-flight note does not count its own as other consumers'.
 
     ``mode="native"`` asks for AWS's move task: refused for a partial selection, and replaced by
     client-side replay (with a warning) where the endpoint lacks it. ``"auto"`` uses it when
@@ -90,6 +96,8 @@ async def plan_replay(
         dry_run=dry_run,
         estimated=estimated,
         options=options,
+        in_flight_others=in_flight_others,
+        given_back=given_back,
     )
     return _settle(base, mode, native)
 
@@ -119,11 +127,9 @@ def _settle(plan: ReplayPlan, requested: RequestedMode, native: NativeSupport | 
         warnings.append(
             "FIFO: a message left in the DLQ holds back the later messages of its group"
         )
-    if dlq_info.in_flight:
-        warnings.append(
-            f"{dlq_info.in_flight} DLQ message(s) are in flight (invisible): they are not "
-            "replayed unless they become visible during the run"
-        )
+    note = _in_flight_note(plan)
+    if note:
+        warnings.append(note)
     return replace(plan, mode=chosen, native=native, warnings=tuple(warnings))
 
 
@@ -158,6 +164,24 @@ async def offer_native(clients: AwsClients, plan: ReplayPlan) -> NativeOffer:
     return NativeOffer(
         native, "available — SQS moves every message server-side, without a replay record"
     )
+
+
+def _in_flight_note(plan: ReplayPlan) -> str | None:
+    """Others' in-flight messages are not replayed; a selection of held ids is not concerned."""
+    if plan.selection.message_ids is not None:
+        return None
+    others = plan.dlq.in_flight if plan.in_flight_others is None else plan.in_flight_others
+    notes = []
+    if others:
+        notes.append(
+            f"{others} DLQ message(s) are in flight elsewhere (invisible, held by another "
+            "consumer): they are not replayed unless they become visible during the run"
+        )
+    if plan.given_back:
+        notes.append(
+            f"the {plan.given_back} message(s) this browse held were given back and are replayed"
+        )
+    return "; ".join(notes) or None
 
 
 def _native_refusal(plan: ReplayPlan, native: NativeSupport) -> str | None:

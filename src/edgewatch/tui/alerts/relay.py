@@ -3,21 +3,27 @@
 Each live snapshot runs the same rules as ``edgewatch watch --alerts``. A firing alert is a
 warning notification and a terminal bell; a resolved one a short notification; more than
 ``COALESCE`` at once (a fleet's first poll) become one notification that says how many and
-points at the history (``a``). The webhook posts from a worker: a slow receiver never holds up
-the screen. Text goes through the one escaping rule (``App.notify`` escapes everything).
+points at the history (``a``). Where the terminal has one (``alerts.desktop``, see
+:mod:`edgewatch.alerts.desktop`) each notified alert is also a desktop notification, written to
+the terminal between frames; a coalesced burst is one. The webhook posts from a worker: a slow
+receiver never holds up the screen. Text goes through the one escaping rule (``App.notify``
+escapes everything); the desktop payload through its own stricter one.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+from edgewatch.alerts.desktop import desktop_protocol, desktop_sequence, terminal_env
 from edgewatch.alerts.engine import AlertEngine, AlertEvent
-from edgewatch.alerts.notify import Webhook
+from edgewatch.alerts.notify import Webhook, alert_body
 from edgewatch.config import AlertSettings
 from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import MetricsSnapshot
+from edgewatch.tui.common.terminal import write_to_terminal
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -28,12 +34,20 @@ GROUP = "alerts"
 
 class AlertRelay:
     def __init__(
-        self, app: App[None], settings: AlertSettings, *, clock: Callable[[], float] = time.time
+        self,
+        app: App[None],
+        settings: AlertSettings,
+        *,
+        clock: Callable[[], float] = time.time,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
         self.engine = AlertEngine(settings, clock=clock)
         self.webhook = Webhook(settings)
+        self.env = terminal_env(os.environ if env is None else env)
+        self.desktop = desktop_protocol(self.env, settings.desktop)
+        self.desktop_sent = 0
 
     def evaluate(
         self, snapshot: MetricsSnapshot, forecasts: Mapping[str, Forecast]
@@ -49,9 +63,11 @@ class AlertRelay:
                 severity="warning",
                 timeout=10,
             )
+            self._desktop(f"{len(firing)} alerts: {names}, …")
         else:
             for ev in firing:
                 self.app.notify(ev.text, title="Alert", severity="warning", timeout=10)
+                self._desktop(alert_body(ev))
         for ev in resolved[:COALESCE]:
             self.app.notify(ev.text, title="Resolved", timeout=5)
         if firing and self.settings.bell:
@@ -60,6 +76,11 @@ class AlertRelay:
         if self.webhook.enabled and sendable:
             self.app.run_worker(self._post(sendable), group=GROUP, exit_on_error=False)
         return events
+
+    def _desktop(self, body: str) -> None:
+        if self.desktop is not None:
+            sequence = desktop_sequence(self.desktop, body, self.env)
+            self.desktop_sent += write_to_terminal(self.app, sequence)
 
     async def _post(self, events: list[AlertEvent]) -> None:
         for ev in events:

@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 from edgewatch.dlq.models import DlqMessage
 from edgewatch.dlq.session import DlqSession
 from edgewatch.tui.common.palette import Palette
-from edgewatch.tui.dlq.text import row_cells
+from edgewatch.tui.dlq.text import age_cell, row_cells
 
 COLUMNS = (("", "sel"), ("Rcv", "rcv"), ("Age", "age"), ("Group", "group"), ("Body", "body"))
 
@@ -44,6 +44,22 @@ class MessageList(DataTable[Text]):
             self.add_row(*cells, key=msg.message_id)
         if current is not None and current in self.rows:
             self.move_cursor(row=self.get_row_index(current), animate=False)
+
+    def tick_ages(self, session: DlqSession, now: float) -> int:
+        """Age the rows on screen, live: only their Age cell, only where its text changed
+        (once a second for young messages, once a minute for old ones); how many changed."""
+        first = max(0, int(self.scroll_y))
+        rows = self.ordered_rows[first : first + max(1, self.size.height)]
+        changed = 0
+        for row in rows:
+            msg = session.messages.get(str(row.key.value))
+            if msg is None:
+                continue
+            cell = age_cell(msg, now)
+            if self.get_cell(row.key, "age").plain != cell.plain:
+                self.update_cell(row.key, "age", cell)
+                changed += 1
+        return changed
 
     def mark(self, msg: DlqMessage, *, selected: bool, palette: Palette) -> None:
         """Show ``msg`` selected or not, and step to the next row (space walks the list)."""

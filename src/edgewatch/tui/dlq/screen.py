@@ -9,13 +9,17 @@ within a deadline, before it closes its clients. The state and all AWS work are 
 detail panel and a :class:`ReplayPanel`, runs the session's calls in workers that post the typed
 messages below, and turns an error into a notification, never a traceback. Message content is
 rendered as ``Text`` only.
+
+After a replay the screen watches the DLQ for ``replay.bounce_watch_s`` (the session's own
+browsing, :func:`edgewatch.dlq.bounce.watch_held`): the replay bar says "N of M came back so
+far" as they arrive, and at the end whether the fix worked (none came back) or not.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
@@ -31,6 +35,8 @@ from textual.worker import Worker
 from edgewatch.aws import AwsClients, describe_error
 from edgewatch.config import ReplaySettings
 from edgewatch.display.escape import escape, safe
+from edgewatch.dlq.bounce import BounceReport, BounceWatcher, moved_by, watch_held
+from edgewatch.dlq.browse import BrowsePage
 from edgewatch.dlq.replay import (
     DlqMessage,
     FilterError,
@@ -54,7 +60,7 @@ from edgewatch.tui.common.workers import worker_failure
 from edgewatch.tui.dlq.message_list import MessageList
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
 from edgewatch.tui.dlq.replay_panel import ReplayPanel
-from edgewatch.tui.dlq.text import detail_text, progress_text, summary_text
+from edgewatch.tui.dlq.text import bounce_text, detail_text, progress_text, summary_text
 
 if TYPE_CHECKING:
     from edgewatch.tui.app import EdgewatchApp
@@ -62,7 +68,9 @@ if TYPE_CHECKING:
 BROWSE_GROUP = "dlq-browse"
 REPLAY_GROUP = "dlq-replay"
 WHY_GROUP = "dlq-why"
+BOUNCE_GROUP = "dlq-bounce"
 PAGE = 50
+AGE_TICK_S = 1.0  # the Age column ages live (only its changed cells are redrawn)
 FIXED_COLUMNS = 40  # sel, rcv, age, group, cell padding, scrollbar, borders: the rest is body
 FILTER_HELP = (
     "text · $.field OP value (== != > >= < <=) · @Attribute == value — enter applies, "
@@ -144,6 +152,15 @@ class DlqScreen(Screen[None]):
             super().__init__()
             self.result = result
 
+    class BounceScanned(Message):
+        """The bounce watch looked again (``page``: what it received); ``watching``: not over."""
+
+        def __init__(self, report: BounceReport, page: BrowsePage | None, watching: bool) -> None:
+            super().__init__()
+            self.report = report
+            self.page = page
+            self.watching = watching
+
     def __init__(
         self,
         clients: AwsClients,
@@ -161,6 +178,7 @@ class DlqScreen(Screen[None]):
         self.clock = clock
         self.autoload = autoload  # False: tests feed messages with show_messages()
         settings = replay or ReplaySettings()
+        self.replay_settings = settings
         options = replay_options(settings, read_only=read_only)
         self.session = DlqSession(
             clients,
@@ -171,6 +189,16 @@ class DlqScreen(Screen[None]):
         )
         self._why: dict[str, LastError | None] = {}  # message ID → why it failed (logs)
         self._why_state: str | None = None
+        if read_only:  # no "R Replay" in the footer; R still says why it is refused
+            keys = self._bindings.key_to_bindings
+            keys["R"] = [
+                replace(b, show=False, description="Replay (refused: read-only)")
+                for b in keys.get("R", [])
+            ]
+        self._more_asked = False  # m was pressed: say so if the DLQ had nothing more
+        self.bounce: BounceReport | None = None  # the watch after the last replay
+        self.bounce_watching = False
+        self._summary: Text | None = None  # the last replay's summary (the bounce line joins it)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -190,8 +218,12 @@ class DlqScreen(Screen[None]):
         self.table.focus()
         self._show_header()
         self._show_detail()
+        self.set_interval(AGE_TICK_S, self._tick_ages, name="dlq-ages")
         if self.autoload:
             self.load()
+
+    def _tick_ages(self) -> None:
+        self.table.tick_ages(self.session, self.clock())
 
     def on_resize(self) -> None:
         self._fill_table()
@@ -310,14 +342,30 @@ class DlqScreen(Screen[None]):
     @on(PageLoaded)
     def _page_loaded(self, message: PageLoaded) -> None:
         self.show_messages(message.messages, exhausted=message.exhausted)
+        if self._more_asked and not message.messages:
+            held = self.session.held
+            self.notify(
+                f"Nothing more: the DLQ gave no new message (all {held} visible ones are "
+                "shown). Messages in flight elsewhere appear once they are visible again.",
+                title="DLQ",
+                markup=False,
+            )
+        self._more_asked = False
 
     def action_more(self) -> None:
+        """m: receive the next page; once all are shown, look again (new ones may have come)."""
+        if not self.session.can_load():
+            return
+        self._more_asked = True
         self.load()
 
-    def refresh_data(self) -> None:
-        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again."""
-        if self.session.failure is not None:
+    def refresh_data(self) -> bool:
+        """The app's ``r`` (Refresh) on this screen: after a failed receive, receive again.
+        Whether it did (the app then says nothing more about a pause)."""
+        if self.session.failure is not None and self.session.can_load():
             self.load()
+            return True
+        return False
 
     # -- selection, filter, detail, logs -------------------------------------------------------
 
@@ -471,6 +519,7 @@ class DlqScreen(Screen[None]):
         self.app.push_screen(dialog, decided)
 
     def start_replay(self, plan: ReplayPlan, ids: list[str], expected: int) -> None:
+        self._stop_bounce()
         self.session.start()
         self.panel.start(expected)
         self._show_status(Text("Replaying… esc cancels (the batches in flight finish)"))
@@ -503,6 +552,7 @@ class DlqScreen(Screen[None]):
         """The summary at the end; the list is read again (moved messages are gone)."""
         self.session.finished(result)
         summary = summary_text(result, self.palette)
+        self._summary = summary
         self._show_status(summary)
         self.notify(
             summary.plain.split("\n", 1)[0],
@@ -512,6 +562,70 @@ class DlqScreen(Screen[None]):
         )
         self._fill_table()
         self.load()
+        moved = moved_by(result)
+        watch_s = self.replay_settings.bounce_watch_s
+        if moved and watch_s > 0 and not result.plan.dry_run and result.plan.mode == "client":
+            watcher = BounceWatcher(self.session.clients, self.target.url, moved)
+            watcher.label = self.target.name
+            self.bounce, self.bounce_watching = watcher.report(0.0), True
+            self._show_bounce()
+            self._watch_bounce(watcher, watch_s, self.replay_settings.bounce_interval_s)
+
+    # -- did the replay fix it: replayed messages coming back ---------------------------------
+
+    @work(group=BOUNCE_GROUP, exclusive=True, exit_on_error=False, name="dlq-bounce")
+    async def _watch_bounce(self, watcher: BounceWatcher, duration: float, interval: float) -> None:
+        def scanned(report: BounceReport, page: BrowsePage | None) -> None:
+            self.post_message(self.BounceScanned(report, page, watching=True))
+
+        report = await watch_held(
+            self.session, watcher, duration, interval_s=interval, page_size=PAGE, on_scan=scanned
+        )
+        self.post_message(self.BounceScanned(report, None, watching=False))
+
+    @on(BounceScanned)
+    def _bounce_scanned(self, message: BounceScanned) -> None:
+        if not self.bounce_watching:  # stopped (a new replay): a late report is stale
+            return
+        if message.page is not None:
+            self._fill_table()
+            self._explain(message.page.messages)
+        self.bounce, self.bounce_watching = message.report, message.watching
+        self._show_bounce()
+        if message.watching:
+            return
+        report = message.report
+        if report.came_back:
+            text = f"{report.came_back} of {report.replayed} replayed message(s) came back"
+            self.notify(
+                f"{text}: the fix did not work for them.",
+                title="Replay bounce-back",
+                severity="warning",
+                markup=False,
+            )
+        elif report.error is None:
+            self.notify(
+                f"None of the {report.replayed} replayed message(s) came back "
+                f"within {report.watched_s:.0f} s.",
+                title="Replay bounce-back",
+                markup=False,
+            )
+
+    def _show_bounce(self) -> None:
+        """The replay's summary with the bounce line under its first line."""
+        if self.bounce is None or self.session.busy is not None:
+            return
+        left = self.replay_settings.bounce_watch_s - self.bounce.watched_s
+        line = bounce_text(
+            self.bounce, watching=self.bounce_watching, left_s=left, palette=self.palette
+        )
+        lines = (self._summary or Text()).split("\n")
+        text = Text("\n").join([lines[0], line, *lines[1:]]) if lines else line
+        self._show_status(text)
+
+    def _stop_bounce(self) -> None:
+        self.workers.cancel_group(self, BOUNCE_GROUP)
+        self.bounce, self.bounce_watching = None, False
 
     def _show_status(self, text: Text) -> None:
         session = self.session
@@ -530,16 +644,24 @@ class DlqScreen(Screen[None]):
         if message.what == "replay":
             self._failed_replay(message.error)
             return
+        if message.what == "bounce":
+            if self.bounce is not None and self.bounce_watching:
+                self.bounce = replace(self.bounce, error=message.error)
+                self.bounce_watching = False
+                self._show_bounce()
+            return
         self.session.browse_failed(message.error)
+        self._more_asked = False  # the failure is what it is told, not "nothing more"
         self._fill_table()
         self.notify(message.error, title="DLQ browse failed", severity="error", markup=False)
 
     @on(Worker.StateChanged)
     def _worker_state(self, event: Worker.StateChanged) -> None:
         """The safety net: an unexpected error in a worker is a notification, not a crash."""
-        failure = worker_failure(event, (BROWSE_GROUP, REPLAY_GROUP))
+        failure = worker_failure(event, (BROWSE_GROUP, REPLAY_GROUP, BOUNCE_GROUP))
         if failure is not None:
-            what = "browse" if event.worker.group == BROWSE_GROUP else "replay"
+            group = event.worker.group
+            what = {BROWSE_GROUP: "browse", BOUNCE_GROUP: "bounce"}.get(group, "replay")
             self.post_message(self.Failed(what, failure))
 
     # -- leaving -------------------------------------------------------------------------------
@@ -547,7 +669,7 @@ class DlqScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         session = self.session
         if action == "more":
-            return None if session.exhausted or session.loading else True
+            return None if session.loading or session.let_go else True
         if action == "replay" and session.busy is not None:
             return None
         return True
@@ -584,7 +706,7 @@ class DlqScreen(Screen[None]):
         if remaining is None:
             return
         workers = self.app.workers
-        for group in (BROWSE_GROUP, REPLAY_GROUP):  # nothing new starts; engines run on
+        for group in (BROWSE_GROUP, REPLAY_GROUP, BOUNCE_GROUP):  # nothing new starts; engines on
             workers.cancel_group(self, group)
         app, timeout = cast("EdgewatchApp", self.app), self.session.browser.visibility_timeout
 

@@ -17,6 +17,7 @@ from rich.text import Text
 from edgewatch import safe_json
 from edgewatch.display import formatting as fmt
 from edgewatch.display.escape import escape, safe
+from edgewatch.dlq.bounce import BounceReport
 from edgewatch.dlq.replay import (
     DlqMessage,
     MessageOutcome,
@@ -35,6 +36,11 @@ def age_s(sent_at: datetime | None, now: float) -> float | None:
     return None if sent_at is None else max(0.0, now - sent_at.timestamp())
 
 
+def age_cell(msg: DlqMessage, now: float) -> Text:
+    """The Age column: how long ago the message was first sent (it ticks while shown)."""
+    return safe(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right")
+
+
 def row_cells(
     msg: DlqMessage, *, now: float, selected: bool, body_width: int, palette: Palette
 ) -> list[Text]:
@@ -48,7 +54,7 @@ def row_cells(
     return [
         Text("✓" if selected else " ", style=f"bold {palette.accent}"),
         rcv,
-        safe(fmt.humanise_age(age_s(msg.sent_at, now)), justify="right"),
+        age_cell(msg, now),
         safe(msg.group_id or "—", limit=14, one_line=True),
         body,
     ]
@@ -245,4 +251,34 @@ def outcome_line(o: MessageOutcome, palette: Palette) -> Text:
     text.append(f"{o.status.replace('_', ' '):<11}", style=style)
     text.append(f" {escape(o.message_id[:36], one_line=True):<36} ")
     text.append(escape(o.reason or o.preview, limit=120, one_line=True))
+    return text
+
+
+def bounce_text(report: BounceReport, *, watching: bool, left_s: float, palette: Palette) -> Text:
+    """Did the replay fix it: "N of M replayed messages came back", live while watching."""
+    text = Text()
+    n, m = report.came_back, report.replayed
+    if watching:
+        text.append("Watching for replayed messages coming back: ", style="bold")
+        style = f"bold {palette.crit}" if n else palette.ok
+        text.append(escape(f"{n} of {m} came back so far"), style=style)
+        text.append(escape(f" · {max(0.0, left_s):.0f} s left"), style=palette.muted)
+    elif n:
+        text.append(
+            escape(f"{n} of {m} replayed message(s) came back"), style=f"bold {palette.crit}"
+        )
+        text.append(
+            escape(
+                f" to {report.dlq} within {report.watched_s:.0f} s: the fix did not work for them",
+                one_line=True,
+            )
+        )
+    else:
+        text.append(
+            escape(f"None of the {m} replayed message(s) came back"), style=f"bold {palette.ok}"
+        )
+        text.append(escape(f" to {report.dlq} within {report.watched_s:.0f} s", one_line=True))
+    if report.error:
+        text.append(" · watch stopped: ", style=palette.crit)
+        text.append(escape(report.error, one_line=True))
     return text
