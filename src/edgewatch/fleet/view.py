@@ -43,7 +43,8 @@ def trouble(q: QueueStatus, f: Forecast | None) -> tuple[Trouble, float]:
     """The queue's worst trouble and how bad it is within that tier (0 to 1).
 
     - ``expiring``: messages start to expire within the hour (sooner is worse);
-    - ``stalled``: a backlog and nothing consumed (more and older is worse);
+    - ``stalled``: a backlog and nothing consumed (more and older is worse; not for a DLQ,
+      which nobody is meant to consume);
     - ``dlq``: its DLQ is growing (faster and deeper is worse; the queue itself may be empty);
     - ``growing``: the backlog grows, or retries head for the DLQ (faster is worse);
     - ``crit`` / ``warn``: a threshold only (an unreadable queue is ``crit``); deeper is worse.
@@ -54,7 +55,7 @@ def trouble(q: QueueStatus, f: Forecast | None) -> tuple[Trouble, float]:
     if f is not None:
         if f.loss_eta_s is not None and f.loss_eta_s < HOUR:
             return "expiring", 1.0 - f.loss_eta_s / HOUR
-        if f.stalled and backlog:
+        if f.stalled and backlog and not q.is_dlq:  # nobody is meant to consume a DLQ
             age = f.oldest_age_s if f.oldest_age_s is not None else q.oldest_age_s
             return "stalled", 0.5 * _log_share(backlog, 6) + 0.5 * min(1.0, (age or 0) / HOUR)
         if f.dlq_growing:

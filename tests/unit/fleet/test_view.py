@@ -136,3 +136,10 @@ def test_group_by_account_then_region_keeps_the_sort_inside():
         ("111", "us-east-1", "a"),
         ("222", "us-east-1", "z"),
     ]
+
+
+def test_a_dlq_nobody_consumes_is_not_a_stalled_consumer():
+    dlq = q("orders-dlq", 20, is_dlq=True)
+    f = Forecast(backlog=20, stalled=True, trend="growing", growing_per_s=0.1)
+    assert trouble(dlq, f)[0] == "growing"  # its growth, and its DLQ threshold, still count
+    assert trouble(dlq, Forecast(backlog=20, stalled=True))[0] == "crit"  # 20 >= dlq_depth 1
