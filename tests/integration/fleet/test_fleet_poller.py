@@ -80,6 +80,11 @@ async def test_discovers_pages_with_a_prefix_across_regions_with_account_and_reg
     for _ in range(3):  # tags are read once per queue, by the leftover budget
         clock.now += 10
         snap = await poller.poll_once()
+    # The sweep's reads are not waited for by a poll (rows on screen are): they land soon.
+    await async_wait_until(lambda: proxy.operations().count("ListQueueTags") == 6)
+    for _ in range(2):
+        clock.now += 10
+        snap = await poller.poll_once()
     tagged = {q.name: q.tags for q in snap.queues}
     assert tagged["app-euw1-0"] == {"team": "payments"} and tagged["app-use1-0"] == {}
     assert proxy.operations().count("ListQueueTags") == 6  # once each, not every poll
