@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -286,10 +287,17 @@ class FleetPoller(PollLoop):
         return sum(1 for q in self._queues.values() if q.source == index)
 
     def hot_urls(self) -> list[str]:
-        known = self._queues
-        urls = [u for u in self._focus if u in known]
-        urls += [u for u in self._trouble if u in known and u not in urls]
-        return urls[: self.fleet.hot_max]
+        """On-screen rows, then those in trouble (worst first), up to ``hot_max``."""
+        known, cap = self._queues, self.fleet.hot_max
+        urls: list[str] = []
+        seen: set[str] = set()
+        for url in itertools.chain(self._focus, self._trouble):
+            if len(urls) >= cap:
+                break
+            if url in known and url not in seen:
+                seen.add(url)
+                urls.append(url)
+        return urls
 
     # -- discovery -----------------------------------------------------------------------------
 

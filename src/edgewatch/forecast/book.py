@@ -66,6 +66,8 @@ def history_of(
 ) -> list[tuple[FlowSample, FlowSample | None]]:
     """The CloudWatch minutes of ``q`` (and of its DLQ, same minute) not yet observed: after
     ``since`` and before the current sample at ``before``, oldest first."""
+    if not q.minutes or (since is not None and q.minutes[-1].at + MINUTE_S <= since):
+        return []  # every poll, for every queue: the common case must cost nothing
     dlq_minutes = {m.at: m for m in q.dlq.minutes} if q.dlq is not None else {}
     out = []
     for m in q.minutes:
