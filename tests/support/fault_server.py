@@ -50,6 +50,14 @@ class Partial:
     failures: dict[int, bool]
 
 
+@dataclass(frozen=True)
+class Raw:
+    """Answer 200 with exactly these bytes (hand-written answers, odd or hostile ones); the
+    request's entries are recorded as received, not as delivered."""
+
+    content: bytes
+
+
 OK = "ok"
 HANG = "hang"
 RESET = "reset"
@@ -59,7 +67,7 @@ THROTTLE = Error(400, "ThrottlingException")
 THROTTLE_QUERY = Error(400, "RequestThrottled", query_header=True)
 DENIED = Error(403, "AccessDenied", "not allowed")
 
-Action = str | Error | Partial
+Action = str | Error | Partial | Raw
 
 
 @dataclass
@@ -196,6 +204,8 @@ class FaultServer:
             return False
         if isinstance(action, Error):
             return await self._send_error(writer, action, headers)
+        if isinstance(action, Raw):
+            return await self._send_raw(writer, action.content)
         entries = payload.get("Entries", [])
         failures = action.failures if isinstance(action, Partial) else {}
         successful, failed = [], []
@@ -232,6 +242,13 @@ class FaultServer:
         extra = {"x-amzn-query-error": f"{error.code};Sender"} if error.query_header else {}
         body = {"__type": f"com.amazonaws.sqs#{error.code}", "message": message}
         return await self._send(writer, error.status, body, extra)
+
+    async def _send_raw(self, writer: asyncio.StreamWriter, content: bytes) -> bool:
+        date = email.utils.formatdate(self.now(), usegmt=True)
+        head = f"HTTP/1.1 200 OK\r\nDate: {date}\r\nContent-Length: {len(content)}\r\n\r\n"
+        writer.write(head.encode() + content)
+        await writer.drain()
+        return True
 
     async def _send(
         self,

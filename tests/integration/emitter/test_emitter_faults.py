@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import random
+import threading
 
 import httpx
 import pytest
@@ -136,6 +137,7 @@ async def test_breaker_probes_after_cooldown_and_recovers(fault_server: FaultSer
     assert sorted(fault_server.bodies()) == sorted(f"e{i}" for i in range(30))
 
 
+@pytest.mark.parametrize("as_dict", [False, True], ids=["str events", "dict events"])
 @pytest.mark.parametrize(
     ("overflow", "kept"),
     [
@@ -144,17 +146,53 @@ async def test_breaker_probes_after_cooldown_and_recovers(fault_server: FaultSer
     ],
 )
 async def test_overflow_drops_are_counted(
-    fault_server: FaultServer, overflow: str, kept: list[str]
+    fault_server: FaultServer, overflow: str, kept: list[str], as_dict: bool
 ) -> None:
     async with make_emitter(fault_server, max_buffer=5, overflow=overflow) as emitter:
         for i in range(20):  # no await: the sender cannot run in between
-            emitter.emit(f"e{i}")
+            emitter.emit({"e": f"e{i}"} if as_dict else f"e{i}")  # dicts: emit()'s fast path
         assert emitter.stats().dropped == 15
         assert emitter.stats().buffered == 5
         result = await emitter.flush(10)
     assert result.complete
-    assert sorted(fault_server.bodies()) == sorted(kept)
+    bodies = fault_server.bodies()
+    if as_dict:
+        bodies = [json.loads(body)["e"] for body in bodies]
+    assert sorted(bodies) == sorted(kept)
     assert (result.stats.sent, result.stats.dropped) == (5, 15)
+
+
+async def test_many_drops_are_counted_exactly(fault_server: FaultServer) -> None:
+    """emit()'s lock-free drop path counts in steps folded in every 256 drops: none is lost."""
+    async with make_emitter(fault_server, max_buffer=5) as emitter:
+        for i in range(1000):  # no await: the sender cannot run in between
+            emitter.emit({"e": i})
+        assert emitter.stats().dropped == 995
+        result = await emitter.flush(10)
+        for i in range(1000, 1300):  # and again, after a flush has folded the counters
+            emitter.emit({"e": i})
+        again = await emitter.flush(10)
+    assert result.complete and again.complete
+    assert sorted(json.loads(b)["e"] for b in fault_server.bodies()) == [
+        *range(995, 1000),
+        *range(1295, 1300),
+    ]
+    assert (again.stats.sent, again.stats.dropped) == (10, 995 + 295)
+
+
+async def test_a_buffer_filled_before_any_loop_still_starts_the_sender(
+    fault_server: FaultServer,
+) -> None:
+    emitter = make_emitter(fault_server, max_buffer=5)
+    filler = threading.Thread(target=lambda: [emitter.emit({"e": i}) for i in range(20)])
+    filler.start()  # a thread with no event loop: nothing can start the sender there
+    filler.join()
+    assert emitter.stats().buffered == 5
+    emitter.emit({"e": 20})  # full, in a running loop: this drop starts the sender
+    await wait_until(lambda: emitter.stats().sent == 5, timeout=10)
+    closed = await emitter.aclose()
+    assert sorted(json.loads(b)["e"] for b in fault_server.bodies()) == [16, 17, 18, 19, 20]
+    assert (closed.stats.sent, closed.stats.dropped) == (5, 16)
 
 
 async def test_flush_and_close_are_bounded_when_the_endpoint_hangs(

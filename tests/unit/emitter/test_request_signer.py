@@ -48,3 +48,21 @@ def test_the_key_cache_follows_the_day_and_the_secret() -> None:
     assert signer.sign("T", b"x", b, "20261201T120000Z") != first  # another secret
     assert signer.sign("T", b"x", a, "20261202T120000Z") != first  # another day
     assert signer.sign("T", b"x", a, "20261201T120000Z") == first
+
+
+@pytest.mark.parametrize(
+    ("credentials", "host", "body", "timestamp"),
+    list(itertools.product(CREDENTIALS, HOSTS, BODIES, TIMES[:2])),
+)
+def test_the_request_head_carries_the_signed_headers(
+    credentials: ReadOnlyCredentials, host: str, body: bytes, timestamp: str
+) -> None:
+    signer = RequestSigner(host, "eu-west-1", "sqs", CONTENT_TYPE)
+    target = "AmazonSQS.SendMessageBatch"
+    head = signer.request_head(target, body, credentials, timestamp, "User-Agent: ua\r\n")
+    assert head.endswith(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")[:-2]
+    assert lines[0] == "POST / HTTP/1.1"
+    pairs = [tuple(line.split(": ", 1)) for line in lines[1:]]
+    expected = signer.sign(target, body, credentials, timestamp)
+    assert pairs == [*expected, ("User-Agent", "ua"), ("Content-Length", str(len(body)))]

@@ -240,3 +240,75 @@ async def test_https_with_certificate_verification(tmp_path: Path) -> None:
                 await client.get(url)
     finally:
         listener.close()
+
+
+@contextlib.asynccontextmanager
+async def held_server(release: asyncio.Event) -> AsyncIterator[str]:
+    """Reads each request, then answers it only once ``release`` is set."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                await reader.readexactly(length)
+                await release.wait()
+                writer.write(ok(b"released"))
+                await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(handler, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{listener.sockets[0].getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+async def test_requests_beyond_max_connections_wait_for_a_slot() -> None:
+    release = asyncio.Event()
+    async with held_server(release) as url, Client(AsyncioTransport(max_connections=1)) as client:
+        first = asyncio.create_task(client.post(url))
+        second = asyncio.create_task(client.post(url))
+        third = asyncio.create_task(client.post(url))
+        await asyncio.sleep(0)
+        third.cancel()  # a waiter that leaves must not take a slot with it
+        release.set()
+        answers = await asyncio.wait_for(asyncio.gather(first, second), 5)
+        assert [a.text for a in answers] == ["released", "released"]
+        with pytest.raises(asyncio.CancelledError):
+            await third
+        assert (await client.post(url)).text == "released"
+
+
+async def test_a_full_pool_times_out_clearly() -> None:
+    from edgewatch_emitter.wire import PoolTimeout
+
+    release = asyncio.Event()
+    async with held_server(release) as url:
+        transport = AsyncioTransport(max_connections=1)
+        patient, hasty = Client(transport, timeout=30.0), Client(transport, timeout=0.1)
+        first = asyncio.create_task(patient.post(url))
+        await asyncio.sleep(0)
+        with pytest.raises(PoolTimeout):
+            await asyncio.wait_for(hasty.post(url), 5)
+        release.set()
+        assert (await asyncio.wait_for(first, 5)).text == "released"
+        await transport.aclose()
+
+
+async def test_a_short_read_deadline_fires_while_a_long_one_waits() -> None:
+    release = asyncio.Event()
+    async with held_server(release) as url:
+        transport = AsyncioTransport(max_connections=2)
+        slow, quick = Client(transport, timeout=30.0), Client(transport, timeout=0.1)
+        long_wait = asyncio.create_task(slow.post(url))
+        await asyncio.sleep(0)
+        with pytest.raises(ReadTimeout):  # the one timer re-armed for the earlier deadline
+            await asyncio.wait_for(quick.post(url), 5)
+        assert not long_wait.done()
+        release.set()
+        assert (await asyncio.wait_for(long_wait, 5)).text == "released"
+        await transport.aclose()

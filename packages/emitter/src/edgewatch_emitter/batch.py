@@ -51,16 +51,18 @@ def classify_batch(
 ) -> BatchResult:
     """Sort the entries ``pending`` (by ``Id``) by what ``answer`` says of them.
 
-    ``clean`` rewrites each failure message (e.g. to redact what must never be logged).
+    ``clean`` rewrites each failure message (e.g. to redact what must never be logged). A list
+    or an item of the wrong type (an odd or hostile answer) acknowledges nothing: its entries
+    stay unanswered.
     """
     waiting = dict.fromkeys(pending)
     result = BatchResult()
-    for item in answer.get("Successful") or ():
+    for item in _items(answer.get("Successful")):
         key = str(item.get("Id"))
         if key in waiting and key not in result.succeeded:
             result.succeeded[key] = item
     mentioned = set(result.succeeded)
-    for item in answer.get("Failed") or ():
+    for item in _items(answer.get("Failed")):
         key = str(item.get("Id"))
         if key not in waiting or key in mentioned:
             continue
@@ -75,3 +77,9 @@ def classify_batch(
         (result.rejected if failure.sender_fault else result.retryable).append(failure)
     result.unanswered = [key for key in waiting if key not in mentioned]
     return result
+
+
+def _items(value: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]

@@ -49,7 +49,13 @@ from edgewatch_emitter.rules import (
     utf8_size,
 )
 from edgewatch_emitter.serialize import default_serializer
-from edgewatch_emitter.sqs_json import Answer, SqsJsonClient
+from edgewatch_emitter.serialize import serialize_dict as _serialize_dict
+from edgewatch_emitter.sqs_json import (
+    Answer,
+    SqsJsonClient,
+    entry_fragment,
+    json_text_fragment,
+)
 from edgewatch_emitter.wire import AsyncioTransport
 
 log = logging.getLogger("edgewatch_emitter")
@@ -86,13 +92,17 @@ class _Envelope:
 
 
 class _Prepared:
-    """A serialised entry, ready for a batch (and for its retries)."""
+    """A serialised entry, ready for a batch (and for its retries).
 
-    __slots__ = ("attempts", "entry", "event", "size")
+    ``fragment`` is the entry as JSON without its ``Id`` (``SqsJsonClient.send_entries``): the
+    body is escaped once, however often the entry is retried.
+    """
 
-    def __init__(self, event: Any, entry: dict[str, Any], size: int) -> None:
+    __slots__ = ("attempts", "event", "fragment", "size")
+
+    def __init__(self, event: Any, fragment: str, size: int) -> None:
         self.event = event
-        self.entry = entry
+        self.fragment = fragment
         self.size = size
         self.attempts = 0
 
@@ -121,6 +131,21 @@ class Emitter:
     def __init__(
         self, queue_url: str, options: EmitterOptions | None = None, **changes: Any
     ) -> None:
+        # What emit()'s fast path reads, first: neighbours in the instance's value array, so a
+        # call with cold caches (the common case in a service) loads fewer cache lines.
+        self._buffer: deque[Any] = deque()
+        self._room = 0  # set below
+        self._wake_at = 1  # the first emit in a running loop starts the drainer
+        # With a full buffer, emit()'s fast path drops lock-free when only the loop's thread
+        # emits, the emitter is open and no flush waits; else it takes the full path.
+        self._drop_oldest_here = False
+        self._drop_newest_here = False
+        self._overflow_shared = False
+        # Drops of the oldest event by that fast path not yet added to _dropped and _taken: a
+        # small int (CPython keeps 0..256 preallocated, so counting allocates nothing), folded
+        # in at 256 and before any reader of the two (``_fold_drops``).
+        self._drop_tick = 0
+        self._flush_waiters = 0
         parts = urlsplit(queue_url)
         if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
             raise ValueError(f"not a queue URL: {queue_url!r}")
@@ -154,13 +179,14 @@ class Emitter:
         self._dedup_prefix = secrets.token_hex(8)
         self._dedup_counter = 0
 
-        self._buffer: deque[Any] = deque()
+        # emit()'s fast path takes a plain dict while the buffer holds fewer than this: the
+        # bound, or 0 (always the full path) on a FIFO queue and once closed.
+        self._room = 0 if self._fifo else self._max_buffer
         # Held only off the hot path: overflow in emit(), the sender taking a batch, close.
         self._mutex = threading.Lock()
         # Emitted to from several threads: the overflow path then takes the lock. Set by
         # ThreadedEmitter, and on the first wake-up from a thread other than the loop's.
-        self.shared = False
-        self._wake_at = 1  # the first emit in a running loop starts the drainer
+        self._shared = False
         self._taken = 0  # events that have left the buffer (batched or dropped as oldest)
         self._sent = 0
         self._failed = 0
@@ -170,7 +196,6 @@ class Emitter:
         self._latency = LatencyWindow()
         self._flights: set[_Flight] = set()
         self._flushing = 0
-        self._flush_waiters = 0
 
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread_id: int | None = None
@@ -181,11 +206,31 @@ class Emitter:
         self._discovery: asyncio.Task[None] | None = None
         self._client: SqsJsonClient | None = None
         self._closed = False
+        self._set_full_mode()
         self._closing: asyncio.Future[FlushResult] | None = None
         self._abandoning = False
         self._logged_drops = 0
         self._last_drop_log = -_LOG_EVERY_S
         self._last_failure_log = -_LOG_EVERY_S
+
+    @property
+    def shared(self) -> bool:
+        """Emitted to from several threads: the overflow path then takes the lock. Set by
+        ThreadedEmitter, and on the first wake-up from a thread other than the loop's."""
+        return self._shared
+
+    @shared.setter
+    def shared(self, value: bool) -> None:
+        self._shared = value
+        self._set_full_mode()
+
+    def _set_full_mode(self) -> None:
+        here = self._drainer is not None and not (
+            self._shared or self._closed or self._fifo or self._flush_waiters
+        )
+        self._drop_oldest_here = here and not self._drop_newest
+        self._drop_newest_here = here and self._drop_newest
+        self._overflow_shared = self._shared and not self._fifo  # straight to the lock
 
     # ------------------------------------------------------------------------------ hot path ---
     def emit(
@@ -203,6 +248,48 @@ class Emitter:
         trouble. Dicts are serialised later, in the background: do not mutate one after emitting
         it, and note its size can only be checked then (``on_error`` reports ``too_large``).
         """
+        # The common call (a plain dict, no options, room in the buffer) as few steps as can
+        # be: its slowest calls are the ones that run with cold caches (the first after the
+        # service did other work), and every load counts there.
+        if (
+            type(event) is dict
+            and attributes is None
+            and group_id is None
+            and dedup_id is None
+            and delay_s is None
+        ):
+            buffer = self._buffer
+            if len(buffer) < self._room:
+                buffer.append(event)
+                if len(buffer) >= self._wake_at:  # the sender sleeps (idle): wake it
+                    self._wake()
+                return
+            # A full buffer (the endpoint slow or down). No wake-up to check: the drainer
+            # never goes to sleep on a non-empty buffer.
+            if self._drop_oldest_here:
+                buffer.popleft()
+                buffer.append(event)
+                self._drop_tick += 1
+                if self._drop_tick == 256:
+                    self._fold_drops()
+                return
+            if self._drop_newest_here:
+                self._dropped += 1
+                return
+            if self._overflow_shared:  # several threads emit: under the lock
+                self._overflow(event)
+                return
+        self._emit(event, attributes, group_id, dedup_id, delay_s)
+
+    def _emit(
+        self,
+        event: Any,
+        attributes: Mapping[str, AttributeValue] | None,
+        group_id: str | None,
+        dedup_id: str | None,
+        delay_s: int | None,
+    ) -> None:
+        """``emit()``'s full path: options, str or bytes events, FIFO, a full or closed buffer."""
         kind = type(event)
         if kind is str:
             body: str | None = event
@@ -284,6 +371,14 @@ class Emitter:
         if len(buffer) >= self._wake_at:
             self._wake()
 
+    def _fold_drops(self) -> None:
+        """Add the fast path's pending drops to the counters (on the loop's thread)."""
+        tick = self._drop_tick
+        if tick:
+            self._drop_tick = 0
+            self._dropped += tick
+            self._taken += tick
+
     def _group_of(self, event: Any) -> str:
         if self._group_id_fn is None:
             raise ValueError("a FIFO queue needs a group id: pass group_id= or set group_id_fn")
@@ -333,6 +428,7 @@ class Emitter:
         self._wake_at = _NEVER
         self._drainer = loop.create_task(self._drain(), name="edgewatch-emitter")
         self._drainer.add_done_callback(self._drainer_done)
+        self._set_full_mode()
 
     async def __aenter__(self) -> Emitter:
         self.start()
@@ -350,6 +446,7 @@ class Emitter:
         if self._drainer is None and self._buffer:
             self.start()
         with self._mutex:
+            self._fold_drops()
             target = self._taken + len(self._buffer)
         if self._drainer is None:
             return self._flush_result(target)
@@ -357,6 +454,7 @@ class Emitter:
         deadline = None if timeout is None else loop.time() + timeout
         self._flushing += 1
         self._flush_waiters += 1
+        self._set_full_mode()  # a full buffer's drops then signal this flush (the full path)
         self._set_wake()  # cut a linger short
         try:
             while not self._settled(target):
@@ -373,6 +471,7 @@ class Emitter:
         finally:
             self._flushing -= 1
             self._flush_waiters -= 1
+            self._set_full_mode()
         return self._flush_result(target)
 
     async def aclose(self, timeout: float | None = 10.0) -> FlushResult:
@@ -389,6 +488,8 @@ class Emitter:
         if self._drainer is None and self._buffer:
             self.start()  # events emitted before any loop ran: send them now
         self._closed = True  # from here on, emit() counts events as dropped
+        self._room = 0
+        self._set_full_mode()
         result = await self.flush(timeout)
         self._abandoning = True
         tasks = [t for t in (self._drainer, self._discovery) if t is not None]
@@ -431,6 +532,7 @@ class Emitter:
         they are counted as dropped and passed to ``on_error`` (reason ``closed``).
         """
         with self._mutex:
+            self._fold_drops()
             abandoned = [_original(item) for item in self._buffer]
             self._taken += len(self._buffer)
             self._buffer.clear()
@@ -470,7 +572,7 @@ class Emitter:
             sent=self._sent,
             retried=self._retried,
             failed=self._failed,
-            dropped=self._dropped,
+            dropped=self._dropped + self._drop_tick,
             requests=self._requests,
             send_latency_p50_ms=self._latency.percentile_ms(0.50),
             send_latency_p99_ms=self._latency.percentile_ms(0.99),
@@ -478,9 +580,11 @@ class Emitter:
         )
 
     def _settled(self, target: int) -> bool:
+        self._fold_drops()
         return self._taken >= target and not any(f.start < target for f in self._flights)
 
     def _flush_result(self, target: int) -> FlushResult:
+        self._fold_drops()
         unsent = max(0, target - self._taken) + sum(
             len(f.pending) for f in self._flights if f.start < target
         )
@@ -531,6 +635,7 @@ class Emitter:
             log.exception("emitter: on_sent callback raised")
 
     def _log_drops(self, force: bool = False) -> None:
+        self._fold_drops()
         dropped = self._dropped
         if dropped == self._logged_drops:
             return
@@ -580,12 +685,16 @@ class Emitter:
         while True:
             self._log_drops()
             if not self._buffer:
-                # Poll once after a linger before waiting to be woken: while traffic keeps
-                # coming, emit() never has to wake this task (a wake is the costliest thing it
-                # can do); only the first event after a quiet spell does.
+                # Poll after a linger before waiting to be woken: while traffic keeps coming
+                # (any event during the last linger, even one a batch task took at once),
+                # emit() never has to wake this task (a wake is the costliest thing it can
+                # do); only the first event after a quiet spell does.
                 if linger:
+                    seen = self._taken
                     await self._sleep_until(_NEVER, linger)
                     lingered = True
+                    if self._taken != seen:
+                        continue
                 if not self._buffer:
                     await self._sleep_until(1, None)
                     lingered = False
@@ -624,13 +733,35 @@ class Emitter:
     def _take_batch(self) -> tuple[int, list[_Prepared]]:
         buffer = self._buffer
         with self._mutex:  # the pops and the count move together (emit() may drop meanwhile)
+            self._fold_drops()
             start = self._taken
             items = [buffer.popleft() for _ in range(min(len(buffer), MAX_BATCH_ENTRIES))]
             self._taken += len(items)
         batch: list[_Prepared] = []
         total = 0
+        fast = self._serializer is default_serializer
+        limit = self._max_message_bytes
         for position, item in enumerate(items):
-            prepared = item if type(item) is _Prepared else self._prepare(item)
+            if fast and type(item) is dict:
+                # The common event: our serialiser's ASCII JSON (its size is its length).
+                try:
+                    body = _serialize_dict(item)
+                except Exception:
+                    body = ""  # the full path below reports it
+                size = len(body)
+                if 0 < size <= limit:
+                    # json_text_fragment, inline: this loop runs once per event.
+                    if "\\" in body:
+                        body = body.replace("\\", "\\\\")
+                    prepared: _Prepared | None = _Prepared(
+                        item, '"MessageBody":"' + body.replace('"', '\\"') + '"}', size
+                    )
+                else:
+                    prepared = self._prepare(item)
+            elif type(item) is _Prepared:
+                prepared = item
+            else:
+                prepared = self._prepare(item)
             if prepared is None:
                 continue
             if batch and total + prepared.size > SQS_MAX_BYTES:
@@ -684,7 +815,7 @@ class Emitter:
                 )
             )
             return None
-        entry: dict[str, Any] = {"Id": "", "MessageBody": body}
+        entry: dict[str, Any] = {"MessageBody": body}
         if attributes:
             entry["MessageAttributes"] = encode_attributes(attributes)
         if delay is not None:
@@ -696,50 +827,79 @@ class Emitter:
             dedup = f"{self._dedup_prefix}-{self._dedup_counter}"
         if dedup is not None:
             entry["MessageDeduplicationId"] = dedup
-        return _Prepared(event, entry, size)
+        if len(entry) == 1 and self._serializer is default_serializer and type(event) is not str:
+            return _Prepared(event, json_text_fragment(body), size)
+        return _Prepared(event, entry_fragment(entry), size)
 
     async def _fly(self, flight: _Flight) -> None:
-        """Send one batch until every entry is sent or failed; retries stay in this task."""
+        """Send one batch until every entry is sent or failed; retries stay in this task.
+
+        Then, while a full batch is waiting and the breaker is closed, take it and send it from
+        this same task, keeping its slot: under load a batch costs no new task and no wake-up
+        of the drainer (which still handles partial batches, lingering and the breaker).
+        """
         client = self._client
         assert client is not None and self._slots is not None
         try:
-            while flight.pending:
-                probe = await self._breaker.acquire() if self._breaker.is_open else False
+            while True:
                 try:
-                    answer = await client.send_message_batch([p.entry for p in flight.pending])
-                except BaseException:
-                    self._breaker.release(probe)
+                    while flight.pending:
+                        breaker = self._breaker
+                        probe = await breaker.acquire() if breaker.is_open else False
+                        fragments = [p.fragment for p in flight.pending]
+                        try:
+                            answer = await client.send_entries(fragments)
+                        except BaseException:
+                            self._breaker.release(probe)
+                            raise
+                        self._requests += 1
+                        if answer.elapsed_s is not None:
+                            self._latency.add(answer.elapsed_s)
+                        retry = self._settle(flight.pending, answer, probe)
+                        if not retry:
+                            flight.pending = []
+                            break
+                        flight.pending = self._count_attempt(retry, answer)
+                        if flight.pending:
+                            attempt = max(p.attempts for p in flight.pending)
+                            self._retried += len(flight.pending)
+                            await asyncio.sleep(self._backoff.delay(attempt, self._rng.random))
+                except asyncio.CancelledError:
                     raise
-                self._requests += 1
-                if answer.elapsed_s is not None:
-                    self._latency.add(answer.elapsed_s)
-                retry = self._settle(flight.pending, answer, probe)
-                if not retry:
-                    flight.pending = []
-                    break
-                flight.pending = self._count_attempt(retry, answer)
-                if flight.pending:
-                    attempt = max(p.attempts for p in flight.pending)
-                    self._retried += len(flight.pending)
-                    await asyncio.sleep(self._backoff.delay(attempt, self._rng.random))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a bug, not transport trouble: report, never lose silently
-            log.exception("emitter: batch sender failed")
-            pending, flight.pending = flight.pending, []
-            self._report(
-                DeliveryFailure(
-                    "retries_exhausted",
-                    "InternalError",
-                    type(exc).__name__,
-                    tuple(p.event for p in pending),
-                )
-            )
+                except Exception as exc:  # a bug, not transport trouble: report, never lose
+                    log.exception("emitter: batch sender failed")
+                    pending, flight.pending = flight.pending, []
+                    self._report(
+                        DeliveryFailure(
+                            "retries_exhausted",
+                            "InternalError",
+                            type(exc).__name__,
+                            tuple(p.event for p in pending),
+                        )
+                    )
+                if (
+                    len(self._buffer) < MAX_BATCH_ENTRIES
+                    or self._breaker.is_open
+                    or self._abandoning
+                ):
+                    return
+                self._log_drops()
+                self._flights.discard(flight)
+                start, batch = self._take_batch()
+                if self._flush_waiters:
+                    self._signal_progress()
+                if not batch:
+                    return
+                task = flight.task
+                flight = _Flight(start, batch)
+                flight.task = task
+                self._flights.add(flight)
         finally:
             if not self._abandoning:  # aclose() collects the pending entries itself
                 self._flights.discard(flight)
                 self._slots.release()
-                self._signal_progress()
+                if self._flush_waiters:  # (a new Event per batch otherwise, for nobody)
+                    self._signal_progress()
 
     def _settle(self, pending: list[_Prepared], answer: Answer, probe: bool) -> list[_Prepared]:
         """Count what the answer settled; returns the entries to retry."""
@@ -747,6 +907,9 @@ class Emitter:
             self._breaker.record_failure(probe)
             return pending
         self._breaker.record_success(probe)  # the endpoint answered: it is not down
+        if answer.all_sent and self._on_sent is None:  # the common answer: nothing to walk
+            self._sent += len(pending)
+            return []
         if answer.verdict == "reject":
             self._report(
                 DeliveryFailure(

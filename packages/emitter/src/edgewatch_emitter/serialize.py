@@ -29,9 +29,15 @@ if _c_make_encoder is not None:
             return _ascii(event)
         return "".join(_iterencode(event, 0))
 
+    def serialize_dict(event: dict[str, Any]) -> str:
+        """``default_serializer`` for a dict (the emitter's common event), one check less."""
+        return "".join(_iterencode(event, 0))
+
 else:  # pragma: no cover
     _JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
 
     def default_serializer(event: Any) -> str:
         """Compact ASCII JSON; values JSON cannot hold (datetimes, UUIDs, Decimals) are strings."""
         return _JSON(event)
+
+    serialize_dict = default_serializer

@@ -111,6 +111,12 @@ class RequestSigner:
         self.service = service
         self.content_type = content_type
         self._keys: dict[tuple[str, str], bytes] = {}
+        # The parts of the canonical request and of the head that never change.
+        self._canonical_head = (
+            f"POST\n/\n\ncontent-type:{_trim(content_type)}\nhost:{_trim(host)}\n"
+        )
+        self._wire_head = f"Host: {host}\r\nContent-Type: {content_type}\r\n"
+        self._target_lines: dict[str, str] = {}
 
     def _key(self, secret: str, day: str) -> bytes:
         key = self._keys.get((secret, day))
@@ -123,24 +129,23 @@ class RequestSigner:
             self._keys[(secret, day)] = key
         return key
 
-    def sign(
+    def _signature(
         self, target: str, body: bytes, credentials: ReadOnlyCredentials, timestamp: str
-    ) -> list[tuple[str, str]]:
-        """Every header to send for ``POST /`` with ``X-Amz-Target: target``."""
+    ) -> tuple[str, str]:
+        """The signed-headers list and the ``Authorization`` value for one request."""
         token = credentials.token
-        canonical = [
-            f"content-type:{_trim(self.content_type)}",
-            f"host:{_trim(self.host)}",
-            f"x-amz-date:{timestamp}",
-        ]
         if token:
-            canonical.append(f"x-amz-security-token:{_trim(token)}")
-        canonical.append(f"x-amz-target:{_trim(target)}")
-        signed = "content-type;host;x-amz-date;x-amz-security-token;x-amz-target" if token else (
-            "content-type;host;x-amz-date;x-amz-target"
-        )
-        request = "\n".join(
-            ["POST", "/", "", *canonical, "", signed, hashlib.sha256(body).hexdigest()]
+            signed = "content-type;host;x-amz-date;x-amz-security-token;x-amz-target"
+            token_line = f"x-amz-security-token:{_trim(token)}\n"
+        else:
+            signed = "content-type;host;x-amz-date;x-amz-target"
+            token_line = ""
+        target_line = self._target_lines.get(target)
+        if target_line is None:
+            target_line = self._target_lines[target] = f"x-amz-target:{_trim(target)}\n"
+        request = (
+            f"{self._canonical_head}x-amz-date:{timestamp}\n{token_line}{target_line}\n"
+            f"{signed}\n{hashlib.sha256(body).hexdigest()}"
         )
         day = timestamp[:8]
         scope = f"{day}/{self.region}/{self.service}/aws4_request"
@@ -148,25 +153,53 @@ class RequestSigner:
             f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n"
             f"{hashlib.sha256(request.encode('utf-8')).hexdigest()}"
         )
-        signature = hmac.new(
-            self._key(credentials.secret_key, day), string_to_sign.encode("utf-8"), hashlib.sha256
-        ).hexdigest()
+        # hmac.digest: the one-shot C path (hmac.new builds a Python HMAC object per call).
+        signature = hmac.digest(
+            self._key(credentials.secret_key, day), string_to_sign.encode("utf-8"), "sha256"
+        ).hex()
+        return signed, (
+            f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={signature}"
+        )
+
+    def sign(
+        self, target: str, body: bytes, credentials: ReadOnlyCredentials, timestamp: str
+    ) -> list[tuple[str, str]]:
+        """Every header to send for ``POST /`` with ``X-Amz-Target: target``."""
+        _signed, authorization = self._signature(target, body, credentials, timestamp)
         headers = [
             ("Host", self.host),
             ("Content-Type", self.content_type),
             ("X-Amz-Target", target),
             ("X-Amz-Date", timestamp),
         ]
-        if token:
-            headers.append(("X-Amz-Security-Token", token))
-        headers.append(
-            (
-                "Authorization",
-                f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
-                f"SignedHeaders={signed}, Signature={signature}",
-            )
-        )
+        if credentials.token:
+            headers.append(("X-Amz-Security-Token", credentials.token))
+        headers.append(("Authorization", authorization))
         return headers
+
+    def request_head(
+        self,
+        target: str,
+        body: bytes,
+        credentials: ReadOnlyCredentials,
+        timestamp: str,
+        extra: str = "",
+    ) -> bytes:
+        """The HTTP/1.1 request head for ``sign()``'s headers, the same values in the same order.
+
+        ``extra`` is further header lines (``"Name: value\\r\\n"``, unsigned, e.g. the
+        User-Agent). One string format instead of a header list joined per request: the
+        emitter sends one of these per batch.
+        """
+        _signed, authorization = self._signature(target, body, credentials, timestamp)
+        token = credentials.token
+        token_line = f"X-Amz-Security-Token: {token}\r\n" if token else ""
+        return (
+            f"POST / HTTP/1.1\r\n{self._wire_head}X-Amz-Target: {target}\r\n"
+            f"X-Amz-Date: {timestamp}\r\n{token_line}Authorization: {authorization}\r\n"
+            f"{extra}Content-Length: {len(body)}\r\n\r\n"
+        ).encode("latin-1")
 
 
 def _hmac(key: bytes, text: str) -> bytes:

@@ -18,29 +18,40 @@ from __future__ import annotations
 
 import email.utils
 import json
+import json.decoder
 import json.encoder
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from botocore.credentials import ReadOnlyCredentials
 
 from edgewatch_emitter.batch import BatchResult, classify_batch
 from edgewatch_emitter.codes import EXPIRED_CODES, SKEW_CODES, THROTTLE_CODES
 from edgewatch_emitter.credentials import CredentialSource, CredentialUnavailable
 from edgewatch_emitter.sigv4 import REDACTED, RequestSigner, amz_date, redact_headers
-from edgewatch_emitter.wire import AsyncioTransport, TransportError
+from edgewatch_emitter.wire import AsyncioTransport, RawResponse, TransportError
 
 log = logging.getLogger("edgewatch_emitter")
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
 USER_AGENT = "edgewatch-emitter/0.1"
+_USER_AGENT_LINE = f"User-Agent: {USER_AGENT}\r\n"
 RETRYABLE_CODES = THROTTLE_CODES | {"RequestTimeout", "RequestTimeoutException", "InternalError"}
 _MESSAGE_LIMIT = 300
 _SKEW_TOLERANCE_S = 60.0  # a smaller difference cannot be what the server refused
 # One encoder for every request: json.dumps() with options builds a new one per call.
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _STRING = json.encoder.encode_basestring  # a JSON string literal
+_ENTRY_SEPARATORS = ('{"Id":"0",', *(f',{{"Id":"{i}",' for i in range(1, 10)))
+_IDS = tuple(str(i) for i in range(10))
+_ID_LISTS = tuple(list(_IDS[:n]) for n in range(11))
+# The decoder's scanner (the C one when available); typeshed does not declare the attribute.
+_SCAN: Callable[[str, int], tuple[Any, int]] = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 Verdict = Literal["ok", "retry", "reject"]
 
@@ -59,6 +70,7 @@ class Answer:
     credentials_expired: bool = False
     server_date: float | None = None  # the answer's Date header (epoch seconds), on errors
     signed_offset_s: float = 0.0  # the clock offset the request was signed with
+    all_sent: bool = False  # a batch call whose every entry is in Successful, none in Failed
 
 
 class Redactor:
@@ -113,12 +125,20 @@ class SqsJsonClient:
         self._port = parts.port or (443 if parts.scheme == "https" else 80)
         self._connect_host = parts.hostname or ""
         self.redact = Redactor()
+        self._remembered: ReadOnlyCredentials | None = None
+        self._use_raw = isinstance(http, AsyncioTransport)
+        self._batch_open = f'{{"QueueUrl":{self._queue_json},"Entries":['
 
-    async def call(self, operation: str, body: bytes) -> Answer:
-        """Send one request; never raises for transport trouble (it becomes a ``retry`` answer)."""
-        answer = await self._call_once(operation, body)
+    async def call(self, operation: str, body: bytes, entries: int = 0) -> Answer:
+        """Send one request; never raises for transport trouble (it becomes a ``retry`` answer).
+
+        ``entries``: for a batch call, how many entries ``body`` holds (ids ``"0"``...); an
+        answer that plainly acknowledges all of them is marked ``all_sent``.
+        """
+        answer = await self._call_once(operation, body, entries)
         if answer.verdict != "ok" and self._correct_skew(answer):
-            answer = await self._call_once(operation, body)  # re-signed with the server's time
+            # re-signed with the server's time
+            answer = await self._call_once(operation, body, entries)
         return answer
 
     def _correct_skew(self, answer: Answer) -> bool:
@@ -138,62 +158,57 @@ class SqsJsonClient:
         self.skew_corrections += 1
         return True
 
-    async def _call_once(self, operation: str, body: bytes) -> Answer:
-        try:
-            creds = self._credentials.current() or await self._credentials.get()
-        except CredentialUnavailable as exc:
-            return Answer("retry", code="CredentialsUnavailable", message=str(exc))
-        except Exception as exc:  # a provider's refresh failed; the type name is safe to show
-            return Answer(
-                "retry", code="CredentialsUnavailable", message=f"refresh: {type(exc).__name__}"
-            )
-        self.redact.remember(creds.secret_key, creds.token)
+    async def _call_once(self, operation: str, body: bytes, entries: int = 0) -> Answer:
+        creds = self._credentials.current()
+        if creds is None:
+            try:
+                creds = await self._credentials.get()
+            except CredentialUnavailable as exc:
+                return Answer("retry", code="CredentialsUnavailable", message=str(exc))
+            except Exception as exc:  # a provider's refresh failed; the type name is safe to show
+                return Answer(
+                    "retry",
+                    code="CredentialsUnavailable",
+                    message=f"refresh: {type(exc).__name__}",
+                )
+        if creds is not self._remembered:  # frozen credentials: a new object on each refresh
+            self.redact.remember(creds.secret_key, creds.token)
+            self._remembered = creds
         offset = self.clock_offset_s
-        headers = self._signer.sign(
-            f"AmazonSQS.{operation}", body, creds, amz_date(offset_s=offset)
-        )
-        headers.append(("User-Agent", USER_AGENT))
+        target = f"AmazonSQS.{operation}"
+        timestamp = amz_date(offset_s=offset)
         if log.isEnabledFor(logging.DEBUG):  # for diagnosing signatures; credentials redacted
+            headers = self._signer.sign(target, body, creds, timestamp)
+            headers.append(("User-Agent", USER_AGENT))
             log.debug(
                 "%s %s (%d bytes) %s", operation, self._url, len(body), redact_headers(headers)
             )
         started = time.perf_counter()
         try:
-            status, query_error, date, content = await self._send(body, headers)
+            if self._use_raw:
+                raw = await self._http.send_raw(
+                    self._scheme,
+                    self._connect_host,
+                    self._port,
+                    self._signer.request_head(target, body, creds, timestamp, _USER_AGENT_LINE)
+                    + body,
+                    self._timeouts,
+                )
+                status, query_error, date, content = _parts(raw)
+            else:
+                headers = self._signer.sign(target, body, creds, timestamp)
+                headers.append(("User-Agent", USER_AGENT))
+                status, query_error, date, content = await self._send_httpx(body, headers)
         except TransportError as exc:
             kind = type(exc).__name__
             detail = self.redact(str(exc)) if str(exc) else ""
             return Answer("retry", code=kind, message=f"{kind}: {detail}".rstrip(": "))
-        answer = self._classify(status, query_error, content)
+        answer = self._classify(status, query_error, content, entries)
         answer.elapsed_s = time.perf_counter() - started
         answer.signed_offset_s = offset
         if answer.verdict != "ok" and date:
             answer.server_date = _parse_date(date)
         return answer
-
-    async def _send(
-        self, body: bytes, headers: list[tuple[str, str]]
-    ) -> tuple[int, str | None, str | None, bytes]:
-        """POST ``body``; returns the status, ``x-amzn-query-error``, ``Date`` and the content."""
-        http = self._http
-        if isinstance(http, AsyncioTransport):
-            head = "".join([f"{name}: {value}\r\n" for name, value in headers])
-            data = (
-                f"POST / HTTP/1.1\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
-                + body
-            )
-            raw = await http.send_raw(
-                self._scheme, self._connect_host, self._port, data, self._timeouts
-            )
-            query_error = raw.header(b"x-amzn-query-error")
-            date = raw.header(b"date")
-            return (
-                raw.status,
-                query_error.decode("latin-1") if query_error is not None else None,
-                date.decode("latin-1") if date is not None else None,
-                bytes(raw.body),
-            )
-        return await self._send_httpx(body, headers)
 
     async def _send_httpx(
         self, body: bytes, headers: list[tuple[str, str]]
@@ -228,17 +243,20 @@ class SqsJsonClient:
             response.content,
         )
 
-    def _classify(self, status: int, query_error: str | None, content: bytes) -> Answer:
+    def _classify(
+        self, status: int, query_error: str | None, content: bytes, entries: int = 0
+    ) -> Answer:
         try:
-            payload = json.loads(content) if content else {}
+            payload = _loads(content) if content else {}
         except ValueError:
             payload = None
-        if not isinstance(payload, dict):
+        if type(payload) is not dict:
             # A proxy's HTML error page, or a truncated answer: judge by the status alone.
             verdict: Verdict = "retry" if status >= 500 or status in (200, 408, 429) else "reject"
             return Answer(verdict, status=status, code=f"HTTP{status}", message="non-JSON answer")
         if status == 200:
-            return Answer("ok", status=status, payload=payload)
+            sent = entries > 0 and _all_sent(payload, entries)
+            return Answer("ok", status=status, payload=payload, all_sent=sent)
         codes = _error_codes(query_error, payload)
         code = codes[0] if codes else None
         message = self.redact(str(payload.get("message") or payload.get("Message") or ""))
@@ -272,11 +290,31 @@ class SqsJsonClient:
 
     async def send_message_batch(self, entries: list[dict[str, Any]]) -> Answer:
         """One SendMessageBatch; entry ``Id``s are their positions in ``entries``."""
-        answer = await self.call("SendMessageBatch", self.batch_body(entries))
+        answer = await self.call("SendMessageBatch", self.batch_body(entries), len(entries))
         if answer.verdict == "ok":
             answer.entries = classify_batch(
                 map(str, range(len(entries))), answer.payload, clean=self.redact
             )
+        return answer
+
+    async def send_entries(self, fragments: list[str]) -> Answer:
+        """One SendMessageBatch of pre-rendered entries (see ``entry_fragment``), ≤ 10.
+
+        Entry ``Id``s are their positions. ``entries`` of the answer is filled only when it
+        does not plainly acknowledge every entry (``all_sent``): the common case needs no
+        per-entry walk.
+        """
+        count = len(fragments)
+        if count > len(_ENTRY_SEPARATORS):
+            raise ValueError("a SendMessageBatch holds at most 10 entries")
+        # One join: separators and fragments interleaved, no string per entry.
+        entries = chain.from_iterable(zip(_ENTRY_SEPARATORS, fragments, strict=False))
+        body = (self._batch_open + "".join(entries) + "]}").encode()
+        answer = await self._call_once("SendMessageBatch", body, count)  # call(), one level less
+        if answer.verdict != "ok" and self._correct_skew(answer):
+            answer = await self._call_once("SendMessageBatch", body, count)
+        if answer.verdict == "ok" and not answer.all_sent:
+            answer.entries = classify_batch(_IDS[:count], answer.payload, clean=self.redact)
         return answer
 
     async def get_queue_attributes(self, names: list[str]) -> dict[str, str]:
@@ -286,6 +324,70 @@ class SqsJsonClient:
             raise LookupError(f"{answer.code}: {answer.message}".rstrip(": "))
         attributes = answer.payload.get("Attributes") or {}
         return {str(k): str(v) for k, v in attributes.items()}
+
+
+def entry_fragment(entry: dict[str, Any]) -> str:
+    """A batch entry as JSON without its opening brace and ``Id`` (which is set per request)."""
+    if len(entry) == 1:  # MessageBody only (the common case): no dict walk
+        return f'"MessageBody":{_STRING(entry["MessageBody"])}}}'
+    return _ENCODE(entry)[1:]
+
+
+def json_text_fragment(body: str) -> str:
+    """``entry_fragment`` for a body that is ASCII JSON text: only quotes and backslashes need
+    escaping (JSON text outside its strings, and ASCII-escaped strings, hold no control
+    characters), which two ``str.replace`` do faster than the general JSON string encoder."""
+    if "\\" in body:
+        body = body.replace("\\", "\\\\")
+    return '"MessageBody":"' + body.replace('"', '\\"') + '"}'
+
+
+def _loads(content: bytes) -> Any:
+    """``json.loads(content)``, through the C scanner directly for the common answer (UTF-8,
+    one JSON value, nothing around it): ``json.loads`` adds a Python encoding detection and two
+    whitespace regexes per call. Anything else goes to ``json.loads`` itself, which gives the
+    same result or raises the same error."""
+    try:
+        text = content.decode("utf-8")
+        value, end = _SCAN(text, 0)
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        return json.loads(content)
+    if end != len(text):
+        return json.loads(content)
+    return value
+
+
+def _all_sent(payload: dict[str, Any], count: int) -> bool:
+    """True only if ``Successful`` holds exactly the ids ``"0"``..``count-1``, in order, and
+    ``Failed`` is absent or empty: the one answer that needs no per-entry classification.
+
+    Anything else (a failure, a missing, repeated, reordered or non-string id, an odd type) is
+    False, and the caller classifies the answer entry by entry.
+    """
+    if count > len(_IDS) or payload.get("Failed"):
+        return False
+    successful = payload.get("Successful")
+    if type(successful) is not list or len(successful) != count:
+        return False
+    try:  # of the JSON types only an object has .get
+        return [item.get("Id") for item in successful] == _ID_LISTS[count]
+    except AttributeError:
+        return False
+
+
+def _parts(raw: RawResponse) -> tuple[int, str | None, str | None, bytes]:
+    """The status, ``x-amzn-query-error``, ``Date`` and the content of an answer."""
+    status = raw.status
+    if status == 200:  # neither header is read from a success
+        return status, None, None, bytes(raw.body)
+    query_error = raw.header(b"x-amzn-query-error")
+    date = raw.header(b"date")
+    return (
+        status,
+        query_error.decode("latin-1") if query_error is not None else None,
+        date.decode("latin-1") if date is not None else None,
+        bytes(raw.body),
+    )
 
 
 def _error_codes(query_error: str | None, payload: dict[str, Any]) -> list[str]:

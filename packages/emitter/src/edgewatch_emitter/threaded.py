@@ -69,7 +69,12 @@ class ThreadedEmitter:
         dedup_id: str | None = None,
         delay_s: int | None = None,
     ) -> None:
-        """Queue ``event`` (see ``Emitter.emit``): never blocks, never raises for the network."""
+        """Queue ``event`` (see ``Emitter.emit``): never blocks, never raises for the network.
+
+        (Each boot replaces this method on the instance by the running emitter's own
+        ``emit``: one call, not two, on every event. This body serves only a caller that
+        looked the method up on the class.)
+        """
         if attributes is None and group_id is None and dedup_id is None and delay_s is None:
             self._emitter.emit(event)
         else:
@@ -83,6 +88,8 @@ class ThreadedEmitter:
         self._pid = os.getpid()
         self._emitter = Emitter(self.queue_url, self.options)
         self._emitter.shared = True
+        # The same signature and behaviour as the method above, one call level less.
+        self.emit = self._emitter.emit  # type: ignore[method-assign]
         self._loop = asyncio.new_event_loop()
         self._stopped = threading.Event()
         self._thread = threading.Thread(

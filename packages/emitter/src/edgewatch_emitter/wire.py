@@ -19,6 +19,7 @@ import os
 import ssl
 import time
 import urllib.request
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -66,23 +67,35 @@ class RemoteProtocolError(TransportError):
     pass
 
 _HEAD_END = b"\r\n\r\n"
+# The first byte of the header lines that can bear on framing (Content-Length,
+# Transfer-Encoding, Connection, in any case, or a name after stray whitespace).
+_FRAMING_INITIALS = frozenset(b"cCtT \t")
 _MAX_HEAD = 64 * 1024
 
 
 class RawResponse:
     """An answer as parsed off the wire (also the parser's state while it arrives)."""
 
-    __slots__ = ("body", "chunk_left", "close", "framing", "future", "headers", "reason", "status")
+    __slots__ = ("body", "chunk_left", "close", "framing", "future", "lines", "reason", "status")
 
     def __init__(self, future: asyncio.Future[Any]) -> None:
         self.future = future
         self.status = 0
         self.reason = b""
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.body = bytearray()
+        self.lines: list[bytes] = []  # the header lines, split into pairs only when asked
+        self.body: bytes | bytearray = bytearray()
         self.framing = ""  # "length" | "chunked" | "eof"
         self.chunk_left = -1
         self.close = False
+
+    @property
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """Every header as (name, value), stripped, in order."""
+        pairs = []
+        for line in self.lines:
+            name, _sep, value = line.partition(b":")
+            pairs.append((name.strip(), value.strip()))
+        return pairs
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of header ``name`` (lower-case)."""
@@ -112,6 +125,27 @@ class _ResponseProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.received_any = True
+        ex = self.exchange
+        if ex is not None and self.in_head and not self.buffer:
+            # The common answer: the head and the whole body in one read, parsed straight from
+            # ``data`` (no copies through the buffer); anything else continues below.
+            end = data.find(_HEAD_END)
+            if end >= 0:
+                try:
+                    self._parse_head(data[:end])
+                except _ProtocolViolation as exc:
+                    self._fail(RemoteProtocolError(str(exc)))
+                    return
+                rest = data[end + 4 :]
+                if 100 <= ex.status < 200:  # interim response: the real one follows
+                    ex.lines = []
+                else:
+                    self.in_head = False
+                    if ex.framing == "length" and len(rest) == ex.chunk_left:
+                        ex.body = rest
+                        self._complete()
+                        return
+                data = rest
         self.buffer += data
         if self.exchange is not None:
             try:
@@ -158,7 +192,7 @@ class _ResponseProtocol(asyncio.Protocol):
                 self._parse_head(bytes(buf[:end]))
                 del buf[: end + 4]
                 if 100 <= ex.status < 200:  # interim response (100 Continue): the real one follows
-                    ex.headers = []
+                    ex.lines = []
                     continue
                 self.in_head = False
             if ex.framing == "length":
@@ -194,23 +228,24 @@ class _ResponseProtocol(asyncio.Protocol):
         length = -1
         chunked = False
         connection = b""
-        for line in lines[1:]:
-            name, sep, value = line.partition(b":")
-            if not sep:
+        del lines[0]
+        ex.lines = lines
+        for line in lines:
+            colon = line.find(b":")
+            if colon < 0:
                 raise _ProtocolViolation("malformed header line")
-            name = name.strip()
-            value = value.strip()
-            ex.headers.append((name, value))
-            lname = name.lower()
+            if line[0] not in _FRAMING_INITIALS:  # Date, Server, x-amzn-RequestId...
+                continue
+            lname = line[:colon].strip().lower()
             if lname == b"content-length":
                 try:
-                    length = int(value)
+                    length = int(line[colon + 1 :])  # int() ignores surrounding whitespace
                 except ValueError:
                     raise _ProtocolViolation("malformed Content-Length") from None
             elif lname == b"transfer-encoding":
-                chunked = b"chunked" in value.lower()
+                chunked = b"chunked" in line[colon + 1 :].lower()
             elif lname == b"connection":
-                connection = value.lower()
+                connection = line[colon + 1 :].strip().lower()
         ex.close = (http10 and b"keep-alive" not in connection) or b"close" in connection
         if (
             ex.status in (204, 304)
@@ -372,8 +407,12 @@ class AsyncioTransport:
         self._proxy_of: dict[tuple[str, str, int], _Proxy | None] = {}
         self._ssl_context: ssl.SSLContext | None = None
         self._idle: dict[tuple[str, str, int], list[_ResponseProtocol]] = {}
-        self._slots: asyncio.Semaphore | None = None
+        self._busy = 0  # requests under way (at most max_connections)
+        self._slot_waiters: deque[asyncio.Future[None]] = deque()
         self._closed = False
+        self._deadlines: dict[asyncio.Future[RawResponse], float] = {}  # read deadlines
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._watchdog_at = 0.0
 
     def _ssl(self) -> ssl.SSLContext:
         if self._ssl_context is None:
@@ -414,55 +453,77 @@ class AsyncioTransport:
         if self._closed:
             raise RuntimeError("transport is closed")
         key = (scheme, host, port)
-        proxy = self._proxy(key)
+        proxy = self._proxy_of[key] if key in self._proxy_of else self._proxy(key)
         if proxy is not None and scheme == "http":
             data = _absolute_form(data, host, port, proxy)
-        slots = self._slots
-        if slots is None:
-            slots = self._slots = asyncio.Semaphore(self._max_connections)
-        if slots.locked():
-            try:
-                async with asyncio.timeout(timeouts.get("pool")):
-                    await slots.acquire()
-            except TimeoutError:
-                raise PoolTimeout("no free connection") from None
-        else:
-            await slots.acquire()
+        if self._busy >= self._max_connections:
+            await self._wait_for_slot(timeouts.get("pool"))
+        self._busy += 1  # a counter, not a Semaphore: no coroutine per request when free
         try:
-            return await self._exchange(key, data, timeouts)
-        finally:
-            slots.release()
-
-    async def _exchange(
-        self, key: tuple[str, str, int], data: bytes, timeouts: Mapping[str, float | None]
-    ) -> RawResponse:
-        conn = self._checkout(key)
-        reused = conn is not None
-        if conn is None:
-            conn = await self._connect(key, timeouts.get("connect"))
-        try:
-            ex = await self._roundtrip(conn, data, timeouts)
-        except RemoteProtocolError:
-            _close(conn)
-            if not (reused and not conn.received_any):
-                raise
-            # The server closed an idle keep-alive connection just as we reused it; nothing was
-            # answered, so send once more on a fresh connection (as browsers and urllib3 do).
-            conn = await self._connect(key, timeouts.get("connect"))
+            # The exchange itself, inline (one coroutine less per request).
+            conn = self._checkout(key)
+            reused = conn is not None
+            if conn is None:
+                conn = await self._connect(key, timeouts.get("connect"))
             try:
                 ex = await self._roundtrip(conn, data, timeouts)
+            except RemoteProtocolError:
+                _close(conn)
+                if not (reused and not conn.received_any):
+                    raise
+                # The server closed an idle keep-alive connection just as we reused it; nothing was
+                # answered, so send once more on a fresh connection (as browsers and urllib3 do).
+                conn = await self._connect(key, timeouts.get("connect"))
+                try:
+                    ex = await self._roundtrip(conn, data, timeouts)
+                except BaseException:
+                    _close(conn)
+                    raise
             except BaseException:
                 _close(conn)
                 raise
+            if ex.close or conn.closed or conn.buffer or self._closed:
+                _close(conn)
+            else:
+                conn.last_used = time.monotonic()
+                self._idle.setdefault(key, []).append(conn)
+            return ex
+        finally:
+            self._busy -= 1
+            if self._slot_waiters:
+                self._wake_slot_waiter()
+
+    async def _wait_for_slot(self, timeout: float | None) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                while self._busy >= self._max_connections:
+                    waiter: asyncio.Future[None] = loop.create_future()
+                    self._slot_waiters.append(waiter)
+                    try:
+                        await waiter
+                    finally:
+                        if waiter in self._slot_waiters:
+                            self._slot_waiters.remove(waiter)
+        except TimeoutError:
+            self._pass_slot_on()
+            raise PoolTimeout("no free connection") from None
         except BaseException:
-            _close(conn)
+            self._pass_slot_on()
             raise
-        if ex.close or conn.closed or conn.buffer or self._closed:
-            _close(conn)
-        else:
-            conn.last_used = time.monotonic()
-            self._idle.setdefault(key, []).append(conn)
-        return ex
+
+    def _pass_slot_on(self) -> None:
+        """A waiter that leaves (timed out, cancelled) may have been woken for a free slot just
+        before: hand that slot to the next waiter, or it would wait for nothing."""
+        if self._busy < self._max_connections and self._slot_waiters:
+            self._wake_slot_waiter()
+
+    def _wake_slot_waiter(self) -> None:
+        while self._slot_waiters:
+            waiter = self._slot_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
 
     def _checkout(self, key: tuple[str, str, int]) -> _ResponseProtocol | None:
         idle = self._idle.get(key)
@@ -564,19 +625,43 @@ class AsyncioTransport:
             except TimeoutError:
                 raise WriteTimeout("write timed out") from None
         read_timeout = timeouts.get("read")
-        handle = (
-            loop.call_later(read_timeout, _expire, future, ReadTimeout("read timed out"))
-            if read_timeout is not None
-            else None
-        )
+        if read_timeout is None:
+            return await future
+        deadlines = self._deadlines
+        deadline = loop.time() + read_timeout
+        deadlines[future] = deadline
+        if self._watchdog is None or deadline < self._watchdog_at:
+            self._arm_watchdog(loop, deadline)
         try:
             return await future
         finally:
-            if handle is not None:
-                handle.cancel()
+            del deadlines[future]
+
+    def _arm_watchdog(self, loop: asyncio.AbstractEventLoop, when: float) -> None:
+        """One timer for every read deadline, not one per request (a timer handle and a heap
+        push and cancel each time): it fires at the earliest deadline, expires what is due and
+        re-arms for the next."""
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        self._watchdog_at = when
+        self._watchdog = loop.call_at(when, self._check_deadlines, loop)
+
+    def _check_deadlines(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._watchdog = None
+        now = loop.time()
+        for future, deadline in list(self._deadlines.items()):
+            if deadline <= now:
+                _expire(future, ReadTimeout("read timed out"))
+        pending = [d for f, d in self._deadlines.items() if not f.done()]
+        if pending:
+            self._arm_watchdog(loop, min(pending))
 
     async def aclose(self) -> None:
         self._closed = True
+        # Requests still under way keep their read deadlines (the watchdog stops with them).
+        if self._watchdog is not None and not self._deadlines:
+            self._watchdog.cancel()
+            self._watchdog = None
         for idle in self._idle.values():
             for conn in idle:
                 _close(conn)
