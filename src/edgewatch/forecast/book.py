@@ -89,6 +89,7 @@ class ForecastBook:
         self.settings = settings or ForecastSettings()
         self._flows: dict[str, QueueFlow] = {}
         self.latest: dict[str, Forecast] = {}
+        self._seen: dict[str, tuple[QueueStatus, Forecast]] = {}  # the status last observed
 
     def _flow(self, key: str) -> QueueFlow:
         flow = self._flows.get(key)
@@ -111,6 +112,12 @@ class ForecastBook:
             if q.error is not None or q.stale or q.visible is None:
                 out[key] = flow.last or Forecast()
                 continue
+            seen = self._seen.get(key)
+            if seen is not None and seen[0] is q and q.updated_at is not None:
+                # The very status of last time (a fleet poller keeps unchanged rows' objects):
+                # the same sample again would change nothing, so skip the work.
+                out[key] = seen[1]
+                continue
             dlq_sample, basis = (None, "enqueue_time")
             if q.dlq is not None and q.dlq.error is None and not q.dlq.stale:
                 dlq_sample, basis = dlq_sample_of(q, q.dlq, snapshot.polled_at)
@@ -128,7 +135,9 @@ class ForecastBook:
                 dlq=dlq_sample,
                 dlq_basis=basis,  # type: ignore[arg-type]
             )
+            self._seen[key] = (q, out[key])
         for gone in set(self._flows) - set(out):
             del self._flows[gone]
+            self._seen.pop(gone, None)
         self.latest = out
         return out
