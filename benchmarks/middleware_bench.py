@@ -1,15 +1,25 @@
 """The middlewares under real servers, with the load generator in another process.
 
-    uv run python benchmarks/middleware_bench.py            # ~2 minutes
+    uv run python benchmarks/middleware_bench.py            # ~12 minutes
     uv run python benchmarks/middleware_bench.py --quick    # a smoke run
+    uv run python benchmarks/middleware_bench.py --only asgi,fastapi --rounds 7
 
-1. Request latency (p50/p99) of a uvicorn app whose handler takes 10 ms, against a sink that
-   answers after 100 ms: a handler that awaits one signed ``SendMessage`` per request
-   (``await send(event)``) versus the ASGI middleware's fire-and-forget emitter.
-2. Middleware overhead on a saturated server: requests/s of a trivial app with and without the
-   middleware, in alternating rounds of the same run (uvicorn for ASGI; gunicorn, one sync
-   worker, for WSGI), against a sink answering at once. The sink's count checks every request
-   became an event.
+Sections (``--only``, comma-separated; all by default):
+
+- ``inprocess``: µs per request of each middleware called in-process with a fake
+  ``receive``/``send`` (or ``start_response``) and an emitter that discards, against the bare
+  app: the middleware's own cost, free of server and network noise.
+- ``latency``: request latency (p50/p99) of a uvicorn app whose handler takes 10 ms, against a
+  sink that answers after 100 ms: a handler that awaits one signed ``SendMessage`` per request
+  (``await send(event)``) versus the ASGI middleware's fire-and-forget emitter.
+- ``asgi``, ``fastapi``, ``wsgi``, ``flask``: overhead on a saturated server (uvicorn, one
+  process; gunicorn, one sync worker), a bare app and a framework app: requests/s and server
+  CPU per request with no middleware, the middleware with a discarding emitter, and the
+  middleware with the real emitter, in alternating rounds (a fresh server each time), medians.
+  The sink answers at once and counts every message: in the "with" rounds every request the
+  server answered (warm-up included) must be an event at the sink, or the table says so.
+  ``--baseline-python`` adds the middleware rows of another install (old versus new in the
+  same run, same rounds); ``--linger-ms`` a row with the emitter's ``linger_ms`` changed.
 """
 
 from __future__ import annotations
@@ -79,10 +89,20 @@ class Server:
 
 
 @contextlib.contextmanager
-def server(kind: str, mode: str, sink_url: str, work_ms: float) -> Iterator[Server]:
+def server(
+    kind: str,
+    mode: str,
+    sink_url: str,
+    work_ms: float,
+    app: str = "bare",
+    python: str = sys.executable,
+    linger_ms: float | None = None,
+) -> Iterator[Server]:
     port = free_port()
     env = {
         **os.environ,
+        "EDGEWATCH_BENCH_LINGER_MS": str(linger_ms or 25),
+        "EDGEWATCH_BENCH_APP": app,
         "EDGEWATCH_BENCH_MODE": mode,
         "EDGEWATCH_BENCH_SINK": sink_url,
         "EDGEWATCH_BENCH_WORK_MS": str(work_ms),
@@ -90,7 +110,7 @@ def server(kind: str, mode: str, sink_url: str, work_ms: float) -> Iterator[Serv
     }
     if kind == "asgi":
         command = [
-            sys.executable,
+            python,
             "-m",
             "uvicorn",
             "--factory",
@@ -105,7 +125,7 @@ def server(kind: str, mode: str, sink_url: str, work_ms: float) -> Iterator[Serv
         ]
     else:
         command = [
-            sys.executable,
+            python,
             "-m",
             "gunicorn",
             "--workers",
@@ -136,8 +156,8 @@ def pinned(cpu: int | None, command: list[str]) -> list[str]:
     return ["taskset", "-c", str(cpu), *command]
 
 
-def load(url: str, connections: int, seconds: float) -> dict[str, float]:
-    command = [sys.executable, str(LOADGEN), "--url", url]
+def load(url: str, connections: int, seconds: float, warmup: float = 1.0) -> dict[str, float]:
+    command = [sys.executable, str(LOADGEN), "--url", url, "--warmup", str(warmup)]
     command += ["--connections", str(connections), "--seconds", str(seconds)]
     done = subprocess.run(pinned(CLIENT_CPU, command), capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
@@ -157,7 +177,7 @@ def latency_table(seconds: float) -> list[str]:
                 f"{result['p99_ms']:.1f} | {result['errors']} |"
             )
     return [
-        "### Request latency, handler 10 ms, sink answers after 100 ms (uvicorn, 8 connections)",
+        "#### Request latency, handler 10 ms, sink answers after 100 ms (uvicorn, 8 connections)",
         "",
         "| variant | requests | p50 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|",
@@ -165,76 +185,177 @@ def latency_table(seconds: float) -> list[str]:
     ]
 
 
-def overhead_table(kind: str, rounds: int, seconds: float, connections: int) -> list[str]:
-    modes = (
-        ("plain", "middleware-null", "middleware") if kind == "asgi" else ("plain", "middleware")
-    )
-    rates: dict[str, list[float]] = {mode: [] for mode in modes}
-    cpu_us: dict[str, list[float]] = {mode: [] for mode in modes}
-    delivered = sent = 0
+MODES = ("plain", "middleware-null", "middleware")
+MODE_LABELS = {
+    "plain": "without middleware",
+    "middleware-null": "middleware, events discarded (its own cost)",
+    "middleware": "middleware + emitter, every event sent",
+    "middleware-linger": "middleware + emitter with linger_ms={linger:g}, every event sent",
+}
+APPS = {  # section: (server kind, EDGEWATCH_BENCH_APP, label, connections)
+    "asgi": ("asgi", "bare", "raw ASGI callable, uvicorn", 32),
+    "fastapi": ("asgi", "fastapi", "FastAPI app, uvicorn", 32),
+    "wsgi": ("wsgi", "bare", "plain WSGI callable, gunicorn 1 sync worker", 8),
+    "flask": ("wsgi", "flask", "Flask app, gunicorn 1 sync worker", 8),
+}
+BUDGET_PERCENT = 3.0
+
+
+def overhead_table(
+    section: str,
+    rounds: int,
+    seconds: float,
+    baseline: str | None = None,
+    linger_ms: float | None = None,
+) -> list[str]:
+    """One saturated-server table; with ``baseline`` (another venv's python, e.g. one with the
+    previous commit installed) its middleware rows run too, in the same alternating rounds."""
+    kind, app_kind, label, connections = APPS[section]
+    variants = [("", mode) for mode in MODES]
+    if baseline:
+        variants[1:1] = [(baseline, mode) for mode in MODES[1:]]
+    if linger_ms is not None:
+        variants.append(("", "middleware-linger"))
+    rates: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
+    cpu_us: dict[tuple[str, str], list[float]] = {v: [] for v in variants}
+    delivered = dict.fromkeys(variants, 0)
+    answered = dict.fromkeys(variants, 0)
+    errors = 0
     with sink() as fast:
-        for _ in range(rounds):
-            for mode in modes:
+        for round_number in range(rounds):
+            # Alternate, and turn the order round every other round: no variant always runs first.
+            order = variants if round_number % 2 == 0 else list(reversed(variants))
+            for variant in order:
+                python, mode = variant
                 before = sink_messages(fast)
-                with server(kind, mode, fast, work_ms=0) as app:
-                    load(app.url, connections=4, seconds=1.0)  # warm up (imports, connections)
+                with server(
+                    kind,
+                    mode,
+                    fast,
+                    0,
+                    app=app_kind,
+                    python=python or sys.executable,
+                    linger_ms=linger_ms,
+                ) as app:
+                    warm = load(app.url, 4, 1.0, warmup=0)  # imports, connections
                     cpu = app.cpu()
-                    result = load(app.url, connections=connections, seconds=seconds)
-                    time.sleep(0.5)  # let the last batches leave before the server stops
+                    result = load(app.url, connections=connections, seconds=seconds, warmup=0)
+                    time.sleep(0.5)  # the last batches leave: their CPU counts too
                     cpu = app.cpu() - cpu
-                rates[mode].append(result["rps"])
-                cpu_us[mode].append(cpu / result["requests"] * 1e6)
-                if mode == "middleware":
-                    delivered += sink_messages(fast) - before
-                    sent += result["requests"]
-    plain, instrumented = (statistics.median(rates[m]) for m in ("plain", "middleware"))
-    lost = (1 - instrumented / plain) * 100
-    cpu_plain, cpu_mw = (statistics.median(cpu_us[m]) for m in ("plain", "middleware"))
-    cpu_lost = (1 - cpu_plain / cpu_mw) * 100
-    server_name = "uvicorn" if kind == "asgi" else "gunicorn, 1 sync worker"
+                # The server has stopped (and drained its emitter) here.
+                rates[variant].append(result["rps"])
+                cpu_us[variant].append(cpu / result["requests"] * 1e6)
+                delivered[variant] += sink_messages(fast) - before
+                answered[variant] += int(warm["requests"] + warm["warmup_requests"])
+                answered[variant] += int(result["requests"])
+                errors += int(warm["errors"] + result["errors"])
+    plain_rps = statistics.median(rates[("", "plain")])
+    plain_cpu = statistics.median(cpu_us[("", "plain")])
+    rows = []
+    for variant in variants:
+        python, mode = variant
+        rps, cpu = statistics.median(rates[variant]), statistics.median(cpu_us[variant])
+        if mode == "plain":
+            lost = "—"
+        else:
+            by_rps, by_cpu = (1 - rps / plain_rps) * 100, (1 - plain_cpu / cpu) * 100
+            verdict = "yes" if max(by_rps, by_cpu) <= BUDGET_PERCENT else "**no**"
+            lost = f"{by_rps:.1f} % / {by_cpu:.1f} % ({verdict})"
+        name = MODE_LABELS[mode].format(linger=linger_ms) + (" — baseline" if python else "")
+        rows.append(
+            f"| {name} | {rps:,.0f} | {cpu:.0f} | {lost} | "
+            f"{', '.join(f'{r:,.0f}' for r in rates[variant])} |"
+        )
+    checks = []
+    for variant in variants:
+        if variant[1] in ("middleware", "middleware-linger"):
+            sent, got = answered[variant], delivered[variant]
+            verdict = "all arrived" if sent == got else "**MISMATCH**"
+            checks.append(f"{got:,} events for {sent:,} requests answered ({verdict})")
     return [
-        f"### {kind.upper()} middleware overhead, saturated {server_name} "
-        f"({connections} connections, {rounds} alternating rounds of {seconds:g} s)",
+        f"#### {label} ({connections} connections, {rounds} alternating rounds of {seconds:g} s)",
         "",
-        "| app | requests/s (median) | server CPU µs per request (median) | requests/s per round |",
-        "|---|---:|---:|---|",
-        f"| without middleware | {plain:,.0f} | {cpu_plain:.0f} | "
-        f"{', '.join(f'{r:,.0f}' for r in rates['plain'])} |",
-        *(
-            [
-                f"| middleware, events discarded (its own cost) | "
-                f"{statistics.median(rates['middleware-null']):,.0f} | "
-                f"{statistics.median(cpu_us['middleware-null']):.0f} | "
-                f"{', '.join(f'{r:,.0f}' for r in rates['middleware-null'])} |"
-            ]
-            if "middleware-null" in rates
-            else []
-        ),
-        f"| with middleware | {instrumented:,.0f} | {cpu_mw:.0f} | "
-        f"{', '.join(f'{r:,.0f}' for r in rates['middleware'])} |",
+        "| variant | requests/s (median) | server CPU µs/request (median) | "
+        "lost: by req/s / by CPU (≤ 3 %?) | requests/s per round |",
+        "|---|---:|---:|---|---|",
+        *rows,
         "",
-        f"Lost: **{lost:.1f} %** of requests/s; by server CPU per request (what a saturated "
-        f"server loses, less sensitive to other load on the machine): **{cpu_lost:.1f} %** "
-        f"(budget ≤ 3 %). Events at the sink: {delivered:,} for {sent:,} measured requests "
-        "(plus the warm-up's).",
+        f"At the sink, from the rounds with the emitter, warm-ups included: {'; '.join(checks)}; "
+        f"{errors} client errors in all.",
     ]
+
+
+# ------------------------------------------------------------------------------- in-process ---
+def inprocess_table(rounds: int, calls: int) -> list[str]:
+    """The middleware's own µs per request, in this process (no server, no network)."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import web_apps as apps
+
+    results: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for name, run in apps.RUNS.items():
+            results.setdefault(name, []).append(run(calls))
+    med = {name: statistics.median(values) for name, values in results.items()}
+    return [
+        f"#### In-process, µs per request ({rounds} alternating rounds of {calls:,} calls, "
+        "medians)",
+        "",
+        "| app | bare | with middleware (events discarded) | the middleware's own cost |",
+        "|---|---:|---:|---:|",
+        f"| ASGI, fake receive/send | {med['asgi-bare']:.2f} | {med['asgi-middleware']:.2f} | "
+        f"{med['asgi-middleware'] - med['asgi-bare']:.2f} |",
+        f"| WSGI, minimal environ | {med['wsgi-bare']:.2f} | {med['wsgi-middleware']:.2f} | "
+        f"{med['wsgi-middleware'] - med['wsgi-bare']:.2f} |",
+    ]
+
+
+SECTIONS = ("inprocess", "latency", "asgi", "fastapi", "wsgi", "flask")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (5)")
+    parser.add_argument("--seconds", type=float, default=None, help="seconds per round (5)")
+    parser.add_argument(
+        "--baseline-python",
+        help="also run the middleware rows with this interpreter (a venv with another version "
+        "of edgewatch-emitter installed), in the same alternating rounds",
+    )
+    parser.add_argument(
+        "--linger-ms",
+        type=float,
+        help="add a row: the emitter with this linger_ms instead of the default",
+    )
     args = parser.parse_args()
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) >= 2:
         os.sched_setaffinity(0, {CLIENT_CPU})
-    seconds, rounds = (2.0, 1) if args.quick else (5.0, 3)
+    seconds, rounds = (2.0, 1) if args.quick else (5.0, 5)
+    seconds = args.seconds or seconds
+    rounds = args.rounds or rounds
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"Run of {started}. Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the start.",
         "",
     ]
-    lines += [*latency_table(seconds), ""]
-    lines += [*overhead_table("asgi", rounds, seconds, connections=32), ""]
-    lines += overhead_table("wsgi", rounds, seconds, connections=8)
+    for section in sections:
+        if section == "inprocess":
+            lines += inprocess_table(rounds, 20_000 if args.quick else 100_000)
+        elif section == "latency":
+            lines += latency_table(seconds)
+        else:
+            lines += overhead_table(
+                section, rounds, seconds, args.baseline_python, args.linger_ms
+            )
+        lines += [""]
+        print(f"[{section} done, load average {os.getloadavg()[0]:.2f}]", file=sys.stderr)
+    lines.append(f"Load average at the end: {os.getloadavg()[0]:.2f}.")
     print("\n".join(lines))
 
 

@@ -10,16 +10,27 @@ Recorded per request (the event's JSON keys; the rules are in ``http_event``)::
 been handed to the server, so streamed responses are measured in full. The request ID comes from
 ``request_id_header`` when it is well-formed, else is generated; it is echoed in the response and
 placed in ``scope["edgewatch.request_id"]`` for the app. Lifespan shutdown drains the emitter.
+
+Per request it costs one pass over the request headers (a dict look-up each, keeping only the
+ones it records), one small ``__slots__`` object whose bound methods wrap ``receive`` and
+``send``, and the echoed header as bytes ready for the server.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, Protocol, Unpack
 
-from edgewatch_emitter.http_event import DEFAULT_COUNTRY_HEADERS, MAX_TEXT, RequestRecorder
+from edgewatch_emitter.http_event import (
+    MAX_PATH,
+    MAX_TEXT,
+    REQUEST_ID_BYTES,
+    Exchange,
+    Recorder,
+    RecorderOptions,
+    new_request_id,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -42,154 +53,54 @@ class EventSink(Protocol):
     async def aclose(self, timeout: float | None = ...) -> Any: ...
 
 
-class EmitterMiddleware:
+# What the one pass over the request headers keeps, by header name.
+_USER_AGENT, _REQUEST_ID, _COUNTRY, _LENGTH, _AUTHORIZATION = range(5)
+
+
+class EmitterMiddleware(Recorder):
+    """``EmitterMiddleware(app, emitter, service=..., ...)``: the options are ``Recorder``'s,
+    plus what the lifespan shutdown does with the emitter (``aclose``, or only ``flush``) and
+    within how long."""
+
     def __init__(
         self,
         app: ASGIApp,
         emitter: EventSink,
         *,
-        service: str | None = None,
-        event_type: str = "http_request",
-        country_headers: Sequence[str] = DEFAULT_COUNTRY_HEADERS,
-        request_id_header: str = "x-request-id",
-        fingerprint_salt: bytes | None = None,
         close_on_shutdown: bool = True,
         shutdown_timeout_s: float = 5.0,
-        clock: Callable[[], float] = time.perf_counter,
+        **options: Unpack[RecorderOptions],
     ) -> None:
+        super().__init__(emitter, **options)
         self.app = app
-        self.emitter = emitter
-        self.recorder = RequestRecorder(
-            service=service,
-            event_type=event_type,
-            country_headers=country_headers,
-            request_id_header=request_id_header,
-            fingerprint_salt=fingerprint_salt,
-        )
-        self._country_headers = tuple(h.encode("latin-1") for h in self.recorder.country_headers)
-        self._request_id_header = self.recorder.request_id_header.encode("latin-1")
-        self._fingerprint = fingerprint_salt is not None
+        self._sink = emitter
+        self._echo_name = self.request_id_header.encode("latin-1")
+        wanted = {b"user-agent": _USER_AGENT, b"content-length": _LENGTH}
+        wanted.update((h.encode("latin-1"), _COUNTRY) for h in self.country_headers)
+        if self.fingerprint_salt is not None:
+            wanted[b"authorization"] = _AUTHORIZATION
+        wanted[self._echo_name] = _REQUEST_ID
+        self._wanted = wanted
         self._close_on_shutdown = close_on_shutdown
         self._shutdown_timeout_s = shutdown_timeout_s
-        self._clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-    # ----------------------------------------------------------------------------------- http ---
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = self._clock()
-        started_at = time.time()
-        country = user_agent = proposed_id = fingerprint = None
-        declared_length = 0
-        for name, value in scope.get("headers") or ():
-            if name == b"user-agent":
-                user_agent = value.decode("latin-1")[:MAX_TEXT]
-            elif name == self._request_id_header:
-                proposed_id = value.decode("latin-1")
-            elif name in self._country_headers and country is None:
-                country = self.recorder.country(value.decode("latin-1"))
-            elif name == b"content-length":
-                declared_length = int(value) if value.isdigit() else 0
-            elif name == b"authorization" and self._fingerprint:
-                fingerprint = self.recorder.fingerprint(value.decode("latin-1"))
-        request_id = self.recorder.request_id(proposed_id)
-        scope["edgewatch.request_id"] = request_id
-        state = _Exchange()
-        echo = (self._request_id_header, request_id.encode("latin-1"))
-
-        def emit() -> None:  # once: at the last body chunk, or when the app returns or raises
-            self._emit(
-                scope,
-                state,
-                started,
-                started_at,
-                request_id,
-                country,
-                user_agent,
-                fingerprint,
-                declared_length,
-            )
-
-        async def receive_counting() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                state.request_bytes += len(message.get("body", b""))
-            elif message["type"] == "http.disconnect":
-                state.disconnected = True
-            return message
-
-        async def send_recording(message: Message) -> None:
-            kind = message["type"]
-            if kind == "http.response.start":
-                state.status = message["status"]
-                headers = list(message.get("headers") or ())
-                if not any(name.lower() == echo[0] for name, _ in headers):
-                    headers.append(echo)
-                message = {**message, "headers": headers}
-            elif kind == "http.response.body":
-                state.response_bytes += len(message.get("body", b""))
-                state.finished = not message.get("more_body", False)
-            elif kind == "http.response.pathsend":
-                state.finished = True
-            try:
-                await send(message)
-            except OSError:
-                state.disconnected = True
-                raise
-            if state.finished and not state.emitted:
-                emit()
-
+        if kind != "http":
+            if kind == "lifespan":
+                await self._lifespan(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+        exchange = _Exchange(self, scope, receive, send)
         try:
-            await self.app(scope, receive_counting, send_recording)
+            await self.app(scope, exchange.receive, exchange.send)
         except BaseException as exc:
-            state.error = type(exc).__name__
-            if state.status is None:
-                state.status = 500
+            exchange.fail(exc)
             raise
         finally:
-            if not state.emitted:
-                emit()
-
-    def _emit(
-        self,
-        scope: Scope,
-        state: _Exchange,
-        started: float,
-        started_at: float,
-        request_id: str,
-        country: str | None,
-        user_agent: str | None,
-        fingerprint: str | None,
-        declared_length: int,
-    ) -> None:
-        state.emitted = True
-        event = self.recorder.event(
-            request_id=request_id,
-            method=scope.get("method"),
-            path=str(scope.get("path", "")),
-            route=_route_of(scope),
-            status=state.status,
-            country=country,
-            user_agent=user_agent,
-            request_bytes=state.request_bytes or declared_length,
-            response_bytes=state.response_bytes,
-            elapsed_ms=(self._clock() - started) * 1000.0,
-            started_at=started_at,
-            disconnected=state.disconnected,
-            error=state.error,
-            fingerprint=fingerprint,
-        )
-        try:
-            self.emitter.emit(event)
-        except Exception:  # an analytics problem must never fail the request
-            log.exception("request event not emitted")
+            if not exchange.emitted:  # usually done already, at the last body chunk
+                exchange.finish()
 
     # ------------------------------------------------------------------------------- lifespan ---
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -200,7 +111,7 @@ class EmitterMiddleware:
             received_any = True
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.emitter.start()
+                self._sink.start()
             return message
 
         async def send_draining(message: Message) -> None:
@@ -220,7 +131,7 @@ class EmitterMiddleware:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.emitter.start()
+                self._sink.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._drain()
@@ -230,40 +141,99 @@ class EmitterMiddleware:
     async def _drain(self) -> None:
         try:
             if self._close_on_shutdown:
-                await self.emitter.aclose(self._shutdown_timeout_s)
+                await self._sink.aclose(self._shutdown_timeout_s)
             else:
-                await self.emitter.flush(self._shutdown_timeout_s)
+                await self._sink.flush(self._shutdown_timeout_s)
         except Exception:
             log.exception("emitter drain at shutdown failed")
 
 
-class _Exchange:
-    __slots__ = (
-        "disconnected",
-        "emitted",
-        "error",
-        "finished",
-        "request_bytes",
-        "response_bytes",
-        "status",
-    )
+class _Exchange(Exchange):
+    """One HTTP request: what the headers said, and ``receive``/``send`` as counted."""
 
-    def __init__(self) -> None:
-        self.status: int | None = None
-        self.request_bytes = 0
-        self.response_bytes = 0
-        self.finished = False
-        self.emitted = False
-        self.disconnected = False
-        self.error: str | None = None
+    __slots__ = ("_echo", "_receive", "_received", "_scope", "_send")
 
+    def __init__(
+        self, middleware: EmitterMiddleware, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        super().__init__(middleware)
+        self._scope = scope
+        self._receive = receive
+        self._send = send
+        self.method = scope.get("method")
+        self.path = str(scope.get("path") or "")[:MAX_PATH]
+        proposed = None
+        declared = 0
+        wanted = middleware._wanted
+        for name, value in scope.get("headers") or ():
+            kind = wanted.get(name)
+            if kind is None:
+                continue
+            if kind == _USER_AGENT:
+                self.user_agent = value[:MAX_TEXT].decode("latin-1")
+            elif kind == _COUNTRY:
+                if self.country is None:
+                    self.country = value[:8].decode("latin-1").upper() or None
+            elif kind == _REQUEST_ID:
+                proposed = value
+            elif kind == _LENGTH:
+                declared = int(value) if value.isdigit() else 0
+            else:  # _AUTHORIZATION, only looked for when fingerprints are on
+                self.fingerprint = middleware.fingerprint(value.decode("latin-1"))
+        self.request_bytes = declared  # until the app reads the body: then what it read
+        self._received = 0
+        if proposed is not None and REQUEST_ID_BYTES.fullmatch(proposed):
+            self.request_id = proposed.decode("ascii")
+        else:
+            self.request_id = new_request_id()
+            proposed = self.request_id.encode("ascii")
+        self._echo = (middleware._echo_name, proposed)
+        scope["edgewatch.request_id"] = self.request_id
 
-def _route_of(scope: Scope) -> str | None:
-    """The route template if the framework left one in the scope (Starlette, FastAPI, or us)."""
-    route = scope.get("edgewatch.route") or scope.get("route")
-    if route is None:
-        return None
-    if isinstance(route, str):
-        return route
-    template = getattr(route, "path_format", None) or getattr(route, "path", None)
-    return template if isinstance(template, str) else None
+    async def receive(self) -> Message:
+        message = await self._receive()
+        kind = message["type"]
+        if kind == "http.request":
+            received = self._received + len(message.get("body", b""))
+            self._received = received
+            if received:
+                self.request_bytes = received
+        elif kind == "http.disconnect":
+            self.disconnected = True
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        finished = False
+        if kind == "http.response.start":
+            self.status = message["status"]
+            headers = message.get("headers") or ()
+            if not isinstance(headers, list | tuple):
+                headers = list(headers)
+            echo = self._echo
+            for name, _ in headers:
+                if name.lower() == echo[0]:
+                    break
+            else:  # the app did not set one: echo ours (never the app's own headers mutated)
+                message = {**message, "headers": [*headers, echo]}
+        elif kind == "http.response.body":
+            self.response_bytes += len(message.get("body", b""))
+            finished = not message.get("more_body", False)
+        elif kind == "http.response.pathsend":
+            finished = True
+        try:
+            await self._send(message)
+        except OSError:
+            self.disconnected = True
+            raise
+        if finished:
+            self.finish()
+
+    def route(self) -> str | None:
+        """The route template if the framework left one in the scope (Starlette, FastAPI, us)."""
+        scope = self._scope
+        route = scope.get("edgewatch.route") or scope.get("route")
+        if route is None or isinstance(route, str):
+            return route
+        template = getattr(route, "path_format", None) or getattr(route, "path", None)
+        return template if isinstance(template, str) else None
