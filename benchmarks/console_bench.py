@@ -38,7 +38,9 @@ def kill_session() -> None:
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
 
 
-def start(command: str, env: dict[str, str] | None = None) -> float:
+def start(
+    command: str, env: dict[str, str] | None = None, size: tuple[int, int] = (120, 36)
+) -> float:
     kill_session()
     # Warm cache means bytecode too: a shell that sets PYTHONDONTWRITEBYTECODE never has one.
     exports = "env -u PYTHONDONTWRITEBYTECODE " + " ".join(
@@ -51,9 +53,9 @@ def start(command: str, env: dict[str, str] | None = None) -> float:
         "-s",
         SESSION,
         "-x",
-        "120",
+        str(size[0]),
         "-y",
-        "36",
+        str(size[1]),
         "-c",
         str(ROOT),
         f"{exports} {command}".strip(),

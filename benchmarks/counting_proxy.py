@@ -4,6 +4,9 @@ counts API operations (JSON ``X-Amz-Target``, rpc-v2-cbor path, or query ``Actio
 Run as its own process so its work is not counted as the console's:
 ``python benchmarks/counting_proxy.py http://127.0.0.1:PORT`` prints ``proxy_url=...``; then
 ``GET /_counts`` answers the counts so far as JSON and ``POST /_reset`` zeroes them.
+
+With ``-`` as the upstream it answers 503 to every call until ``POST /_upstream`` (body: the
+URL) names one: a console can be started before the stack it watches is up.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from tests.support.faults import operation_of  # the fault proxy's own parser
 def serve(upstream: str) -> None:
     counts: Counter[str] = Counter()
     lock = threading.Lock()
-    up = urlsplit(upstream)
+    target = {"up": urlsplit(upstream) if upstream != "-" else None}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -53,6 +56,14 @@ def serve(upstream: str) -> None:
                 with lock:
                     counts.clear()
                 self._reply(200, b"{}", [])
+                return
+            if self.path == "/_upstream":
+                target["up"] = urlsplit(body.decode().strip())
+                self._reply(200, b"{}", [])
+                return
+            up = target["up"]
+            if up is None:
+                self._reply(503, b"upstream not up yet", [("Content-Type", "text/plain")])
                 return
             with lock:
                 counts[operation_of(self.path, dict(self.headers), body)] += 1

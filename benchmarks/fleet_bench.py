@@ -67,6 +67,17 @@ def clients(proxy: str, region: str) -> AwsClients:
     return AwsClients(AwsTarget(region, proxy, credentials=FAKE_CREDENTIALS))
 
 
+def busiest_minute(samples: list[tuple[float, int]]) -> int | None:
+    """The most calls between two samples at most 60 s apart (sampled every 2 s)."""
+    best = None
+    for i, (t0, c0) in enumerate(samples):
+        for t1, c1 in samples[i + 1 :]:
+            if t1 - t0 > 60:
+                break
+            best = max(best or 0, c1 - c0)
+    return best
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -90,7 +101,19 @@ async def ours(proxy: str, seconds: float, stack_up_at: float) -> dict[str, obje
             first_full = time.monotonic() - stack_up_at
 
     task = asyncio.create_task(poller.run(on_snapshot))
+    samples: list[tuple[float, int]] = []  # (time, calls so far): the busiest minute of the run
+
+    async def sample() -> None:
+        while True:
+            seen = await asyncio.to_thread(counts, proxy)
+            samples.append((time.monotonic(), sum(seen.values())))
+            await asyncio.sleep(2)
+
+    reset(proxy)
+    sampler = asyncio.create_task(sample())
     await asyncio.sleep(max(0.0, seconds - 60))
+    sampler.cancel()
+    busiest = busiest_minute(samples)
     reset(proxy)
     minute0 = time.monotonic()
     await asyncio.sleep(60)
@@ -111,6 +134,7 @@ async def ours(proxy: str, seconds: float, stack_up_at: float) -> dict[str, obje
         "rss_mb": round(rss_mb(), 1),
         "calls_last_minute": {k: round(v * 60 / elapsed) for k, v in last_minute.items()},
         "calls_per_min": round(sum(last_minute.values()) * 60 / elapsed),
+        "busiest_minute_before_that": busiest,
         "estimate": estimate.to_json(),
     }
 

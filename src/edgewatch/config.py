@@ -260,7 +260,11 @@ class FleetSettings(_Strict):
     prefix: str = Field(default="", max_length=80, description="ListQueues QueueNamePrefix")
     tags: bool = Field(default=False, description="ListQueueTags once per queue (1 call each)")
     hot_max: int = Field(default=50, ge=0, le=1000, description="queues read by attributes")
-    metrics_interval: float = Field(default=60.0, ge=10, le=3600)
+    # CloudWatch bills per metric requested, not per datapoint: every read takes each 1-minute
+    # datapoint since the previous one, so 300 s keeps minute history at a fifth of the cost.
+    metrics_interval: float = Field(
+        default=300.0, ge=10, le=3600, description="seconds between CloudWatch reads of all"
+    )
     discover_interval_s: float = Field(default=300.0, ge=30, le=86_400)
     budget_calls_per_min: float = Field(default=120.0, ge=1, le=1_000_000)
     budget_usd_per_day: float | None = Field(default=None, gt=0)

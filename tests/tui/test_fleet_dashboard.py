@@ -3,6 +3,8 @@ scrolling, forecasts in the detail, cost in the status bar, alerts and their his
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 from textual.widgets import Input
@@ -10,6 +12,7 @@ from textual.widgets import Input
 from edgewatch.tui.alerts.screen import AlertHistoryScreen
 from edgewatch.tui.common.messages import SnapshotReady
 from edgewatch.tui.dashboard.screen import DashboardScreen
+from tests.support.tui import NOW
 from tests.support.tui_fleet import fleet_app, fleet_queue, fleet_snapshot
 
 SIZE = (120, 36)
@@ -151,3 +154,58 @@ def test_fleet_dashboard_snapshot(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(fleet_app(), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_stalled_consumer_under_every_threshold_is_flagged_and_sorts_on_top():
+    from edgewatch.forecast.model import CountsPeriod
+
+    # 20 messages, the oldest 3m20s old (under the 3m45s age warning), three minutes of
+    # CloudWatch counts: 5 received and none deleted each minute.
+    periods = tuple(CountsPeriod(NOW - 240 + 60 * i, 60, 0.0, 5.0, 0.0) for i in range(3))
+    stalled = fleet_queue(
+        5,
+        visible=20,
+        oldest_age_s=200.0,
+        oldest_age_at=datetime.fromtimestamp(NOW - 60, UTC),
+        counts=periods[-1],
+        periods=periods,
+    )
+    empty_dlq_filling = fleet_queue(9, visible=0)
+    app = fleet_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_snapshot(fleet_snapshot(q005=stalled, q009=empty_dlq_filling))
+        await pilot.pause()
+        # Messages about to expire first, then the stalled consumer, then the threshold-only
+        # crit depth; the stalled row's State says crit although no threshold is crossed.
+        assert names(app)[:3] == ["use1-q042", "euw1-q005", "euw1-q017"]
+        table = dashboard(app).table
+        key = table.keys[1]
+        assert table.get_cell(key, "forecast").plain == "stalled"
+        assert table.get_cell(key, "state").plain == "crit"
+        assert stalled.level == "ok"
+
+
+async def test_detail_says_where_thresholds_come_from_and_draws_no_dlq_line_without_a_dlq():
+    app = fleet_app()  # no config file: the built-in defaults
+    async with app.run_test(size=SIZE) as pilot:
+        app.apply_snapshot(fleet_snapshot())
+        await pilot.pause()
+        text = str(app.screen.query_one("#detail-thresholds").render())
+        assert "(defaults: no config file)" in text and "from config" not in text
+        # use1-q042 has no DLQ: no flat zero line for a series that does not exist
+        assert app.screen.query_one("#spark-dlq_visible").visible is False
+        assert app.screen.query_one("#spark-visible").visible is True
+
+
+async def test_a_wide_terminal_does_not_stretch_the_queue_column_past_the_names():
+    app = fleet_app()
+    async with app.run_test(size=(250, 40)) as pilot:
+        app.apply_snapshot(fleet_snapshot())
+        await pilot.pause()
+        # Names are 9 cells ("use1-q042"): the column keeps its base width of 22, not the
+        # 84 cells SQS's longest name could need.
+        assert dashboard(app).table.layout_spec.width_of("queue") == 22
+        long = dataclasses.replace(fleet_queue(3), name="x" * 40)
+        app.apply_snapshot(fleet_snapshot(q003=long))
+        await pilot.pause()
+        assert dashboard(app).table.layout_spec.width_of("queue") == 40 + len(" DLQ")

@@ -122,7 +122,8 @@ async def _cost(runtime: Runtime, *, as_json: bool) -> int:
     try:
         snapshot = await poller.poll_once()
         if isinstance(poller, FleetPoller):
-            estimate = poller.estimate()
+            # As the console runs: a full screen of rows (and those in trouble) hot.
+            estimate = poller.estimate(hot=runtime.settings.fleet.hot_max)
             queues, mode = poller.queue_count, "fleet"
             per_queue = len(COLD_SPECS)
         else:

@@ -116,14 +116,22 @@ def plan_budget(
 class TokenBucket:
     """``rate`` tokens per second up to ``burst``; one API call takes one token."""
 
-    def __init__(self, rate: float, burst: float, *, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        rate: float,
+        burst: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        initial: float | None = None,
+    ):
         self.rate, self.burst, self.clock = rate, burst, clock
-        self.tokens = burst
+        self.tokens = burst if initial is None else initial  # a first screen may start above
         self._at = clock()
 
     def _refill(self) -> None:
         now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self._at) * self.rate)
+        if self.tokens < self.burst:
+            self.tokens = min(self.burst, self.tokens + (now - self._at) * self.rate)
         self._at = now
 
     def take(self, n: float = 1.0, *, keep: float = 0.0) -> bool:
@@ -138,6 +146,84 @@ class TokenBucket:
         """Calls that must happen (CloudWatch, discovery) are paid for even into debt."""
         self._refill()
         self.tokens -= n
+
+
+class CallBudget:
+    """One calls/minute budget for every API call, held over any 60 s window.
+
+    Calls that must happen (``ListQueues`` pages, ``GetMetricData``) always go; ``reserve`` is
+    the most of them any 60 s can hold (see :func:`charged_per_window`). Every other call
+    (``GetQueueAttributes``, ``ListQueueTags``) is *asked for*: it goes only while the optional
+    calls of the last 60 s stay under ``per_min - reserve`` and the pacing bucket has a token.
+    So any window holds at most ``reserve`` charged calls plus ``per_min - reserve`` optional
+    ones: ``per_min`` in all, whatever the screen asks for.
+    """
+
+    def __init__(
+        self,
+        per_min: float,
+        *,
+        first: float,
+        pace_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+        window_s: float = 60.0,
+    ) -> None:
+        """``first``: calls that may go at once at the start (a first screen of rows); after
+        that at most ``pace_s`` seconds' worth at once, so that reads spread over the minute
+        (and a slow poll loses none of its share)."""
+        self.per_min = per_min
+        self.clock = clock
+        self.window_s = window_s
+        self.reserve = 0.0
+        self.pace_s = pace_s
+        self.bucket = TokenBucket(
+            per_min / 60.0, per_min / 60.0 * pace_s, clock=clock, initial=first
+        )
+        self._optional: deque[float] = deque()
+
+    def set_reserve(self, reserve: float) -> None:
+        self.reserve = min(reserve, self.per_min)
+        self.bucket.rate = self.optional_per_min / 60.0
+        self.bucket.burst = max(1.0, self.bucket.rate * self.pace_s)
+
+    @property
+    def optional_per_min(self) -> float:
+        return max(0.0, self.per_min - self.reserve)
+
+    def optional_last_min(self) -> int:
+        edge = self.clock() - self.window_s  # inclusive, as the meter counts
+        while self._optional and self._optional[0] < edge:
+            self._optional.popleft()
+        return len(self._optional)
+
+    def ask(self, *, keep: float = 0.0) -> bool:
+        """May one optional call go now? ``keep``: tokens it must leave for more urgent calls."""
+        if self.optional_last_min() + 1 > self.optional_per_min:
+            return False
+        if not self.bucket.take(keep=keep):
+            return False
+        self._optional.append(self.clock())
+        return True
+
+
+def charged_per_window(
+    *,
+    cw_calls_per_read: int,
+    cw_interval_s: float,
+    list_pages: int,
+    discover_interval_s: float,
+    window_s: float = 60.0,
+) -> int:
+    """The most charged calls (reads that happen on a schedule) any ``window_s`` can hold.
+
+    Reads at least ``interval`` seconds apart land at most ``floor(window / interval) + 1``
+    times in a window that counts both ends (as the meter does).
+    """
+
+    def most(interval: float) -> int:
+        return math.floor(window_s / interval) + 1 if interval > 0 else 0
+
+    return cw_calls_per_read * most(cw_interval_s) + list_pages * most(discover_interval_s)
 
 
 class CallMeter:

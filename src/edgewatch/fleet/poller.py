@@ -4,22 +4,31 @@
   ``MaxResults`` + ``NextToken``, filtered by ``QueueNamePrefix``; again every
   ``discover_interval_s``. Tags (``ListQueueTags``) once per queue when enabled.
 - **Cold queues**: CloudWatch ``GetMetricData`` for every queue of a region in batches of ≤500
-  queries (visible, in flight, oldest age), every ``fleet.metrics_interval`` (stretched by a
-  dollar budget). The row says when its datapoint is from (``read_by="cloudwatch"``).
+  queries, every ``fleet.metrics_interval`` (300 s by default; stretched by a dollar budget).
+  Only what the trouble score and forecasts need: visible and oldest age. CloudWatch bills per
+  metric requested, not per datapoint, so each read takes *every* 1-minute datapoint since the
+  previous one: the forecasts get minute history at a fifth of the cost of reading each minute.
+  The row says when its newest datapoint is from (``read_by="cloudwatch"``).
 - **Hot queues**: those on screen (:meth:`focus`) and those in trouble, up to ``hot_max``, are
-  read with ``GetQueueAttributes`` at ``poll_interval``, as far as a token bucket sized to the
-  calls/minute budget allows; leftover tokens sweep the other queues once for their
-  RedrivePolicy (DLQ) and retention. Hot queues also get CloudWatch counts for forecasts.
-- Every call is metered: the snapshot carries calls in the last minute and the cost estimate.
+  read with ``GetQueueAttributes`` at ``poll_interval``, as far as the budget allows: when it
+  affords fewer reads than they ask for, the stalest go first (round-robin) and each row's
+  freshness shows its age. A share of the budget sweeps the other queues once for their
+  RedrivePolicy (DLQ) and retention, and their tags. Hot queues also get CloudWatch counts
+  (sent, received, deleted), read with the cold read.
+- **One budget** (:class:`~edgewatch.fleet.cost.CallBudget`): every call comes out of
+  ``budget_calls_per_min``, held over any 60 s window; scheduled reads (``ListQueues``,
+  ``GetMetricData``) are reserved first, ``GetQueueAttributes`` and ``ListQueueTags`` get the
+  rest. The snapshot carries the calls of the last minute and the cost estimate.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -28,16 +37,24 @@ from edgewatch.aws import AwsClients, describe_error, is_connection_error
 from edgewatch.aws.errors import NO_QUEUE_CODES, error_code
 from edgewatch.config import FleetSource, Settings
 from edgewatch.fleet.cloudwatch import MetricSpec, fetch_metrics
-from edgewatch.fleet.cost import CallMeter, CostEstimate, PollPlan, TokenBucket, plan_budget
-from edgewatch.forecast.model import CountsPeriod
+from edgewatch.fleet.cost import (
+    CallBudget,
+    CallMeter,
+    CostEstimate,
+    PollPlan,
+    charged_per_window,
+    cloudwatch_calls,
+    plan_budget,
+)
+from edgewatch.fleet.view import trouble_score
+from edgewatch.forecast.model import CountsPeriod, Forecast, MinutePoint
 from edgewatch.identifiers import account_from_url, queue_name_from_url
 from edgewatch.metrics.loop import PollLoop
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
 from edgewatch.metrics.poller import ATTRIBUTES, COUNT_PERIOD_S
 
-COLD_SPECS = [
+COLD_SPECS = [  # depth and age: thresholds, loss ETA, trend and "the oldest only ages"
     MetricSpec("v", "ApproximateNumberOfMessagesVisible", "Maximum"),
-    MetricSpec("n", "ApproximateNumberOfMessagesNotVisible", "Maximum"),
     MetricSpec("a", "ApproximateAgeOfOldestMessage", "Maximum"),
 ]
 COUNT_SPECS = [
@@ -45,10 +62,12 @@ COUNT_SPECS = [
     MetricSpec("r", "NumberOfMessagesReceived", "Sum"),
     MetricSpec("d", "NumberOfMessagesDeleted", "Sum"),
 ]
-BURST = 30.0  # tokens: a first screen of hot queues at once
-SWEEP_KEEP = BURST / 2  # the sweep never takes the tokens hot queues need
+BURST = 60.0  # tokens: a first full screen of hot queues at once
+SWEEP_KEEP = 2.0  # with hot reads all fresh, the sweep still leaves this for the next ones
+SWEEP_SHARE = 0.25  # of the optional calls while hot reads want more than the budget gives
 CONCURRENCY = 16
 LIST_PAGE = 1000  # ListQueues' maximum page
+RETRY_S = 1.0  # a failed discovery is tried again this soon (at the next poll)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +92,9 @@ class _Attrs:
 @dataclass(frozen=True, slots=True)
 class _Cloud:
     visible: int | None
-    in_flight: int | None
     age: tuple[float, datetime] | None
     at: float | None  # the newest datapoint's time
+    minutes: tuple[MinutePoint, ...] = ()  # every minute of the read, oldest first
 
 
 class FleetPoller(PollLoop):
@@ -97,22 +116,26 @@ class FleetPoller(PollLoop):
         self.clock = clock
         self.request_timeout = request_timeout
         self.meter = CallMeter(clock=clock)
-        self.bucket = TokenBucket(self.fleet.budget_calls_per_min / 60.0, BURST, clock=clock)
+        self.budget = CallBudget(self.fleet.budget_calls_per_min, first=BURST, clock=clock)
+        self._sweep_credit = 1.0
         self.last: MetricsSnapshot | None = None
         self.plan = PollPlan(self.fleet.metrics_interval, self.fleet.budget_calls_per_min)
         self._queues: dict[str, FleetQueue] = {}
         self._attrs: dict[str, _Attrs] = {}
         self._cloud: dict[str, _Cloud] = {}
-        self._counts: dict[str, CountsPeriod] = {}
+        self._counts: dict[str, tuple[CountsPeriod, ...]] = {}
         self._tags: dict[str, dict[str, str]] = {}
         self._rows: dict[str, tuple[tuple[object, ...], QueueStatus]] = {}
         self._errors: dict[str, str] = {}
         self._source_errors: dict[int, str] = {}
-        self._discovered_at: dict[int, float] = {}
+        self._discover_due: dict[int, float] = {}  # next ListQueues of each source
+        self._discover_failures: dict[int, int] = {}
         self._cloud_at: dict[int, float] = {}
-        self._counts_at: float | None = None
         self._focus: list[str] = []
         self._trouble: list[str] = []
+        self._ranked = False
+        self._counts_tried: dict[str, float] = {}
+        self._sweep_cache: tuple[tuple[float | None, int], list[str]] | None = None
         self._inflight: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.history = History(settings.history)  # sparklines, as the queue poller keeps
 
@@ -124,7 +147,7 @@ class FleetPoller(PollLoop):
 
     def refresh_now(self) -> None:
         self._cloud_at.clear()
-        self._discovered_at.clear()
+        self._discover_due.clear()
         self._wake.set()
 
     @property
@@ -149,11 +172,16 @@ class FleetPoller(PollLoop):
         now = self.clock()
         await asyncio.gather(*(self._discover(i, now) for i in range(len(self.sources))))
         self.plan = self._plan()
-        self.bucket.rate = self.plan.sqs_per_min / 60.0
-        await asyncio.gather(*(self._read_cloud(i, now) for i in range(len(self.sources))))
-        await self._read_counts(now)
+        self.budget.set_reserve(self._reserve())
+        # Counts for rows that just came on screen, then the on-screen rows' reads: both before
+        # the (slower) CloudWatch batches.
+        await self._top_up_counts(now)
         self._start_reads(now)
-        pending = [t for t in self._inflight.values() if not t.done()]
+        await asyncio.gather(*(self._read_cloud(i, now) for i in range(len(self.sources))))
+        # Wait (bounded) for the rows on screen, not for the sweep: a first screen must not
+        # wait for queues nobody looks at.
+        hot = set(self.hot_urls())
+        pending = [t for (kind, url), t in self._inflight.items() if url in hot and not t.done()]
         if pending:
             await asyncio.wait(pending, timeout=max(self.settings.poll_interval, 1.0))
         for key in [k for k, t in self._inflight.items() if t.done()]:
@@ -161,21 +189,54 @@ class FleetPoller(PollLoop):
         snapshot = self._snapshot(self.clock())
         self.last = snapshot
         self.history.record(snapshot)
-        self._trouble = [
-            q.url
-            for q in sorted(snapshot.queues, key=lambda q: q.level != "crit")
-            if q.url and q.level != "ok"
-        ]
+        if not self._ranked:  # until forecasts rank them (:meth:`rank`): thresholds alone
+            self._trouble = [
+                q.url
+                for q in sorted(snapshot.queues, key=lambda q: q.level != "crit")
+                if q.url and q.level != "ok"
+            ]
         return snapshot
+
+    def rank(self, forecasts: Mapping[str, Forecast]) -> None:
+        """Queues in trouble by the score the console sorts by (thresholds and forecasts), the
+        worst first: after the rows on screen, these are read by attributes."""
+        if self.last is None:
+            return
+        self._ranked = True
+        scored = [(trouble_score(q, forecasts.get(q.url or q.name)), q) for q in self.last.queues]
+        self._trouble = [
+            q.url for score, q in sorted(scored, key=lambda p: -p[0]) if score > 0 and q.url
+        ]
 
     @property
     def _regions_with_queues(self) -> int:
         return len({q.source for q in self._queues.values()})
 
-    def _counts_calls_per_min(self, hot: int) -> float:
-        if not self.settings.forecast.counts or not hot:
-            return 0.0
-        return -(-hot * len(COUNT_SPECS) // 500) * 60.0 / self.settings.metrics_interval
+    def _counts_calls_per_read(self) -> int:
+        if not self.settings.forecast.counts:
+            return 0
+        hot = [self._queues[u].source for u in self.hot_urls()]
+        return sum(cloudwatch_calls(hot.count(i), len(COUNT_SPECS)) for i in set(hot))
+
+    def _cold_calls_per_read(self) -> int:
+        return sum(
+            cloudwatch_calls(self._source_size(i), len(COLD_SPECS))
+            for i in range(len(self.sources))
+        )
+
+    def _list_pages(self) -> int:
+        return sum(max(1, -(-self._source_size(i) // LIST_PAGE)) for i in range(len(self.sources)))
+
+    def _reserve(self) -> float:
+        """Scheduled calls any 60 s may hold (see :func:`charged_per_window`); the optional
+        calls always keep at least one a minute, so an on-screen row is never frozen."""
+        charged = charged_per_window(
+            cw_calls_per_read=self._cold_calls_per_read() + self._counts_calls_per_read(),
+            cw_interval_s=self.plan.cw_interval_s,
+            list_pages=self._list_pages(),
+            discover_interval_s=self.fleet.discover_interval_s,
+        )
+        return float(min(charged, max(0.0, self.fleet.budget_calls_per_min - 1)))
 
     def _plan(self) -> PollPlan:
         plan = plan_budget(
@@ -186,50 +247,66 @@ class FleetPoller(PollLoop):
             calls_per_min=self.fleet.budget_calls_per_min,
             usd_per_day=self.fleet.budget_usd_per_day,
         )
-        counts = self._counts_calls_per_min(len(self.hot_urls()))
+        counts = self._counts_calls_per_read() * 60.0 / plan.cw_interval_s
         return PollPlan(plan.cw_interval_s, max(1.0, plan.sqs_per_min - counts))
 
-    def estimate(self) -> CostEstimate:
-        """The cost per day at the current settings and fleet size."""
+    def refresh_cycle_s(self) -> float | None:
+        """How often each hot row is read at the current budget: ``poll_interval`` when it
+        affords them all, else the round-robin's cycle."""
         hot = len(self.hot_urls())
-        discover = (
-            sum(max(1, -(-self._source_size(i) // 1000)) for i in range(len(self.sources)))
-            * 60.0
-            / self.fleet.discover_interval_s
-        )
-        base = self.plan.estimate(
-            queues=len(self._queues),
-            metrics_per_queue=len(COLD_SPECS),
-            sources=self._regions_with_queues,
-            hot=hot,
-            poll_interval=self.settings.poll_interval,
-            discover_per_min=discover,
-        )
-        counts_metrics = 0.0
-        if self.settings.forecast.counts and hot:
-            counts_metrics = hot * len(COUNT_SPECS) * 60.0 / self.settings.metrics_interval
-        counts_calls = self._counts_calls_per_min(hot)
+        if not hot:
+            return None
+        per_min = self.budget.optional_per_min
+        if self._unswept():
+            per_min *= 1.0 - SWEEP_SHARE
+        if per_min <= 0:
+            return None
+        return max(self.settings.poll_interval, hot * 60.0 / per_min)
+
+    def estimate(self, hot: int | None = None) -> CostEstimate:
+        """The cost per day at the current settings and fleet size, with ``hot`` queues read
+        by attributes (default: those hot now; ``status --cost`` asks for a full screen)."""
+        hot = len(self.hot_urls()) if hot is None else min(hot, len(self._queues))
+        interval = self.plan.cw_interval_s
+        discover = self._list_pages() * 60.0 / self.fleet.discover_interval_s
+        optional = max(0.0, self.fleet.budget_calls_per_min - self._reserve())
+        reads = min(hot * 60.0 / self.settings.poll_interval, optional)
+        counts = self.settings.forecast.counts and hot > 0
+        cw_per_read = self._cold_calls_per_read()
+        metrics_per_read = len(self._queues) * len(COLD_SPECS)
+        if counts:
+            cw_per_read += cloudwatch_calls(hot, len(COUNT_SPECS), self._regions_with_queues)
+            metrics_per_read += hot * len(COUNT_SPECS)
         return CostEstimate(
-            base.sqs_calls_per_min,
-            base.cw_calls_per_min + counts_calls,
-            base.metrics_per_min + counts_metrics,
+            reads + discover,
+            cw_per_read * 60.0 / interval,
+            metrics_per_read * 60.0 / interval,
         )
 
     def _source_size(self, index: int) -> int:
         return sum(1 for q in self._queues.values() if q.source == index)
 
     def hot_urls(self) -> list[str]:
-        known = self._queues
-        urls = [u for u in self._focus if u in known]
-        urls += [u for u in self._trouble if u in known and u not in urls]
-        return urls[: self.fleet.hot_max]
+        """On-screen rows, then those in trouble (worst first), up to ``hot_max``."""
+        known, cap = self._queues, self.fleet.hot_max
+        urls: list[str] = []
+        seen: set[str] = set()
+        for url in itertools.chain(self._focus, self._trouble):
+            if len(urls) >= cap:
+                break
+            if url in known and url not in seen:
+                seen.add(url)
+                urls.append(url)
+        return urls
 
     # -- discovery -----------------------------------------------------------------------------
 
     async def _discover(self, index: int, now: float) -> None:
-        last = self._discovered_at.get(index)
-        if last is not None and now - last < self.fleet.discover_interval_s:
+        due = self._discover_due.get(index)
+        if due is not None and now < due:
             return
+        if self._discover_failures.get(index) and not self.budget.ask():
+            return  # a retry is not scheduled: it comes out of the budget like any read
         source, clients = self.sources[index]
         try:
             sqs = await clients.sqs()
@@ -242,7 +319,6 @@ class FleetPoller(PollLoop):
                 if token:
                     kwargs["NextToken"] = token
                 self.meter.record("ListQueues")
-                self.bucket.charge(1)
                 resp = await asyncio.wait_for(
                     sqs.list_queues(**kwargs), timeout=self.request_timeout
                 )
@@ -252,10 +328,14 @@ class FleetPoller(PollLoop):
                     break
         except Exception as exc:
             self._source_errors[index] = describe_error(exc)
-            self._discovered_at[index] = now  # retried at the next discovery, not every poll
+            # Retried soon, not at the next discovery: an endpoint that comes up after the
+            # console shows its fleet within seconds (each retry is asked of the budget).
+            self._discover_failures[index] = self._discover_failures.get(index, 0) + 1
+            self._discover_due[index] = now + min(self.fleet.discover_interval_s, RETRY_S)
             return
         self._source_errors.pop(index, None)
-        self._discovered_at[index] = now
+        self._discover_failures.pop(index, None)
+        self._discover_due[index] = now + self.fleet.discover_interval_s
         region = clients.region
         # One endpoint serving two regions (a local stack) can give the same URL twice.
         taken = {u for u, q in self._queues.items() if q.source != index}
@@ -280,7 +360,15 @@ class FleetPoller(PollLoop):
         self._queues.update(found)
 
     def _forget(self, url: str) -> None:
-        stores = (self._queues, self._attrs, self._cloud, self._counts, self._tags, self._rows)
+        stores = (
+            self._queues,
+            self._attrs,
+            self._cloud,
+            self._counts,
+            self._counts_tried,
+            self._tags,
+            self._rows,
+        )
         for store in stores:
             store.pop(url, None)
         self._errors.pop(url, None)
@@ -288,6 +376,8 @@ class FleetPoller(PollLoop):
     # -- CloudWatch ----------------------------------------------------------------------------
 
     async def _read_cloud(self, index: int, now: float) -> None:
+        """Every queue of a source: depth and age, and the hot ones' counts, each minute since
+        the last read (one metric, many datapoints: billed once)."""
         last = self._cloud_at.get(index)
         if last is not None and now - last < self.plan.cw_interval_s:
             return
@@ -296,7 +386,11 @@ class FleetPoller(PollLoop):
             return
         self._cloud_at[index] = now
         names = sorted(by_name)
-        self.bucket.charge(-(-len(names) * len(COLD_SPECS) // 500))
+        hot = sorted(
+            q.name
+            for q in (self._queues[u] for u in self.hot_urls())
+            if q.source == index and self.settings.forecast.counts
+        )
         try:
             cloudwatch = await self.sources[index][1].cloudwatch()
             found = await fetch_metrics(
@@ -307,37 +401,52 @@ class FleetPoller(PollLoop):
                 timeout=self.request_timeout,
                 meter=self.meter,
             )
+            counted = await fetch_metrics(
+                cloudwatch,
+                hot,
+                COUNT_SPECS,
+                now=now,
+                timeout=self.request_timeout,
+                meter=self.meter,
+            )
         except Exception as exc:
             self._source_errors[index] = f"CloudWatch: {describe_error(exc)}"
+            # Again in a minute, not a whole interval: the rows would have no numbers till then.
+            self._cloud_at[index] = (
+                now - self.plan.cw_interval_s + min(60.0, self.plan.cw_interval_s)
+            )
             return
         for name in names:
-            v = found.get(("v", name))
-            n = found.get(("n", name))
-            a = found.get(("a", name))
-            stamps = [p[-1][0] for p in (v, n) if p]
-            self._cloud[by_name[name]] = _Cloud(
-                visible=int(v[-1][1]) if v else None,
-                in_flight=int(n[-1][1]) if n else None,
-                age=(a[-1][1], a[-1][0]) if a else None,
-                # The minute's end, but never later than the read: "as of" for the row.
-                at=min(now, max(stamps).timestamp() + COUNT_PERIOD_S) if stamps else None,
+            self._cloud[by_name[name]] = _cloud_of(
+                found.get(("v", name)), found.get(("a", name)), now
             )
+        for name in hot:
+            self._counts_tried[by_name[name]] = now
+            periods = _periods_of(counted, name, now)
+            if periods:
+                self._counts[by_name[name]] = periods
 
-    async def _read_counts(self, now: float) -> None:
-        """NumberOfMessages* for the hot queues, every ``metrics_interval`` (forecast rates)."""
+    async def _top_up_counts(self, now: float) -> None:
+        """Counts for rows that just became hot (scrolled onto the screen, fell into trouble),
+        without waiting for the next scheduled read: optional calls, asked of the budget."""
         if not self.settings.forecast.counts:
             return
-        if self._counts_at is not None and now - self._counts_at < self.settings.metrics_interval:
-            return
-        hot = [self._queues[u] for u in self.hot_urls()]
-        if not hot:
-            return
-        self._counts_at = now
-        for index in {q.source for q in hot}:
-            names = {q.name: q.url for q in hot if q.source == index}
+        interval = self.plan.cw_interval_s
+        missing = [
+            self._queues[u]
+            for u in self.hot_urls()
+            if u not in self._counts and now - self._counts_tried.get(u, -interval) >= interval
+        ]
+        for index in sorted({q.source for q in missing}):
+            names = {q.name: q.url for q in missing if q.source == index}
+            calls = cloudwatch_calls(len(names), len(COUNT_SPECS))
+            if not all(self.budget.ask() for _ in range(calls)):
+                return
+            for url in names.values():
+                self._counts_tried[url] = now
             try:
                 cloudwatch = await self.sources[index][1].cloudwatch()
-                found = await fetch_metrics(
+                counted = await fetch_metrics(
                     cloudwatch,
                     sorted(names),
                     COUNT_SPECS,
@@ -349,49 +458,84 @@ class FleetPoller(PollLoop):
                 self._source_errors[index] = f"CloudWatch: {describe_error(exc)}"
                 continue
             for name, url in names.items():
-                series = {s.prefix: dict(found.get((s.prefix, name), [])) for s in COUNT_SPECS}
-                stamps = sorted(
-                    ts for pts in series.values() for ts in pts if ts.timestamp() + 60 <= now
-                )
-                if stamps:
-                    ts = stamps[-1]
-                    self._counts[url] = CountsPeriod(
-                        ts.timestamp(),
-                        COUNT_PERIOD_S,
-                        series["s"].get(ts),
-                        series["r"].get(ts),
-                        series["d"].get(ts),
-                    )
+                periods = _periods_of(counted, name, now)
+                if periods:
+                    self._counts[url] = periods
 
     # -- GetQueueAttributes and tags -----------------------------------------------------------
 
+    def _unswept(self) -> bool:
+        """Queues whose RedrivePolicy/retention (or tags) were never read."""
+        return any(
+            (url not in self._attrs and url not in self._errors)
+            or (self.fleet.tags and url not in self._tags)
+            for url in self._queues
+        )
+
+    def _sweep_order(self) -> list[str]:
+        """Queues holding messages first, the oldest first: their retention is what turns an
+        age into a loss ETA. Recomputed at each CloudWatch read, not each poll."""
+        stamp = max(self._cloud_at.values(), default=None)
+        if self._sweep_cache is None or self._sweep_cache[0] != (stamp, len(self._queues)):
+
+            def key(url: str) -> tuple[float, float]:
+                cloud = self._cloud.get(url)
+                age = cloud.age[0] if cloud and cloud.age else 0.0
+                return (-(1.0 if cloud and cloud.visible else 0.0), -age)
+
+            self._sweep_cache = ((stamp, len(self._queues)), sorted(self._queues, key=key))
+        return self._sweep_cache[1]
+
+    def _sweep_one(self, *, keep: float) -> bool:
+        """Start one sweep read (a queue's attributes once, then its tags); False: none left
+        or no budget."""
+        hot = set(self.hot_urls())
+        for url in self._sweep_order():
+            if url in hot:  # read anyway, and sooner
+                continue
+            for kind in ("attrs", "tags"):
+                if kind == "attrs":
+                    needed = url not in self._attrs and url not in self._errors
+                else:
+                    needed = self.fleet.tags and url not in self._tags
+                if not needed or (kind, url) in self._inflight:
+                    continue
+                if not self.budget.ask(keep=keep):
+                    return False
+                self._spawn(kind, url)
+                return True
+        return False
+
     def _start_reads(self, now: float) -> None:
+        """Hot queues by ``GetQueueAttributes``, stalest first (round-robin when the budget
+        affords fewer reads than rows); a share of the budget sweeps the rest."""
         interval = self.settings.poll_interval
-        for url in self.hot_urls():
-            attrs = self._attrs.get(url)
-            if attrs is not None and now - attrs.at < interval:
-                continue
-            if ("attrs", url) in self._inflight or not self.bucket.take():
-                continue
-            self._spawn("attrs", url)
-        # Leftover budget: learn each queue's DLQ and retention once, and its tags.
-        for url in self._queues:
-            if len(self._inflight) >= CONCURRENCY:
+        hot = self.hot_urls()
+        order = {url: i for i, url in enumerate(hot)}
+        due = [
+            url
+            for url in hot
+            if ("attrs", url) not in self._inflight
+            and (url not in self._attrs or now - self._attrs[url].at >= interval)
+        ]
+        due.sort(key=lambda u: (self._attrs[u].at if u in self._attrs else -1.0, order[u]))
+        unswept = self._unswept()
+        if unswept and due and self._sweep_credit >= 1.0 and self._sweep_one(keep=0.0):
+            self._sweep_credit -= 1.0
+        started = 0
+        for url in due:
+            if len(self._inflight) >= CONCURRENCY * 4 or not self.budget.ask():
                 break
-            unknown = url not in self._attrs and url not in self._errors
-            if (
-                unknown
-                and ("attrs", url) not in self._inflight
-                and self.bucket.take(keep=SWEEP_KEEP)
-            ):
-                self._spawn("attrs", url)
-            untagged = self.fleet.tags and url not in self._tags
-            if (
-                untagged
-                and ("tags", url) not in self._inflight
-                and self.bucket.take(keep=SWEEP_KEEP)
-            ):
-                self._spawn("tags", url)
+            self._spawn("attrs", url)
+            started += 1
+        self._sweep_credit = min(
+            2.0, self._sweep_credit + started * SWEEP_SHARE / (1.0 - SWEEP_SHARE)
+        )
+        if started < len(due) or not unswept:
+            return
+        # Hot rows all served: leftover budget sweeps, leaving a little for the next ones.
+        while len(self._inflight) < CONCURRENCY and self._sweep_one(keep=SWEEP_KEEP):
+            pass
 
     def _spawn(self, kind: str, url: str) -> None:
         fn = self._read_attrs if kind == "attrs" else self._read_tags
@@ -484,12 +628,13 @@ class FleetPoller(PollLoop):
             visible, in_flight, delayed = attrs.visible, attrs.in_flight, attrs.delayed
             updated, read_by = attrs.at, "attributes"
         elif cloud is not None and cloud.visible is not None:
-            visible, in_flight, delayed = cloud.visible, cloud.in_flight, None
+            visible, in_flight, delayed = cloud.visible, None, None
             updated, read_by = cloud.at, "cloudwatch"
         else:
             visible = in_flight = delayed = None
             updated, read_by = None, None
         age = cloud.age if cloud else None
+        periods = self._counts.get(q.url, ())
         return QueueStatus(
             name=q.name,
             url=q.url,
@@ -504,7 +649,9 @@ class FleetPoller(PollLoop):
             updated_at=updated,
             thresholds=self.settings.thresholds_for(q.name),
             retention_s=attrs.retention_s if attrs else None,
-            counts=self._counts.get(q.url),
+            counts=periods[-1] if periods else None,
+            periods=periods,
+            minutes=cloud.minutes if cloud else (),
             region=q.region,
             account=q.account,
             tags=self._tags.get(q.url, {}),
@@ -546,4 +693,47 @@ class FleetPoller(PollLoop):
             metrics_at=max(self._cloud_at.values(), default=None),
             cost=self.estimate(),
             calls_last_min=self.meter.calls_last_min(),
+            refresh_s=self.refresh_cycle_s(),
         )
+
+
+def _cloud_of(
+    visible: list[tuple[datetime, float]] | None,
+    age: list[tuple[datetime, float]] | None,
+    now: float,
+) -> _Cloud:
+    """A queue's CloudWatch read: the newest values and every minute of the read."""
+    depth = {ts: int(v) for ts, v in visible or ()}
+    ages = dict(age or ())
+    minutes = tuple(
+        MinutePoint(ts.timestamp(), depth.get(ts), ages.get(ts))
+        for ts in sorted(set(depth) | set(ages))
+    )
+    stamps = [visible[-1][0]] if visible else []
+    return _Cloud(
+        visible=int(visible[-1][1]) if visible else None,
+        age=(age[-1][1], age[-1][0]) if age else None,
+        # The minute's end, but never later than the read: "as of" for the row.
+        at=min(now, max(stamps).timestamp() + COUNT_PERIOD_S) if stamps else None,
+        minutes=minutes,
+    )
+
+
+def _periods_of(
+    found: dict[tuple[str, str], list[tuple[datetime, float]]], name: str, now: float
+) -> tuple[CountsPeriod, ...]:
+    """The complete minutes of NumberOfMessagesSent/Received/Deleted, oldest first."""
+    series = {s.prefix: dict(found.get((s.prefix, name), [])) for s in COUNT_SPECS}
+    stamps = sorted(
+        {ts for pts in series.values() for ts in pts if ts.timestamp() + COUNT_PERIOD_S <= now}
+    )
+    return tuple(
+        CountsPeriod(
+            ts.timestamp(),
+            COUNT_PERIOD_S,
+            series["s"].get(ts),
+            series["r"].get(ts),
+            series["d"].get(ts),
+        )
+        for ts in stamps
+    )

@@ -53,20 +53,35 @@ class QueueFlow:
         self._consumed = False  # the oldest message was seen to change: somebody consumes
         self._dlq: deque[tuple[float, int]] = deque()
         self.last: Forecast | None = None
+        self._seen_at: float | None = None
 
     # -- rates ---------------------------------------------------------------------------------
+
+    def add_period(self, c: CountsPeriod) -> None:
+        """One CloudWatch period of counts (in time order; an old or repeated one is ignored):
+        a read of several minutes feeds each of them, so the rates keep minute resolution."""
+        if c.sent is None or c.deleted is None or c.period_s <= 0:
+            return
+        if self.source != "cloudwatch":
+            self.net.reset()
+            self._periods.clear()
+            self.source = "cloudwatch"
+        end = c.at + c.period_s
+        self._counts_seen_at = max(self._counts_seen_at or end, end)
+        if not self._periods or c.at > self._periods[-1].at:
+            self._periods.append(c)
+            self.net.update((c.sent - c.deleted) / c.period_s, at=end)
+
+    @property
+    def seen_until(self) -> float | None:
+        """The time of the latest sample observed."""
+        return self._seen_at
 
     def _update_net(self, s: FlowSample) -> None:
         c = s.counts
         if c is not None and c.sent is not None and c.deleted is not None and c.period_s > 0:
-            if self.source != "cloudwatch":
-                self.net.reset()
-                self._periods.clear()
-                self.source = "cloudwatch"
-            self._counts_seen_at = s.at
-            if not self._periods or c.at > self._periods[-1].at:
-                self._periods.append(c)
-                self.net.update((c.sent - c.deleted) / c.period_s, at=c.at + c.period_s)
+            self.add_period(c)
+            self._counts_seen_at = max(self._counts_seen_at or s.at, s.at)
         elif not (
             self.source == "cloudwatch"
             and self._counts_seen_at is not None
@@ -175,6 +190,7 @@ class QueueFlow:
         dlq_basis: ExpiryBasis = "enqueue_time",
     ) -> Forecast:
         self._update_net(s)
+        self._seen_at = s.at if self._seen_at is None else max(self._seen_at, s.at)
         backlog = s.backlog
         net = self.net.value
         trend, drain_eta = self._trend(backlog, net)

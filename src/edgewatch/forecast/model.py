@@ -38,6 +38,15 @@ class CountsPeriod:
 
 
 @dataclass(frozen=True, slots=True)
+class MinutePoint:
+    """One CloudWatch minute of a queue's depth and oldest age, stamped with its start."""
+
+    at: float  # epoch seconds of the minute's start
+    visible: int | None
+    oldest_age_s: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class FlowSample:
     """One observation of a queue, as the poller saw it at ``at`` (epoch seconds)."""
 

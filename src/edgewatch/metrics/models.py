@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from edgewatch.config import Level, Thresholds, threshold_level
-from edgewatch.forecast.model import CountsPeriod, Forecast
+from edgewatch.forecast.model import CountsPeriod, Forecast, MinutePoint
 
 if TYPE_CHECKING:
     from edgewatch.fleet.cost import CostEstimate
@@ -46,6 +46,9 @@ class QueueStatus:
     account: str | None = None  # the account id from the URL, or the fleet source's label
     tags: Mapping[str, str] = field(default_factory=dict)  # ListQueueTags (fleet, when enabled)
     read_by: Literal["attributes", "cloudwatch"] | None = None  # where the counts came from
+    # Every CloudWatch minute of the latest read (fleet): the forecasts' history, not shown.
+    periods: tuple[CountsPeriod, ...] = ()
+    minutes: tuple[MinutePoint, ...] = ()
 
     @property
     def depth_level(self) -> Level:
@@ -111,6 +114,7 @@ class MetricsSnapshot:
     metrics_error: str | None = None
     cost: CostEstimate | None = None  # the fleet poller's estimate at the current settings
     calls_last_min: int | None = None  # API calls made in the last minute (fleet poller)
+    refresh_s: float | None = None  # how often each on-screen fleet row is read (round-robin)
 
     def to_json(self, forecasts: Mapping[str, Forecast] | None = None) -> list[dict[str, Any]]:
         """One object per queue; with ``forecasts`` (by queue key) each gets its ``forecast``."""

@@ -323,6 +323,8 @@ class EdgewatchApp(App[None]):
             self._history = history
         self.snapshot = snapshot
         self.forecasts = self._book.update(snapshot)
+        if isinstance(self.poller, FleetPoller):  # troubled rows are read first after on-screen
+            self.poller.rank(self.forecasts)
         self._notify_transitions(snapshot)
         self._render()
 

@@ -21,6 +21,9 @@ def test_status_fleet_json_and_cost(moto_server, capsys, tmp_path, monkeypatch):
     doc = json.loads(capsys.readouterr().out)
     assert doc["mode"] == "fleet" and doc["queues"] == len(rows)
     assert doc["estimate"]["calls_per_min"] <= 120
+    # CloudWatch every 300 s: 2 metrics per queue, sent/received/deleted for the hot ones
+    # (all of them here: fewer than hot_max) -> (2 + 3) x queues / 5 metrics a minute.
+    assert doc["estimate"]["metrics_per_min"] == round(5 * len(rows) / 5, 1)
     assert doc["naive_get_queue_attributes_per_queue"]["calls_per_min"] == 60 * len(rows)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +80,11 @@ async def test_discovers_pages_with_a_prefix_across_regions_with_account_and_reg
     for _ in range(3):  # tags are read once per queue, by the leftover budget
         clock.now += 10
         snap = await poller.poll_once()
+    # The sweep's reads are not waited for by a poll (rows on screen are): they land soon.
+    await async_wait_until(lambda: proxy.operations().count("ListQueueTags") == 6)
+    for _ in range(2):
+        clock.now += 10
+        snap = await poller.poll_once()
     tagged = {q.name: q.tags for q in snap.queues}
     assert tagged["app-euw1-0"] == {"team": "payments"} and tagged["app-use1-0"] == {}
     assert proxy.operations().count("ListQueueTags") == 6  # once each, not every poll
@@ -116,33 +122,47 @@ async def test_cold_queues_come_from_one_batched_cloudwatch_read_hot_ones_from_a
     by_name = {q.name: q for q in snap.queues}
     hot, cold = by_name["q007"], by_name["q150"]
     assert (hot.read_by, hot.visible) == ("attributes", 1)
-    assert (cold.read_by, cold.visible, cold.in_flight) == ("cloudwatch", 150, 1)
+    # Cold rows read only what the score and forecasts need: depth and age, not in flight.
+    assert (cold.read_by, cold.visible, cold.in_flight) == ("cloudwatch", 150, None)
     assert cold.updated_at == minute.timestamp() + 60  # the row says how fresh it is
     assert cold.oldest_age_s == 30.0
-    # 200 queues x 3 metrics = 600 queries: two calls of <=500 (us-east-1; eu-west-1 is empty)
-    assert proxy.operations().count("GetMetricData") == 2
+    # 200 queues x 2 metrics = 400 queries: one call (us-east-1; eu-west-1 is empty)
+    assert proxy.operations().count("GetMetricData") == 1
     # Every call is metered (reads still in flight are counted when sent).
     assert snap.calls_last_min is not None and snap.calls_last_min >= len(proxy.operations())
     await async_wait_until(lambda: len(proxy.operations()) == poller.meter.total)
-    assert snap.cost is not None and snap.cost.metrics_per_min == 600.0
+    # 400 metrics every 300 s (the default fleet.metrics_interval): 80 a minute
+    assert snap.cost is not None and snap.cost.metrics_per_min == 80.0
     await poller.aclose()
 
 
-async def test_the_budget_caps_attribute_reads(moto_server, proxy, two_regions):
+async def test_one_budget_holds_over_every_minute_and_rows_beyond_it_go_round_robin(
+    moto_server, proxy, two_regions
+):
     sqs = client(moto_server, "sqs", "us-east-1")
     urls = [sqs.create_queue(QueueName=f"q{i:02d}")["QueueUrl"] for i in range(60)]
     clock = Clock()
-    poller = FleetPoller(
-        two_regions, fleet_settings(hot_max=60, budget_calls_per_min=61), clock=clock
-    )
-    poller.focus(urls)
-    await poller.poll_once()
-    # A burst of 30 tokens: 2 ListQueues (one per region) and 1 GetMetricData paid first.
-    assert poller.meter.per_min()["GetQueueAttributes"] == 27
-    for _ in range(10):
-        # 61 calls/min minus 1 GetMetricData a minute: one token a second for attributes
+    settings = fleet_settings(hot_max=60, budget_calls_per_min=31, discover_interval_s=60)
+    poller = FleetPoller(two_regions, settings, clock=clock)
+    poller.focus(urls)  # 60 rows on screen at a 1 s poll: 3,600 reads a minute asked for
+    times: dict[str, list[float]] = {u: [] for u in urls}
+    most = 0
+    for _ in range(420):  # 7 minutes: the last row is read a second time at ~277 s
+        snap = await poller.poll_once()
+        most = max(most, poller.meter.calls_last_min())
+        for q in snap.queues:
+            seen = times.get(q.url or "")
+            fresh = q.updated_at is not None and q.read_by == "attributes"
+            if seen is not None and fresh and (not seen or seen[-1] != q.updated_at):
+                seen.append(q.updated_at)  # type: ignore[arg-type]
         clock.now += 1
-        await poller.poll_once()
-    assert poller.meter.per_min()["GetQueueAttributes"] == 37
-    await async_wait_until(lambda: proxy.operations().count("GetQueueAttributes") == 37)
+    # Reserved: 2 ListQueues pages (one per region) every 60 s land twice in a minute that
+    # counts both ends, 1 GetMetricData every 300 s once: 5; 26 attribute reads are left.
+    assert poller.budget.reserve == 5
+    assert most <= 31, poller.meter.per_min()
+    # Round-robin: every row is read again and again, none starved by the rows above it.
+    gaps = [b - a for t in times.values() for a, b in itertools.pairwise(t)]
+    assert all(len(t) >= 2 for t in times.values())
+    assert max(gaps) <= 2 * 60 * 60 / 26 + 2  # each row about every 60 / 26 minutes
+    assert snap.refresh_s == pytest.approx(60 * 60 / 26)
     await poller.aclose()

@@ -86,3 +86,77 @@ async def test_fleet_stack_publishes_what_the_fleet_poller_reads(clean_moto_stat
             await poller.aclose()
             for _, clients in sources:
                 await clients.aclose()
+
+
+async def test_stalled_queues_are_flagged_and_sort_on_top_of_the_embedded_fleet(clean_moto_state):
+    from datetime import UTC, datetime, timedelta
+
+    import boto3
+
+    from edgewatch.fleet.view import arrange, trouble, trouble_level
+
+    with EmbeddedStack(seed=3, pipeline=False, fleet=40) as stack:
+        assert stack.fleet is not None
+        fleet = stack.fleet
+        # Three minutes of history, as CloudWatch would hold for queues running a while:
+        # the stalled ones kept their messages and deleted nothing.
+        minute = datetime.now(UTC).replace(second=0, microsecond=0)
+        for region in fleet.regions:
+            cw = boto3.client(
+                "cloudwatch",
+                region_name=region,
+                endpoint_url=stack.endpoint_url,
+                aws_access_key_id=FAKE_CREDENTIALS[0],
+                aws_secret_access_key=FAKE_CREDENTIALS[1],
+            )
+            for back in (3, 2, 1):
+                data = fleet.datums(region, minute - timedelta(minutes=back))
+                for start in range(0, len(data), 1000):
+                    cw.put_metric_data(Namespace="AWS/SQS", MetricData=data[start : start + 1000])
+        sources = [
+            (
+                FleetSource(region=r, endpoint_url=stack.endpoint_url),
+                AwsClients(AwsTarget(r, stack.endpoint_url, credentials=FAKE_CREDENTIALS)),
+            )
+            for r in fleet.regions
+        ]
+        settings = Settings(fleet={"sources": [{"region": r} for r in fleet.regions]})
+        poller = FleetPoller(sources, settings)
+        book = ForecastBook(settings.forecast)
+        try:
+            snap = await poller.poll_once()
+            poller.focus(q.url for q in snap.queues if q.url)  # all of them "on screen"
+            snap = await poller.poll_once()
+            forecasts = book.update(snap)
+            rows = arrange(snap.queues, forecasts, sort="trouble")
+            # By name (use1-stalled-0010): queues an earlier stack left in moto count too.
+            pattern = {
+                r.name: next(
+                    (
+                        p
+                        for p in ("near_expiry", "stalled", "growing", "steady")
+                        if f"-{p.replace('_', '-')}-" in r.name and not r.name.endswith("-dlq")
+                    ),
+                    "dlq",
+                )
+                for r in rows
+            }
+            planned = {q.name for q in fleet.queues if q.pattern == "stalled"}
+            stalled = [r for r in rows if r.name in planned]
+            assert stalled
+            for row in stalled:
+                f = forecasts[row.url or row.name]
+                assert f.stalled is True, row.name
+                assert trouble(row, f)[0] == "stalled"
+                assert trouble_level(row, f) == "crit"  # under every threshold, still trouble
+            order = [pattern.get(r.name, "dlq") for r in rows]
+            last_stalled = max(i for i, r in enumerate(rows) if r.name in planned)
+            # Above them only messages about to expire (15-minute retention) and other queues
+            # nobody consumes; every DLQ-filling, DLQ and steady queue is below.
+            top = [(r.name, trouble(r, forecasts[r.url or r.name])) for r in rows[:last_stalled]]
+            assert set(order[:last_stalled]) <= {"near_expiry", "stalled", "growing"}, top
+            assert order.index("near_expiry") < order.index("stalled")
+        finally:
+            await poller.aclose()
+            for _, c in sources:
+                await c.aclose()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from edgewatch.fleet.cost import (
+    CallBudget,
     CallMeter,
     CostEstimate,
     TokenBucket,
+    charged_per_window,
     cloudwatch_calls,
     plan_budget,
 )
@@ -146,3 +148,51 @@ def test_call_meter_counts_the_last_minute():
     assert meter.per_min() == {"ListQueues": 1, "GetMetricData": 1, "GetQueueAttributes": 1}
     clock.now = 61
     assert meter.calls_last_min() == 2 and meter.total == 3 and meter.metrics_total == 498
+
+
+def test_charged_calls_a_minute_can_hold():
+    # 1,054 queues in 2 regions: 527 x 2 metrics = 1,054 queries = 3 calls each; a read every
+    # 300 s lands once in a minute, ListQueues (one page per region) every 300 s once: 6 + 2.
+    assert (
+        charged_per_window(
+            cw_calls_per_read=6, cw_interval_s=300, list_pages=2, discover_interval_s=300
+        )
+        == 8
+    )
+    # Every 60 s, a window counting both ends can hold two reads; every 25 s, three.
+    assert (
+        charged_per_window(
+            cw_calls_per_read=6, cw_interval_s=60, list_pages=2, discover_interval_s=25
+        )
+        == 12 + 6
+    )
+
+
+def test_one_budget_holds_over_every_window_whatever_is_asked():
+    clock = Clock()
+    budget = CallBudget(120, first=60, clock=clock)
+    budget.set_reserve(8)
+    assert budget.optional_per_min == 112
+    granted: list[float] = []
+    for _tick in range(600):  # 5 minutes, asked for 200 reads a second
+        for _ in range(100):
+            if budget.ask():
+                granted.append(clock.now)
+        clock.now += 0.5
+    # At most 112 optional calls in any window of 60 s (both ends counted)...
+    worst = max(sum(1 for t in granted if start <= t <= start + 60) for start in granted)
+    assert worst == 112
+    # ...a first screen at once, then paced: at most 10 s of the budget (18.7) at once.
+    assert granted.count(0.0) == 60
+    later = [granted.count(t) for t in set(granted) if t >= 60]
+    assert max(later) <= 112 / 6
+    # 112 a minute over the last minutes (the pace is the budget's rate).
+    assert sum(1 for t in granted if 180 <= t < 240) == pytest.approx(112, abs=5)
+
+
+def test_the_bucket_starts_above_its_pace_and_refills_only_to_it():
+    clock = Clock()
+    bucket = TokenBucket(1.0, 5, clock=clock, initial=20)
+    assert sum(bucket.take() for _ in range(30)) == 20
+    clock.now = 100
+    assert sum(bucket.take() for _ in range(30)) == 5

@@ -237,3 +237,44 @@ def test_book_keeps_the_last_forecast_for_a_failed_read():
     failed = _status("a", error="boom")
     again = book.update(MetricsSnapshot(queues=(failed,), polled_at=4, connection="ok"))
     assert again["http://q/a"] == f
+
+
+def test_one_cloudwatch_read_of_ten_minutes_is_ten_samples_stall_and_trend_from_it():
+    from edgewatch.forecast.model import MinutePoint
+
+    t0 = 1_800_000_000.0  # a minute boundary; time is the datapoints'
+    # A stalled queue: 20 visible all along, the oldest ages a minute a minute (enqueued t0 - 60).
+    stalled = tuple(MinutePoint(t0 + 60 * i, 20, 60.0 + 60 * i) for i in range(10))
+    # A growing one: 10 more each minute, the oldest message replaced (age stays ~0).
+    growing = tuple(MinutePoint(t0 + 60 * i, 10 * i, 5.0) for i in range(10))
+    newest = datetime.fromtimestamp(t0 + 540, UTC)
+
+    def status(name: str, minutes: tuple[MinutePoint, ...]) -> QueueStatus:
+        last = minutes[-1]
+        return QueueStatus(
+            name=name,
+            url=f"http://x/{name}",
+            visible=last.visible,
+            oldest_age_s=last.oldest_age_s,
+            oldest_age_at=newest,
+            updated_at=t0 + 600,  # the newest minute's end
+            read_by="cloudwatch",
+            minutes=minutes,
+        )
+
+    snap = MetricsSnapshot(
+        queues=(status("s", stalled), status("g", growing)),
+        polled_at=t0 + 610,
+        connection="ok",
+    )
+    book = ForecastBook()
+    out = book.update(snap)
+    # Stalled: the same enqueue time (t0 - 60) seen over 9 minutes >= stall_s (300 s).
+    assert out["http://x/s"].stalled is True
+    # Growing: depth deltas of +10 a minute, every minute: the EWMA of +1/6 per second.
+    g = out["http://x/g"]
+    assert g.rate_source == "estimated" and g.trend == "growing"
+    assert g.net_per_s == pytest.approx(1 / 6)
+    # The same read again adds nothing (minutes already seen are skipped).
+    again = book.update(snap)
+    assert again["http://x/g"].net_per_s == pytest.approx(1 / 6)

@@ -6,7 +6,9 @@ drawn again; freshness moves in coarse steps for the same reason.
 
 from __future__ import annotations
 
+from edgewatch.config import threshold_level
 from edgewatch.display import formatting as fmt
+from edgewatch.fleet.view import trouble_level
 from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import QueueStatus
 from edgewatch.tui.common.palette import Palette
@@ -78,8 +80,18 @@ def fleet_cells(
     else:
         source = "cw " if q.read_by == "cloudwatch" else ""
         fresh = ((f"{source}{_coarse(now - q.updated_at)}", palette.muted if source else ""),)
-    return {
+    cells: dict[str, Cell] = {
         "place": ((place, palette.muted),),
         "fresh": fresh,
         "forecast": forecast_cell(f, palette),
     }
+    if f is not None and f.oldest_age_s is not None:
+        # The datapoint's age carried forward to now (what the loss ETA uses): a cold row's
+        # datapoint can be minutes old at a 300 s CloudWatch interval.
+        level = threshold_level(f.oldest_age_s, q.thresholds.age_s)
+        cells["age"] = ((fmt.humanise_age(f.oldest_age_s), palette.level(level)),)
+    if q.error is None and not q.stale and q.visible is not None:
+        # A stalled consumer or expiring messages are trouble before any threshold says so.
+        level = trouble_level(q, f)
+        cells["state"] = ((level, palette.level(level) if level != "ok" else palette.ok),)
+    return cells

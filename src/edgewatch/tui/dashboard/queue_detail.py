@@ -113,6 +113,7 @@ class DetailContext:
     metrics_error: str | None = None
     consumers: QueueConsumers | None = None  # discovered; None: not looked up (yet)
     forecast: Forecast | None = None
+    config_file: bool = True  # thresholds can come from a config file (else: defaults)
 
 
 class QueueDetail(Vertical):
@@ -169,6 +170,11 @@ class QueueDetail(Vertical):
         for metric, _ in SERIES:
             points = [v for v in history.series(key, metric) if v is not None]
             spark = self.query_one(f"#spark-{metric}", Sparkline)
+            if metric == "dlq_visible":
+                # No DLQ (or a DLQ itself): a flat zero line would mean nothing; the space stays.
+                spark.visible = q.dlq is not None
+                if q.dlq is None:
+                    points = []
             if spark_key(spark.data or []) != spark_key(points):
                 spark.data = points
             value = current[metric]
@@ -193,12 +199,15 @@ class QueueDetail(Vertical):
             self.set_class(with_consumer, "-consumer")
         if with_consumer and ctx.consumers is not None:
             consumer.show(consumer_text(ctx.consumers, palette))
-        source = "per-queue" if q.thresholds != ctx.global_thresholds else "global"
+        if q.thresholds != ctx.global_thresholds:
+            source = "per-queue, from config"
+        else:
+            source = "global, from config" if ctx.config_file else "defaults: no config file"
         thresholds.show(
             Text.assemble(
                 ("thresholds ", "bold"),
                 describe_thresholds(q.thresholds),
-                (f"  ({source}, from config)", palette.muted),
+                (f"  ({source})", palette.muted),
             )
         )
 

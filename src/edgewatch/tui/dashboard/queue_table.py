@@ -65,14 +65,17 @@ class Layout:
     def has(self, key: str) -> bool:
         return any(c.key == key for c in self.columns)
 
-    def fitted(self, width: int) -> Layout:
+    def fitted(self, width: int, names: int | None = None) -> Layout:
         """This layout widened to ``width`` cells: the spare goes to the queue name, then to the
         DLQ name (each up to what SQS's longest name needs), so wide terminals stop cutting them.
+        ``names``: the longest queue name watched; the name columns grow no wider than that.
         """
         spare = width - sum(c.width + 2 * CELL_PADDING for c in self.columns) - SCROLLBAR
         columns = []
         for column in self.columns:
             cap = NAME_CAPS.get(column.key)
+            if cap is not None and names is not None:
+                cap = min(cap, names + (len(DLQ_TAG) if column.key == "queue" else 0))
             if cap is not None and spare > 0 and column.width < cap:
                 extra = min(spare, cap - column.width)
                 spare -= extra

@@ -16,6 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from edgewatch.config import Thresholds
+from edgewatch.display import formatting as fmt
 from edgewatch.display.escape import escape, safe
 from edgewatch.fleet.view import SORT_KEYS, SortKey, arrange
 from edgewatch.forecast.model import Forecast
@@ -107,6 +108,8 @@ class DashboardScreen(Screen[None]):
         self._data: DashboardData | None = None
         self._shown: tuple[int, int] = (0, 0)  # (rows shown, rows in the snapshot)
         self._extra_cache: dict[str, tuple[object, object, float, dict[str, Cell]]] = {}
+        self._longest_name: int | None = None
+        self._fitted_for: MetricsSnapshot | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(EMBEDDED_BANNER, id="embedded-banner", markup=False)
@@ -156,7 +159,15 @@ class DashboardScreen(Screen[None]):
             layout = FLEET_COMPACT if narrow else FLEET_WIDE
         else:
             layout = COMPACT if narrow else WIDE
-        self.query_one(QueueTable).set_layout(layout.fitted(width))
+        self.query_one(QueueTable).set_layout(layout.fitted(width, self._longest_name))
+
+    def _fit_names(self, queues: Sequence[QueueStatus]) -> None:
+        """Name columns as wide as the longest name (not all of a wide terminal): re-laid out
+        only when that length changes."""
+        longest = max((len(q.name) for q in queues), default=0) or None
+        if longest != self._longest_name:
+            self._longest_name = longest
+            self._apply_layout(self.app.size.width)
 
     @property
     def table(self) -> QueueTable:
@@ -174,6 +185,9 @@ class DashboardScreen(Screen[None]):
         banner.set_class(data.status.connection == "paused", "-paused")
 
         every: Sequence[QueueStatus] = data.snapshot.queues if data.snapshot else ()
+        if data.snapshot is not self._fitted_for:
+            self._fitted_for = data.snapshot
+            self._fit_names(every)
         queues = every
         if self.sort != LISTED or self.filter_text or self.group:
             queues = arrange(
@@ -224,13 +238,16 @@ class DashboardScreen(Screen[None]):
             return
         data = self._data
         highlighted = self.highlighted()
-        directory = getattr(getattr(self.app, "runtime", None), "_consumers", None)
+        runtime = getattr(self.app, "runtime", None)
+        directory = getattr(runtime, "_consumers", None)
+        source = getattr(runtime, "config_source", None)
         ctx = DetailContext(
             now=data.status.now,
             global_thresholds=data.global_thresholds,
             metrics_error=data.snapshot.metrics_error if data.snapshot else None,
             forecast=data.forecasts.get(row_key(highlighted)) if highlighted else None,
             consumers=directory.get(highlighted.url) if directory and highlighted else None,
+            config_file=getattr(source, "path", None) is not None,
         )
         palette = Palette.from_app(self.app)
         self.query_one(QueueDetail).show(highlighted, data.history, palette, ctx)
@@ -277,6 +294,10 @@ class DashboardScreen(Screen[None]):
         )
         if self.group:
             text.append(" · grouped by account/region", style="bold")
+        snap = self._data.snapshot if self._data is not None else None
+        if snap is not None and snap.refresh_s is not None and snap.refresh_s >= 2:
+            # The budget affords fewer reads than rows: they take turns (see Fresh).
+            text.append(f" · rows read in turn, each ~{fmt.humanise_age(snap.refresh_s)}")
         text.append("   o sort · / filter · g group", style="dim")
         return text
 
