@@ -50,7 +50,7 @@ from edgewatch.fleet.view import trouble_score
 from edgewatch.forecast.model import CountsPeriod, Forecast, MinutePoint
 from edgewatch.identifiers import account_from_url, queue_name_from_url
 from edgewatch.metrics.loop import PollLoop
-from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
+from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus, oldest_age
 from edgewatch.metrics.poller import ATTRIBUTES, COUNT_PERIOD_S
 
 COLD_SPECS = [  # depth and age: thresholds, loss ETA, trend and "the oldest only ages"
@@ -633,7 +633,11 @@ class FleetPoller(PollLoop):
         else:
             visible = in_flight = delayed = None
             updated, read_by = None, None
-        age = cloud.age if cloud else None
+        age_s, age_at = oldest_age(
+            cloud.age if cloud else None,
+            (visible, in_flight, delayed),
+            updated if read_by == "attributes" else None,
+        )
         periods = self._counts.get(q.url, ())
         return QueueStatus(
             name=q.name,
@@ -641,8 +645,8 @@ class FleetPoller(PollLoop):
             visible=visible,
             in_flight=in_flight,
             delayed=delayed,
-            oldest_age_s=age[0] if age else None,
-            oldest_age_at=age[1] if age else None,
+            oldest_age_s=age_s,
+            oldest_age_at=age_at,
             fifo=q.name.endswith(".fifo"),
             error=self._errors.get(q.url),
             stale=("attrs", q.url) in self._inflight,

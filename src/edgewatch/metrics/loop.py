@@ -74,4 +74,3 @@ class PollLoop:
     def _paused_snapshot(self) -> MetricsSnapshot:
         base = self.last or MetricsSnapshot(queues=(), polled_at=self.clock(), connection="paused")
         return replace(base, connection="paused")
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from edgewatch.config import Level, Thresholds, threshold_level
@@ -160,3 +160,24 @@ class History:
         keep_set = set(keep)
         for key in [k for k in self._series if k[0] not in keep_set]:
             del self._series[key]
+
+
+def oldest_age(
+    age: tuple[float, datetime] | None,
+    counts: tuple[int | None, int | None, int | None],
+    read_at: float | None,
+    *,
+    period_s: float = 60.0,
+) -> tuple[float | None, datetime | None]:
+    """``(age, at)`` of the oldest message: CloudWatch's datapoint, unless a queue read made after
+    that datapoint's period found no message at all (visible, in flight and delayed all 0).
+
+    ``ApproximateAgeOfOldestMessage`` trails the queue by a minute or more: without this an
+    emptied queue would keep showing (and alerting on) the age of messages already deleted.
+    An empty read is age 0 at the read's time."""
+    if age is None:
+        return None, None
+    empty = all(n == 0 for n in counts)
+    if empty and read_at is not None and read_at >= age[1].timestamp() + period_s:
+        return 0.0, datetime.fromtimestamp(read_at, UTC)
+    return age

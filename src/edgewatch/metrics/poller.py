@@ -30,7 +30,13 @@ from edgewatch.config import Settings
 from edgewatch.forecast.model import CountsPeriod
 from edgewatch.identifiers import account_from_url, queue_name_from_arn, queue_name_from_url
 from edgewatch.metrics.loop import PollLoop
-from edgewatch.metrics.models import ConnectionState, History, MetricsSnapshot, QueueStatus
+from edgewatch.metrics.models import (
+    ConnectionState,
+    History,
+    MetricsSnapshot,
+    QueueStatus,
+    oldest_age,
+)
 
 ATTRIBUTES = [
     "ApproximateNumberOfMessages",
@@ -52,7 +58,6 @@ METRIC_QUERIES_PER_CALL = 500  # GetMetricData's limit
 METRIC_LOOKBACK = timedelta(minutes=15)
 REDISCOVER_S = 60.0
 MAX_BACKOFF_S = 15.0  # an outage's end is noticed within this
-
 
 
 def _float_or_none(value: Any) -> float | None:
@@ -415,15 +420,19 @@ class QueuePoller(PollLoop):
 
     def _status(self, name: str, url: str | None, now: float, *, error: str | None) -> QueueStatus:
         read = self._reads.get(url) if url else None
-        age = self._ages.get(name)
+        age_s, age_at = oldest_age(
+            self._ages.get(name),
+            (read.visible, read.in_flight, read.delayed) if read else (None, None, None),
+            read.at if read else None,
+        )
         return QueueStatus(
             name=name,
             url=url,
             visible=read.visible if read else None,
             in_flight=read.in_flight if read else None,
             delayed=read.delayed if read else None,
-            oldest_age_s=age[0] if age else None,
-            oldest_age_at=age[1] if age else None,
+            oldest_age_s=age_s,
+            oldest_age_at=age_at,
             error=error or (self._errors.get(url) if url else None),
             stale=url in self._inflight if url else False,
             updated_at=read.at if read else None,
