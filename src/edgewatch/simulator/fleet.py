@@ -33,6 +33,7 @@ from typing import Any
 from edgewatch.aws import AwsClients, AwsTarget
 from edgewatch.simulator import moto_state
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS
+from edgewatch.simulator.resources import DLQ_RETENTION_S
 
 REGIONS = (("us-east-1", "use1"), ("eu-west-1", "euw1"))
 PATTERNS = ("steady", "growing", "stalled", "dlq_filling", "near_expiry")
@@ -132,7 +133,13 @@ class FleetSimulator:
     async def _create(self, q: SimQueue) -> None:
         attrs: dict[str, str] = {}
         if q.dlq_name:
-            resp = await self._call(q.region, "sqs", "create_queue", QueueName=q.dlq_name)
+            resp = await self._call(
+                q.region,
+                "sqs",
+                "create_queue",
+                QueueName=q.dlq_name,
+                Attributes={"MessageRetentionPeriod": str(DLQ_RETENTION_S)},
+            )
             q.dlq_url = resp["QueueUrl"]
             arn = f"arn:aws:sqs:{q.region}:{ACCOUNT}:{q.dlq_name}"
             attrs["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3})

@@ -28,6 +28,9 @@ MAX_RECEIVE_COUNT = 3
 # Short enough that a message whose worker died comes back within seconds (the consumer itself
 # hands failed messages back sooner, see pipeline.py), long enough for any healthy batch.
 VISIBILITY_TIMEOUT_S = 5
+# As AWS advises: a DLQ keeps messages longer than its source, so that replayed or inspected
+# messages do not expire first (expiry counts from the original enqueue time, even in a DLQ).
+DLQ_RETENTION_S = 14 * 24 * 3600  # the SQS maximum
 EXISTS_CODES = frozenset({"ResourceAlreadyExistsException"})
 
 
@@ -101,10 +104,14 @@ def log_stream_name(at: datetime | None = None, seq: int = 0) -> str:
     return f"{at:%Y/%m/%d}/[$LATEST]{suffix}"
 
 
-async def _create_queue(clients: AwsClients, name: str, dlq: QueueRef | None) -> QueueRef:
+async def _create_queue(
+    clients: AwsClients, name: str, dlq: QueueRef | None, *, retention_s: int | None = None
+) -> QueueRef:
     sqs = await clients.sqs()
     fifo = name.endswith(".fifo")
     attributes = {"VisibilityTimeout": str(VISIBILITY_TIMEOUT_S)}
+    if retention_s is not None:
+        attributes["MessageRetentionPeriod"] = str(retention_s)
     if fifo:
         attributes["FifoQueue"] = "true"
     if dlq is not None:
@@ -142,7 +149,8 @@ async def create_resources(clients: AwsClients) -> StackResources:
     stream = log_stream_name()
     # The DLQs first (the sources' redrive policies name their ARNs); each pair in parallel.
     dlq, fifo_dlq = await asyncio.gather(
-        _create_queue(clients, DLQ_NAME, None), _create_queue(clients, FIFO_DLQ_NAME, None)
+        _create_queue(clients, DLQ_NAME, None, retention_s=DLQ_RETENTION_S),
+        _create_queue(clients, FIFO_DLQ_NAME, None, retention_s=DLQ_RETENTION_S),
     )
     queue, fifo_queue = await asyncio.gather(
         _create_queue(clients, QUEUE_NAME, dlq),
