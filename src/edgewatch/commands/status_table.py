@@ -38,7 +38,7 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
         ("Delayed", "right"),
         ("Oldest", "right"),
         ("DLQ", "left"),
-        ("DLQ visible", "right"),
+        ("DLQ held", "right"),
         ("State", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]  # rich's justify literals
@@ -52,7 +52,7 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
             _cell(count(q.delayed)),
             _cell(humanise_age(q.oldest_age_s), q.age_level),
             safe(dlq.name if dlq else "—", one_line=True),
-            _cell(count(dlq.visible) if dlq else "—", q.dlq_level),
+            _cell(count(dlq.held) if dlq else "—", q.dlq_level),
             _cell(state, "crit" if q.error else "ok"),
         )
     return table
