@@ -16,13 +16,13 @@ import json
 import sys
 import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.faults import operation_of  # the fault proxy's own parser
+from tests.support.faults import QuietHTTPServer, operation_of  # the fault proxy's own
 
 
 def serve(upstream: str) -> None:
@@ -76,8 +76,7 @@ def serve(upstream: str) -> None:
             conn.close()
             self._reply(resp.status, data, resp.getheaders())
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
     print(f"proxy_url=http://127.0.0.1:{server.server_address[1]}", flush=True)
     server.serve_forever()
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import http.client
 import json
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -161,8 +163,7 @@ class FaultProxy:
                 self.wfile.write(data)
                 conn.close()
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -178,6 +179,17 @@ class FaultProxy:
         self._release.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threaded loopback server that takes a client hanging up mid-answer (a test's timeout, a
+    closed pool) as the normal event it is here, instead of printing a traceback to stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def operation_of(path: str, headers: dict[str, str], body: bytes) -> str:

@@ -9,7 +9,7 @@ from edgewatch.config import Settings
 from edgewatch.metrics.models import MetricsSnapshot, QueueStatus
 from edgewatch.runtime import Runtime
 from edgewatch.tui import EdgewatchApp
-from edgewatch.tui.alerts.relay import AlertRelay
+from edgewatch.tui.alerts.relay import TOAST_S, AlertRelay
 from edgewatch.tui.common.messages import SnapshotReady
 from tests.support.tui import FIXED_ENDPOINT, FIXED_REGION, NOW, THRESHOLDS, queue_url
 
@@ -134,3 +134,45 @@ async def test_a_burst_is_one_desktop_notification_and_the_relay_keeps_no_secret
         writes = capture(app)
         await feed(app, pilot, MetricsSnapshot(queues, clock.now, "ok", last_success_at=clock.now))
         assert oscs(writes) == ["\x1b]777;notify;edgewatch;5 alerts: q0, q1, q2, …\x1b\\"]
+
+
+async def test_alerts_trickling_in_over_polls_never_cover_the_screen():
+    """A fleet's first minutes fire a few alerts on every poll: once COALESCE notifications are
+    on screen the next ones wait for one summary (at most one per TOAST_S); the bell rings at
+    most once per TOAST_S."""
+    clock = Clock()
+    app = alert_app(clock, {"TERM": "foot"})
+    names = [f"q{i}" for i in range(6)]
+
+    def snap(over: set[str]) -> MetricsSnapshot:
+        queues = tuple(
+            QueueStatus(n, queue_url(n), 1500 if n in over else 3, 0, 0, thresholds=THRESHOLDS)
+            for n in names
+        )
+        return MetricsSnapshot(queues, clock.now, "ok", last_success_at=clock.now)
+
+    def note(body: str) -> str:
+        return f"\x1b]777;notify;edgewatch;{body}\x1b\\"
+
+    bells: list[float] = []
+    app.bell = lambda: bells.append(clock.now)  # type: ignore[method-assign]  # headless: silent
+    async with app.run_test(size=SIZE) as pilot:
+        writes = capture(app)
+        await feed(app, pilot, snap({"q0", "q1"}))  # two alerts: two notifications
+        clock.now += 1
+        await feed(app, pilot, snap({"q0", "q1", "q2", "q3"}))  # would make four: one summary
+        clock.now += 1
+        await feed(app, pilot, snap({"q0", "q1", "q2", "q3", "q4"}))  # a summary is up: held
+        assert oscs(writes) == [
+            note("q0: depth 1,500 ≥ 1,000"),
+            note("q1: depth 1,500 ≥ 1,000"),
+            note("2 alerts: q2, q3"),
+        ]
+        clock.now += TOAST_S
+        await feed(app, pilot, snap(set(names)))  # the screen is clear again: q4 and q5 shown
+        assert oscs(writes)[3:] == [
+            note("q4: depth 1,500 ≥ 1,000"),
+            note("q5: depth 1,500 ≥ 1,000"),
+        ]
+        assert len(app.alerts.engine.history) == 6
+        assert bells == [NOW, NOW + 2 + TOAST_S]  # the first poll, and the first after TOAST_S

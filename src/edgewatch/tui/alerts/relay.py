@@ -1,13 +1,16 @@
 """The console's side of the alert engine: what an operator sees and hears when one fires.
 
 Each live snapshot runs the same rules as ``edgewatch watch --alerts``. A firing alert is a
-warning notification and a terminal bell; a resolved one a short notification; more than
-``COALESCE`` at once (a fleet's first poll) become one notification that says how many and
-points at the history (``a``). Where the terminal has one (``alerts.desktop``, see
-:mod:`edgewatch.alerts.desktop`) each notified alert is also a desktop notification, written to
-the terminal between frames; a coalesced burst is one. The webhook posts from a worker: a slow
-receiver never holds up the screen. Text goes through the one escaping rule (``App.notify``
-escapes everything); the desktop payload through its own stricter one.
+warning notification and a terminal bell; a resolved one a short notification. At most
+``COALESCE`` alert notifications are on screen at a time (``TOAST_S``): past that, alerts become
+one notification that says how many and points at the history (``a``), at most one such summary
+per ``TOAST_S`` (a fleet's first minutes fire a few alerts on every poll, and a screen covered in
+toasts hides the table), and the bell rings at most once per ``TOAST_S``. Where the terminal has
+one (``alerts.desktop``, see :mod:`edgewatch.alerts.desktop`) each notified alert is also a
+desktop notification, written to the terminal between frames; a coalesced burst is one. The
+webhook posts from a worker: a slow receiver never holds up the screen. Text goes through the
+one escaping rule (``App.notify`` escapes everything); the desktop payload through its own
+stricter one.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
 COALESCE = 3
+TOAST_S = 10.0  # how long an alert notification stays on screen
 GROUP = "alerts"
 
 
@@ -48,6 +52,11 @@ class AlertRelay:
         self.env = terminal_env(os.environ if env is None else env)
         self.desktop = desktop_protocol(self.env, settings.desktop)
         self.desktop_sent = 0
+        self.clock = clock
+        self._shown: list[float] = []  # when each alert notification now on screen was shown
+        self._pending: list[AlertEvent] = []  # fired while the screen was full of them
+        self._summary_at: float | None = None
+        self._bell_at: float | None = None
 
     def evaluate(
         self, snapshot: MetricsSnapshot, forecasts: Mapping[str, Forecast]
@@ -55,27 +64,45 @@ class AlertRelay:
         events = self.engine.evaluate(snapshot, forecasts)
         firing = [e for e in events if e.state == "firing"]
         resolved = [e for e in events if e.state == "resolved"]
-        if len(firing) > COALESCE:
-            names = ", ".join(sorted({e.queue for e in firing})[:COALESCE])
-            self.app.notify(
-                f"{len(firing)} alerts: {names}, … (a: alert history)",
-                title="Alerts",
-                severity="warning",
-                timeout=10,
-            )
-            self._desktop(f"{len(firing)} alerts: {names}, …")
-        else:
-            for ev in firing:
-                self.app.notify(ev.text, title="Alert", severity="warning", timeout=10)
-                self._desktop(alert_body(ev))
+        self._notify_firing(firing)
         for ev in resolved[:COALESCE]:
             self.app.notify(ev.text, title="Resolved", timeout=5)
-        if firing and self.settings.bell:
+        now = self.clock()
+        if firing and self.settings.bell and not _within(self._bell_at, now):
+            self._bell_at = now
             self.app.bell()
         sendable = [e for e in events if e.state != "suppressed"]
         if self.webhook.enabled and sendable:
             self.app.run_worker(self._post(sendable), group=GROUP, exit_on_error=False)
         return events
+
+    def _notify_firing(self, firing: list[AlertEvent]) -> None:
+        now = self.clock()
+        self._shown = [t for t in self._shown if now - t < TOAST_S]
+        self._pending.extend(firing)
+        if not self._pending:
+            return
+        if len(self._shown) + len(self._pending) <= COALESCE:
+            for ev in self._pending:
+                self.app.notify(ev.text, title="Alert", severity="warning", timeout=TOAST_S)
+                self._desktop(alert_body(ev))
+                self._shown.append(now)
+        elif not _within(self._summary_at, now):
+            count = len(self._pending)
+            names = ", ".join(sorted({e.queue for e in self._pending})[:COALESCE])
+            more = ", …" if count > COALESCE else ""
+            self.app.notify(
+                f"{count} alerts: {names}{more} (a: alert history)",
+                title="Alerts",
+                severity="warning",
+                timeout=TOAST_S,
+            )
+            self._desktop(f"{count} alerts: {names}{more}")
+            self._summary_at = now
+            self._shown.append(now)
+        else:
+            return  # a summary is on screen: these go into the next one
+        self._pending = []
 
     def _desktop(self, body: str) -> None:
         if self.desktop is not None:
@@ -91,3 +118,7 @@ class AlertRelay:
 
     async def aclose(self) -> None:
         await self.webhook.aclose()
+
+
+def _within(at: float | None, now: float) -> bool:
+    return at is not None and now - at < TOAST_S

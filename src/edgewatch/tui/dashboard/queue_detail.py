@@ -79,9 +79,16 @@ def forecast_text(f: Forecast | None, palette: Palette) -> Text:
             text.append(escape(f" · {label}"), style=f"bold {palette.crit}")
     if f.dlq_growing:
         text.append(f" · DLQ +{_rate(f.dlq_inflow_per_s)}", style=f"bold {palette.crit}")
-    if f.dlq_expiry_s is not None:  # worst case: a lower bound on the time left
-        bound = "≥" if f.dlq_expiry_basis == "worst_case" else ""
-        text.append(escape(f" · DLQ expiry {bound}{fmt.humanise_age(f.dlq_expiry_s)}"))
+    if f.dlq_expiry_s is not None:
+        if f.dlq_expiry_basis != "worst_case":
+            text.append(escape(f" · DLQ expiry {fmt.humanise_age(f.dlq_expiry_s)}"))
+        elif f.dlq_expiry_s > 0:  # a lower bound on the time left
+            text.append(escape(f" · DLQ expiry ≥{fmt.humanise_age(f.dlq_expiry_s)}"))
+        else:  # "at least 0 s" says nothing; what it does say is worth a warning
+            text.append(
+                " · DLQ expiry any time (its retention is not longer than the source's)",
+                style=palette.warn,
+            )
     source = f.rate_source or "no rate yet"
     text.append(
         escape(
