@@ -80,7 +80,9 @@ class Thresholds(_Strict):
 
     depth: int | None = Field(default=None, ge=0, description="visible messages")
     age_s: float | None = Field(default=None, ge=0, description="age of the oldest message, s")
-    dlq_depth: int | None = Field(default=None, ge=0, description="visible messages in the DLQ")
+    dlq_depth: int | None = Field(
+        default=None, ge=0, description="messages in the DLQ (visible, in flight, delayed)"
+    )
 
 
 class QueueConfig(_Strict):

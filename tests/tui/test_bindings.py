@@ -69,6 +69,17 @@ async def test_help_key_opens_and_closes_the_help(moto_server: MotoServer) -> No
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="escape")
 
 
+async def test_help_lists_sort_filter_and_group_as_three_keys(moto_server: MotoServer) -> None:
+    """One row "o / g" read as "o or g" for three keys (o, / and g): each has its own row."""
+    runtime, _ = live_runtime(moto_server)
+    app = EdgewatchApp(runtime, auto_poll=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        lines = [line.split() for line in (await open_help(pilot, app)).splitlines()]
+        keys = {words[0]: " ".join(words[1:]) for words in lines if words}
+        assert keys["o"].startswith("sort") and "/ g" not in keys["o"]
+        assert keys["/"].startswith("filter") and keys["g"].startswith("group")
+
+
 async def test_help_on_a_screen_lists_that_screens_keys_first(moto_server: MotoServer) -> None:
     runtime, _ = live_runtime(moto_server)
     app = EdgewatchApp(runtime, auto_poll=False)

@@ -144,6 +144,20 @@ def test_cli_config_path_and_check(tmp_path, capsys):
     assert effective["aws"]["region"] == "eu-west-1" and effective["queues"][0]["name"] == "a"
 
 
+def test_cli_config_path_and_check_json(tmp_path, capsys):
+    path = write(tmp_path, 'queues = ["a"]\n')
+    assert main(["config", "path", "--config", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "path": str(path),
+        "present": True,
+        "reason": "--config",
+    }
+    assert main(["config", "check", "--config", str(path), "--region", "eu-west-1", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] is True and doc["path"] == str(path) and doc["problems"] == []
+    assert doc["settings"]["aws"]["region"] == "eu-west-1"
+
+
 def test_example_config_is_valid_and_documents_every_key():
     example = Path(__file__).resolve().parents[2] / "config.example.toml"
     settings, _ = load_settings(str(example))

@@ -81,14 +81,14 @@ def checks(q: QueueStatus, f: Forecast | None, rules: AlertSettings) -> list[Che
         ),
     ]
     if q.dlq is not None:
-        dlq_visible = q.dlq.visible
+        held = q.dlq.held  # in flight too: browsing a DLQ must not resolve its alert
         out.append(
             _above(
                 "dlq_depth",
-                dlq_visible,
+                held,
                 t.dlq_depth,
                 h,
-                f"DLQ {q.dlq.name}: {_n(dlq_visible)} message(s) ≥ {_n(t.dlq_depth)}",
+                f"DLQ {q.dlq.name}: {_n(held)} message(s) ≥ {_n(t.dlq_depth)}",
             )
         )
     if rules.loss_eta_min is not None:

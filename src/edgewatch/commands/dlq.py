@@ -17,6 +17,7 @@ import sys
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from edgewatch.aws import describe_error
 from edgewatch.commands import (
@@ -28,7 +29,7 @@ from edgewatch.commands import (
     error,
     run_with_runtime,
 )
-from edgewatch.display.escape import safe
+from edgewatch.display.escape import append_safe, safe
 from edgewatch.dlq.replay import DlqBrowser, DlqMessage, ReplayError, request_id_of
 from edgewatch.logs.messages import LastError, MessageLogs, ids_of, search_messages
 from edgewatch.runtime import Runtime
@@ -117,22 +118,33 @@ def _why(error: LastError | None) -> str:
 
 
 def _table(name: str, messages: list[DlqMessage], errors: dict[str, LastError | None]) -> Table:
-    table = Table(title=safe(f"{name}: {len(messages)} message(s)"), title_justify="left")
-    columns = ("Message ID", "Sent", "Receives", "Group", "Request ID", "Attrs", "Last error")
-    for column in (*columns, "Body"):
-        table.add_column(column, no_wrap=column not in ("Body", "Last error"))
+    """Two stacked columns, one line per field, each cut with an ellipsis to fit.
+
+    Eight side-by-side columns did not fit a terminal: Rich squeezes its wrappable columns to
+    nothing first, so a long request ID or a replay record in the attributes hid Last error and
+    Body, which are why an operator lists a DLQ. ``--json`` has every field in full.
+    """
+    table = Table(
+        title=safe(f"{name}: {len(messages)} message(s)"), title_justify="left", show_lines=True
+    )
+    table.add_column("Message · sent · group · request", min_width=20, max_width=38)
+    table.add_column("Last error · attributes · body", min_width=20, ratio=1)
     for m in messages:
-        table.add_row(
-            safe(m.message_id, one_line=True),
-            safe(m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else ""),
-            safe(m.receive_count),
-            safe(m.group_id or "", one_line=True),
-            safe(m.request_id or "", one_line=True),
-            safe(
-                ", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items())),
-                one_line=True,
-            ),
-            safe(_why(errors.get(m.message_id)), one_line=True),
-            safe(m.preview(200), one_line=True),
-        )
+        sent = m.sent_at.strftime("%Y-%m-%d %H:%M:%S") if m.sent_at else "—"
+        attrs = ", ".join(f"{n}={a.display(24)}" for n, a in sorted(m.attributes.items()))
+        ids = [m.message_id, f"{sent} · rcv {m.receive_count}", m.group_id or "no group"]
+        ids.append(m.request_id or "no request ID")
+        why = [_why(errors.get(m.message_id)) or "last error: n/a", attrs or "no attributes"]
+        why.append(m.preview(200))
+        table.add_row(*(_lines(cells) for cells in (ids, why)))
     return table
+
+
+def _lines(values: list[str]) -> Text:
+    """Each value escaped onto one line of its own: outside text cannot add lines or markup."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for i, value in enumerate(values):
+        if i:
+            text.append("\n")
+        append_safe(text, value, one_line=True)
+    return text

@@ -73,7 +73,9 @@ def _show(
         forecasts = book.update(snapshot) if book is not None else None
         print(json.dumps(snapshot.to_json(forecasts), indent=None if watch else 2), flush=True)
     else:
-        render_status_table(snapshot, runtime, clear=watch and sys.stdout.isatty())
+        render_status_table(
+            snapshot, runtime, clear=watch and sys.stdout.isatty(), show_error=watch
+        )
 
 
 async def _differences(runtime: Runtime) -> None:

@@ -38,7 +38,7 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
         ("Delayed", "right"),
         ("Oldest", "right"),
         ("DLQ", "left"),
-        ("DLQ visible", "right"),
+        ("DLQ held", "right"),
         ("State", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=(name != "State"))  # type: ignore[arg-type]  # rich's justify literals
@@ -52,20 +52,24 @@ def build_status_table(snapshot: MetricsSnapshot, runtime: Runtime) -> Table:
             _cell(count(q.delayed)),
             _cell(humanise_age(q.oldest_age_s), q.age_level),
             safe(dlq.name if dlq else "—", one_line=True),
-            _cell(count(dlq.visible) if dlq else "—", q.dlq_level),
+            _cell(count(dlq.held) if dlq else "—", q.dlq_level),
             _cell(state, "crit" if q.error else "ok"),
         )
     return table
 
 
-def render_status_table(snapshot: MetricsSnapshot, runtime: Runtime, *, clear: bool) -> None:
+def render_status_table(
+    snapshot: MetricsSnapshot, runtime: Runtime, *, clear: bool, show_error: bool = True
+) -> None:
+    """The table; under it the snapshot's error when ``show_error`` (the refreshing table: a
+    one-shot status reports it once, on stderr, as every command does)."""
     console = Console(file=sys.stdout, highlight=False, soft_wrap=False)
     if not console.is_terminal:  # a pipe or a file: never truncate to a guessed 80 columns
         console.width = 1000
     if clear:
         console.clear()
     console.print(build_status_table(snapshot, runtime))
-    if snapshot.error:
+    if snapshot.error and show_error:
         console.print(safe(f"error: {snapshot.error}", "bold red"))
     if clear:
         console.print(safe(time.strftime("%H:%M:%S — Ctrl-C to stop"), "dim"))

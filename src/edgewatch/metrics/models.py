@@ -51,10 +51,22 @@ class QueueStatus:
     minutes: tuple[MinutePoint, ...] = ()
 
     @property
+    def held(self) -> int | None:
+        """Every message the queue holds: visible, in flight and delayed (None until read).
+
+        A DLQ's depth is this, not ``visible``: browsing a DLQ (this console, the AWS console)
+        or a replay in progress makes its messages in flight, and they are still poison waiting
+        in the DLQ. Judging ``visible`` alone resolved the DLQ alert whenever someone looked."""
+        if self.visible is None:
+            return None
+        return self.visible + (self.in_flight or 0) + (self.delayed or 0)
+
+    @property
     def depth_level(self) -> Level:
         """A DLQ's own depth is judged by the DLQ threshold: any poison is news."""
-        limit = self.thresholds.dlq_depth if self.is_dlq else self.thresholds.depth
-        return threshold_level(self.visible, limit)
+        if self.is_dlq:
+            return threshold_level(self.held, self.thresholds.dlq_depth)
+        return threshold_level(self.visible, self.thresholds.depth)
 
     @property
     def age_level(self) -> Level:
@@ -64,7 +76,7 @@ class QueueStatus:
     def dlq_level(self) -> Level:
         if self.dlq is None:
             return "ok"
-        return threshold_level(self.dlq.visible, self.thresholds.dlq_depth)
+        return threshold_level(self.dlq.held, self.thresholds.dlq_depth)
 
     @property
     def level(self) -> Level:

@@ -510,7 +510,9 @@ class EdgewatchApp(App[None]):
         rows.append(("ctrl+q", "quit from any screen"))
         if shown is self._dashboard:
             rows.append(("↑ ↓", "select a queue: its history and thresholds show below the table"))
-            rows.append(("o / g", "sort (trouble, name, depth, age, DLQ) · filter · group"))
+            rows.append(("o", "sort: trouble, name, depth, age, DLQ, as listed"))
+            rows.append(("/", "filter the queues by name (esc clears)"))
+            rows.append(("g", "group by account and region"))
         return rows
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -150,3 +150,22 @@ def test_replay_settings_come_from_the_config(backend, boto3_sqs, pair, capsys, 
     monkeypatch.setenv("EDGEWATCH_REPLAY__CONCURRENCY", "0")
     assert cli(backend.endpoint_url, "replay", "orders-dlq", "--dry-run") == 2
     assert "replay.concurrency" in capsys.readouterr().err
+
+
+def test_dlq_list_table_keeps_the_body_and_error_columns(backend, boto3_sqs, pair, capsys):
+    """Long request IDs and attributes (a replayed message's record) must not squeeze the Body
+    and Last error columns to nothing: they are why an operator lists a DLQ."""
+    long_value = {"DataType": "String", "StringValue": "v" * 200}
+    fill(
+        boto3_sqs,
+        pair.dlq_url,
+        [
+            {
+                "MessageBody": json.dumps({"marker": "BODYMARK", "request_id": "r" * 90}),
+                "MessageAttributes": {f"attr{i}": long_value for i in range(4)},
+            }
+        ],
+    )
+    assert cli(backend.endpoint_url, "dlq", "list", "orders-dlq", "--no-logs") == 0
+    out = capsys.readouterr().out
+    assert "Last error" in out and "BODYMARK" in out

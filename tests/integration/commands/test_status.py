@@ -68,3 +68,19 @@ def test_status_watch_shows_the_dlq_filling_and_an_age_within_90s(tmp_path):
     assert isinstance(seen["edge-analytics"]["oldest_age_s"], float | int)
     assert proc.returncode == 0
     assert err == ""
+
+
+def test_status_down_reports_the_error_once_on_stderr(tmp_path):
+    """A one-shot table used to end with "error: …" on stdout and the same line on stderr:
+    the operator read every failure twice. The refreshing table (--watch) keeps its footer."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "edgewatch", "status", "--endpoint-url", "http://127.0.0.1:9"],
+        env={**clean_env(tmp_path), "AWS_DEFAULT_REGION": "us-east-1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "no AWS credentials" not in proc.stdout
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("edgewatch: no AWS credentials"), proc.stderr

@@ -162,3 +162,30 @@ def test_terminal_alert_bell_and_desktop_escapes_are_safe():
     seq = terminal_alert(hostile, {"TERM": "foot"}, bell=False)
     assert seq.count("\x1b") == 2 and "\x07" not in seq  # only our own escape's ESCs
     assert "\\x1b" in hostile.text and "\x1b" not in hostile.text
+
+
+def test_a_browsed_dlq_keeps_its_alert_and_level():
+    """Browsing or replaying a DLQ makes its messages in flight: they are still in the DLQ, so
+    the DLQ depth alert must not resolve (nor the row turn green) while someone looks."""
+    engine = AlertEngine(only_depth(), clock=Clock())
+    t = Thresholds(dlq_depth=1)
+
+    def with_dlq(visible: int, in_flight: int) -> MetricsSnapshot:
+        dlq = QueueStatus(
+            name="d",
+            url="http://q/d",
+            visible=visible,
+            in_flight=in_flight,
+            is_dlq=True,
+            thresholds=t,
+        )
+        q = QueueStatus(name="orders", url=URL, visible=0, dlq=dlq, dlq_url=dlq.url, thresholds=t)
+        return MetricsSnapshot(queues=(q, dlq), polled_at=0, connection="ok")
+
+    assert states(engine.evaluate(with_dlq(3, 0), {})) == ["firing"]
+    browsed = with_dlq(0, 3)
+    assert engine.evaluate(browsed, {}) == []  # still firing: no "resolved"
+    assert [a.kind for a in engine.active] == ["dlq_depth"]
+    assert browsed.queues[0].dlq_level == "crit" and browsed.queues[1].depth_level == "crit"
+    assert engine.active[0].summary == "DLQ d: 3 message(s) ≥ 1"
+    assert states(engine.evaluate(with_dlq(0, 0), {})) == ["resolved"]  # really gone

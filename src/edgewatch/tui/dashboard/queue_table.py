@@ -160,7 +160,8 @@ def row_cells(
         dlq: Cell = ((fmt.UNKNOWN, palette.muted),)
         dlq_age: Cell = ((fmt.UNKNOWN, palette.muted),)
     else:
-        depth = fmt.count(q.dlq.visible) if q.dlq.visible is not None else "?"
+        held = q.dlq.held  # in flight too: a browsed DLQ still holds its messages
+        depth = fmt.count(held) if held is not None else "?"
         name = fmt.truncate_middle(q.dlq.name, layout.width_of("dlq") - len(depth) - 1)
         dlq = ((f"{name} ", palette.muted if q.dlq_level == "ok" else ""),)
         dlq += ((depth, palette.level(q.dlq_level)),)
