@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Sparkline
 
-from edgewatch.config import WARN_FRACTION, Thresholds
+from edgewatch.config import WARN_FRACTION, Thresholds, threshold_level
 from edgewatch.consumers import PARTIAL_OFF, QueueConsumers
 from edgewatch.display import formatting as fmt
 from edgewatch.display.escape import escape, safe
@@ -121,6 +121,7 @@ class DetailContext:
     consumers: QueueConsumers | None = None  # discovered; None: not looked up (yet)
     forecast: Forecast | None = None
     config_file: bool = True  # thresholds can come from a config file (else: defaults)
+    age_carried: bool = False  # the table shows the oldest age carried forward (the fleet's)
 
 
 class QueueDetail(Vertical):
@@ -225,15 +226,28 @@ class QueueDetail(Vertical):
         text.append("delayed ")
         text.append(fmt.count(q.delayed))
         text.append(" · oldest ")
-        text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
-        if q.oldest_age_at is not None:
+        carried = ctx.forecast.oldest_age_s if ctx.forecast is not None else None
+        if ctx.age_carried and carried is not None and q.oldest_age_at is not None:
+            # The same figure as the row: CloudWatch's datapoint carried forward to the read.
+            level = threshold_level(carried, q.thresholds.age_s)
+            text.append(fmt.humanise_age(carried), style=palette.level(level))
+            age_of_point = ctx.now - q.oldest_age_at.timestamp()
+            text.append(
+                f" (CloudWatch said {fmt.humanise_age(q.oldest_age_s)},"
+                f" datapoint {fmt.humanise_age(age_of_point)} old)",
+                style=palette.muted,
+            )
+        elif q.oldest_age_at is not None:
+            text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
             age_of_point = ctx.now - q.oldest_age_at.timestamp()
             text.append(f" (datapoint {fmt.humanise_age(age_of_point)} old)", style=palette.muted)
         elif ctx.metrics_error:
+            text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
             text.append(" (CloudWatch: ", style=palette.muted)
             text.append(escape(ctx.metrics_error), style=palette.warn)
             text.append(")", style=palette.muted)
         else:
+            text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
             text.append(" (no CloudWatch datapoint)", style=palette.muted)
         text.append(" · updated ")
         text.append(fmt.ago(q.updated_at, ctx.now))

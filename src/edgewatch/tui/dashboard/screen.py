@@ -248,6 +248,7 @@ class DashboardScreen(Screen[None]):
             forecast=data.forecasts.get(row_key(highlighted)) if highlighted else None,
             consumers=directory.get(highlighted.url) if directory and highlighted else None,
             config_file=getattr(source, "path", None) is not None,
+            age_carried=self.fleet,
         )
         palette = Palette.from_app(self.app)
         self.query_one(QueueDetail).show(highlighted, data.history, palette, ctx)
