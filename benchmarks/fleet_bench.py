@@ -24,8 +24,9 @@ import resource
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from proxy_client import busiest_minute, counts, reset, spawn
 
 from edgewatch.alerts.engine import AlertEngine
 from edgewatch.aws import AwsClients, AwsTarget
@@ -39,43 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ("us-east-1", "eu-west-1")
 
 
-def start(cmd: list[str], key: str, timeout: float = 120) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    deadline = time.monotonic() + timeout
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if line.startswith(f"{key}="):
-            return proc, line.strip().split("=", 1)[1]
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit(f"{cmd[0]}: no {key}= line")
-
-
-def counts(proxy: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{proxy}/_counts", timeout=10) as resp:
-        return json.loads(resp.read())
-
-
-def reset(proxy: str) -> None:
-    req = urllib.request.Request(f"{proxy}/_reset", data=b"", method="POST")
-    urllib.request.urlopen(req, timeout=10).close()
-
-
 def clients(proxy: str, region: str) -> AwsClients:
     return AwsClients(AwsTarget(region, proxy, credentials=FAKE_CREDENTIALS))
-
-
-def busiest_minute(samples: list[tuple[float, int]]) -> int | None:
-    """The most calls between two samples at most 60 s apart (sampled every 2 s)."""
-    best = None
-    for i, (t0, c0) in enumerate(samples):
-        for t1, c1 in samples[i + 1 :]:
-            if t1 - t0 > 60:
-                break
-            best = max(best or 0, c1 - c0)
-    return best
 
 
 def rss_mb() -> float:
@@ -173,10 +139,10 @@ def main() -> int:
     args = parser.parse_args()
     env_cmd = [sys.executable, "-m", "edgewatch", "demo", "--fleet", str(args.queues)]
     launched = time.monotonic()
-    demo, endpoint = start([*env_cmd, "--seed", "1"], "endpoint_url")
+    demo, endpoint = spawn([*env_cmd, "--seed", "1"], "endpoint_url")
     # describe() prints the endpoint once the fleet exists and its first metrics are published.
     stack_up = time.monotonic()
-    proxy_proc, proxy = start(
+    proxy_proc, proxy = spawn(
         [sys.executable, str(ROOT / "benchmarks/counting_proxy.py"), endpoint], "proxy_url"
     )
     try:

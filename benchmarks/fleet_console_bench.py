@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -44,46 +43,11 @@ from console_bench import (
     screen,
     start,
 )
+from proxy_client import busiest_minute, counts, post, spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 # A fleet table row: name, account · region, then the Visible cell (a number once read).
 ROW = re.compile(r"^ (\S+)(?: DLQ)?\s+\d{12} · [a-z0-9-]+\s+(\S+)", re.M)
-
-
-def spawn(cmd: list[str], key: str, timeout: float = 120) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if line.startswith(f"{key}="):
-            return proc, line.strip().split("=", 1)[1]
-        if not line and proc.poll() is not None:
-            break
-    proc.kill()
-    raise SystemExit(f"{cmd[:3]}: no {key}= line")
-
-
-def post(url: str, body: bytes = b"") -> None:
-    urllib.request.urlopen(urllib.request.Request(url, data=body, method="POST"), timeout=10)
-
-
-def counts(proxy: str) -> dict[str, int]:
-    with urllib.request.urlopen(f"{proxy}/_counts", timeout=10) as resp:
-        return json.loads(resp.read())
-
-
-def busiest_minute(samples: list[tuple[float, int]]) -> int | None:
-    """The most calls between two samples at most 60 s apart."""
-    best = None
-    for i, (t0, c0) in enumerate(samples):
-        for t1, c1 in samples[i + 1 :]:
-            if t1 - t0 > 60:
-                break
-            best = max(best or 0, c1 - c0)
-    return best
 
 
 def full_screen(rows: int) -> bool:
