@@ -14,6 +14,13 @@ Trend = Literal["empty", "draining", "steady", "growing"]
 ExpiryBasis = Literal["enqueue_time", "worst_case"]
 
 
+def backlog_of(visible: int | None, in_flight: int | None, delayed: int | None) -> int | None:
+    """Every message a queue holds, not yet deleted: ``None`` until its depth is known."""
+    if visible is None:
+        return None
+    return visible + (in_flight or 0) + (delayed or 0)
+
+
 @dataclass(frozen=True, slots=True)
 class CountsPeriod:
     """CloudWatch sums over one period (``NumberOfMessages*``), stamped with the period's start.
@@ -61,9 +68,7 @@ class FlowSample:
     @property
     def backlog(self) -> int | None:
         """Messages not yet deleted: visible, in flight and delayed (a drain must clear all)."""
-        if self.visible is None:
-            return None
-        return self.visible + (self.in_flight or 0) + (self.delayed or 0)
+        return backlog_of(self.visible, self.in_flight, self.delayed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from edgewatch.config import Level, Thresholds, threshold_level
-from edgewatch.forecast.model import CountsPeriod, Forecast, MinutePoint
+from edgewatch.forecast.model import CountsPeriod, Forecast, MinutePoint, backlog_of
 
 if TYPE_CHECKING:
     from edgewatch.fleet.cost import CostEstimate
@@ -57,9 +57,7 @@ class QueueStatus:
         A DLQ's depth is this, not ``visible``: browsing a DLQ (this console, the AWS console)
         or a replay in progress makes its messages in flight, and they are still poison waiting
         in the DLQ. Judging ``visible`` alone resolved the DLQ alert whenever someone looked."""
-        if self.visible is None:
-            return None
-        return self.visible + (self.in_flight or 0) + (self.delayed or 0)
+        return backlog_of(self.visible, self.in_flight, self.delayed)
 
     @property
     def depth_level(self) -> Level:

@@ -85,7 +85,6 @@ class ThreadedEmitter:
     # ------------------------------------------------------------------------------ lifecycle ---
     def _boot(self) -> None:
         """A fresh emitter, loop and thread for this process (at start and after a fork)."""
-        self._pid = os.getpid()
         self._emitter = Emitter(self.queue_url, self.options)
         self._emitter.shared = True
         # The same signature and behaviour as the method above, one call level less.

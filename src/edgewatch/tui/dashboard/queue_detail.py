@@ -227,27 +227,22 @@ class QueueDetail(Vertical):
         text.append(fmt.count(q.delayed))
         text.append(" · oldest ")
         carried = ctx.forecast.oldest_age_s if ctx.forecast is not None else None
-        if ctx.age_carried and carried is not None and q.oldest_age_at is not None:
-            # The same figure as the row: CloudWatch's datapoint carried forward to the read.
+        # The fleet's rows show CloudWatch's datapoint carried forward to the read: so does this.
+        carry = ctx.age_carried and carried is not None and q.oldest_age_at is not None
+        if carry:
             level = threshold_level(carried, q.thresholds.age_s)
             text.append(fmt.humanise_age(carried), style=palette.level(level))
-            age_of_point = ctx.now - q.oldest_age_at.timestamp()
-            text.append(
-                f" (CloudWatch said {fmt.humanise_age(q.oldest_age_s)},"
-                f" datapoint {fmt.humanise_age(age_of_point)} old)",
-                style=palette.muted,
-            )
-        elif q.oldest_age_at is not None:
+        else:
             text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
-            age_of_point = ctx.now - q.oldest_age_at.timestamp()
-            text.append(f" (datapoint {fmt.humanise_age(age_of_point)} old)", style=palette.muted)
+        if q.oldest_age_at is not None:
+            age_of_point = fmt.humanise_age(ctx.now - q.oldest_age_at.timestamp())
+            said = f"CloudWatch said {fmt.humanise_age(q.oldest_age_s)}, " if carry else ""
+            text.append(f" ({said}datapoint {age_of_point} old)", style=palette.muted)
         elif ctx.metrics_error:
-            text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
             text.append(" (CloudWatch: ", style=palette.muted)
             text.append(escape(ctx.metrics_error), style=palette.warn)
             text.append(")", style=palette.muted)
         else:
-            text.append(fmt.humanise_age(q.oldest_age_s), style=palette.level(q.age_level))
             text.append(" (no CloudWatch datapoint)", style=palette.muted)
         text.append(" · updated ")
         text.append(fmt.ago(q.updated_at, ctx.now))
