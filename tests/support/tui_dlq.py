@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from edgewatch.dlq.replay import DlqMessage, MessageAttribute
 from edgewatch.metrics.models import MetricsSnapshot, QueueStatus
 from edgewatch.simulator.moto_server import MotoServer
+from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
@@ -17,6 +18,15 @@ from edgewatch.tui.dlq.screen import DlqScreen
 from tests.support.tui import NOW, LiveQueues, frozen_clock, live_runtime, wait_for
 
 SIZE = (120, 36)
+# Steady, slow traffic and no poison of the stack's own: a DLQ holds only what a test put there.
+QUIET_PIPELINE = PipelineConfig(
+    rate_per_s=1.0,
+    fifo_rate_per_s=0.5,
+    poison_rate=0.0,
+    first_poison_index=None,
+    metrics_interval_s=1.0,
+    log_flush_s=0.2,
+)
 RIDS = (
     "7a1d0c52-0001-4a00-8000-00000000aaaa",
     "7a1d0c52-0002-4a00-8000-00000000bbbb",

@@ -17,27 +17,17 @@ from edgewatch.dlq.bounce import BounceReport
 from edgewatch.runtime import Runtime
 from edgewatch.send import SendOptions, TemplateEvents, resolve_queue, send_events
 from edgewatch.simulator.moto_server import MotoServer
-from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.simulator.stack import EmbeddedStack
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
 from edgewatch.tui.dlq.screen import DlqScreen, DlqTarget
 from tests.support.tui import THRESHOLDS, fixed_app, frozen_clock, wait_for
-from tests.support.tui_dlq import SIZE, text_of
-
-QUIET = PipelineConfig(
-    rate_per_s=1.0,
-    fifo_rate_per_s=0.5,
-    poison_rate=0.0,
-    first_poison_index=None,
-    metrics_interval_s=1.0,
-    log_flush_s=0.2,
-)
+from tests.support.tui_dlq import QUIET_PIPELINE, SIZE, text_of
 
 
 @pytest.fixture
 def stack(moto_server: MotoServer) -> Iterator[EmbeddedStack]:
-    with EmbeddedStack(seed=11, config=QUIET) as running:
+    with EmbeddedStack(seed=11, config=QUIET_PIPELINE) as running:
         yield running
 
 

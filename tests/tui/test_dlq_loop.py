@@ -19,32 +19,21 @@ from edgewatch.config import Settings
 from edgewatch.runtime import Runtime
 from edgewatch.send import SendOptions, TemplateEvents, resolve_queue, send_events
 from edgewatch.simulator.moto_server import FAKE_CREDENTIALS, MotoServer
-from edgewatch.simulator.pipeline import PipelineConfig
 from edgewatch.simulator.stack import EmbeddedStack
 from edgewatch.tui import EdgewatchApp
 from edgewatch.tui.dlq.replay_confirm import ReplayConfirmScreen
 from edgewatch.tui.dlq.screen import DlqScreen
 from edgewatch.tui.logs.screen import LogsScreen
 from tests.support.tui import THRESHOLDS, wait_for
-from tests.support.tui_dlq import SIZE
+from tests.support.tui_dlq import QUIET_PIPELINE, SIZE
 
 pytestmark = pytest.mark.slow
-
-# Steady, slow traffic and no poison of the stack's own: the DLQ holds only the test's event.
-QUIET = PipelineConfig(
-    rate_per_s=1.0,
-    fifo_rate_per_s=0.5,
-    poison_rate=0.0,
-    first_poison_index=None,
-    metrics_interval_s=1.0,
-    log_flush_s=0.2,
-)
 
 
 @pytest.fixture
 def stack(moto_server: MotoServer) -> Iterator[EmbeddedStack]:
     """An embedded stack on its own port (moto's state was just reset by ``moto_server``)."""
-    with EmbeddedStack(seed=5, config=QUIET) as running:
+    with EmbeddedStack(seed=5, config=QUIET_PIPELINE) as running:
         yield running
 
 
