@@ -237,7 +237,7 @@ class QueueDetail(Vertical):
         if q.oldest_age_at is not None:
             age_of_point = fmt.humanise_age(ctx.now - q.oldest_age_at.timestamp())
             said = f"CloudWatch said {fmt.humanise_age(q.oldest_age_s)}, " if carry else ""
-            text.append(f" ({said}datapoint {age_of_point} old)", style=palette.muted)
+            text.append(escape(f" ({said}datapoint {age_of_point} old)"), style=palette.muted)
         elif ctx.metrics_error:
             text.append(" (CloudWatch: ", style=palette.muted)
             text.append(escape(ctx.metrics_error), style=palette.warn)
