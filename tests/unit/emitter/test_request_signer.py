@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import itertools
 
 import pytest
 from botocore.credentials import ReadOnlyCredentials
-from edgewatch_emitter.sigv4 import RequestSigner, sign_request
+from edgewatch_emitter.sigv4 import RequestSigner, _HmacPads, sign_request
 
 CONTENT_TYPE = "application/x-amz-json-1.0"
 CREDENTIALS = [
@@ -66,3 +67,11 @@ def test_the_request_head_carries_the_signed_headers(
     pairs = [tuple(line.split(": ", 1)) for line in lines[1:]]
     expected = signer.sign(target, body, credentials, timestamp)
     assert pairs == [*expected, ("User-Agent", "ua"), ("Content-Length", str(len(body)))]
+
+
+@pytest.mark.parametrize("length", [0, 1, 32, 63, 64, 65, 200])
+def test_the_cached_hmac_states_give_rfc_2104_hmac(length: int) -> None:
+    key = bytes(range(length % 256)) * (length // 256 + 1)
+    key = key[:length]
+    for message in (b"", b"AWS4-HMAC-SHA256\n20261201T000000Z\n", bytes(range(256)) * 3):
+        assert _HmacPads(key).digest(message) == hmac.digest(key, message, "sha256")

@@ -48,8 +48,7 @@ from edgewatch_emitter.rules import (
     encode_attributes,
     utf8_size,
 )
-from edgewatch_emitter.serialize import default_serializer
-from edgewatch_emitter.serialize import serialize_dict as _serialize_dict
+from edgewatch_emitter.serialize import DICT_CHUNKS, default_serializer
 from edgewatch_emitter.sqs_json import (
     Answer,
     SqsJsonClient,
@@ -739,13 +738,15 @@ class Emitter:
             self._taken += len(items)
         batch: list[_Prepared] = []
         total = 0
-        fast = self._serializer is default_serializer
+        encode = DICT_CHUNKS
+        fast = self._serializer is default_serializer and encode is not None
         limit = self._max_message_bytes
+        join = "".join
         for position, item in enumerate(items):
             if fast and type(item) is dict:
                 # The common event: our serialiser's ASCII JSON (its size is its length).
                 try:
-                    body = _serialize_dict(item)
+                    body = join(encode(item, 0))  # serialize_dict, inline
                 except Exception:
                     body = ""  # the full path below reports it
                 size = len(body)
@@ -753,8 +754,9 @@ class Emitter:
                     # json_text_fragment, inline: this loop runs once per event.
                     if "\\" in body:
                         body = body.replace("\\", "\\\\")
+                    escaped = body.replace('"', '\\"')
                     prepared: _Prepared | None = _Prepared(
-                        item, '"MessageBody":"' + body.replace('"', '\\"') + '"}', size
+                        item, f'"MessageBody":"{escaped}"}}', size
                     )
                 else:
                     prepared = self._prepare(item)

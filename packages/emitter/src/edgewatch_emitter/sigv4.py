@@ -110,7 +110,7 @@ class RequestSigner:
         self.region = region
         self.service = service
         self.content_type = content_type
-        self._keys: dict[tuple[str, str], bytes] = {}
+        self._keys: dict[tuple[str, str], _HmacPads] = {}
         # The parts of the canonical request and of the head that never change.
         self._canonical_head = (
             f"POST\n/\n\ncontent-type:{_trim(content_type)}\nhost:{_trim(host)}\n"
@@ -118,16 +118,16 @@ class RequestSigner:
         self._wire_head = f"Host: {host}\r\nContent-Type: {content_type}\r\n"
         self._target_lines: dict[str, str] = {}
 
-    def _key(self, secret: str, day: str) -> bytes:
-        key = self._keys.get((secret, day))
-        if key is None:
+    def _key(self, secret: str, day: str) -> _HmacPads:
+        pads = self._keys.get((secret, day))
+        if pads is None:
             if len(self._keys) > 8:  # old days and rotated secrets
                 self._keys.clear()
             key = _hmac(("AWS4" + secret).encode("utf-8"), day)
             for part in (self.region, self.service, "aws4_request"):
                 key = _hmac(key, part)
-            self._keys[(secret, day)] = key
-        return key
+            pads = self._keys[(secret, day)] = _HmacPads(key)
+        return pads
 
     def _signature(
         self, target: str, body: bytes, credentials: ReadOnlyCredentials, timestamp: str
@@ -153,10 +153,9 @@ class RequestSigner:
             f"AWS4-HMAC-SHA256\n{timestamp}\n{scope}\n"
             f"{hashlib.sha256(request.encode('utf-8')).hexdigest()}"
         )
-        # hmac.digest: the one-shot C path (hmac.new builds a Python HMAC object per call).
-        signature = hmac.digest(
-            self._key(credentials.secret_key, day), string_to_sign.encode("utf-8"), "sha256"
-        ).hex()
+        signature = (
+            self._key(credentials.secret_key, day).digest(string_to_sign.encode("utf-8")).hex()
+        )
         return signed, (
             f"AWS4-HMAC-SHA256 Credential={credentials.access_key}/{scope}, "
             f"SignedHeaders={signed}, Signature={signature}"
@@ -200,6 +199,35 @@ class RequestSigner:
             f"X-Amz-Date: {timestamp}\r\n{token_line}Authorization: {authorization}\r\n"
             f"{extra}Content-Length: {len(body)}\r\n\r\n"
         ).encode("latin-1")
+
+
+class _HmacPads:
+    """HMAC-SHA256 under one key with the padded key's two hash states computed once.
+
+    ``hmac.digest`` looks the digest up by name on every call (slow with OpenSSL 3) and hashes
+    both padded keys again; copying two ready states costs less than half of that, and the
+    derived key is fixed for a day. The result is RFC 2104's, byte for byte (tested).
+    """
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) > 64:  # the SHA-256 block size (a derived SigV4 key is 32 bytes)
+            key = hashlib.sha256(key).digest()
+        block = key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
+
+
+_IPAD = bytes(b ^ 0x36 for b in range(256))
+_OPAD = bytes(b ^ 0x5C for b in range(256))
 
 
 def _hmac(key: bytes, text: str) -> bytes:

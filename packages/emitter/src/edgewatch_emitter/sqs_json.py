@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -50,6 +51,7 @@ _STRING = json.encoder.encode_basestring  # a JSON string literal
 _ENTRY_SEPARATORS = ('{"Id":"0",', *(f',{{"Id":"{i}",' for i in range(1, 10)))
 _IDS = tuple(str(i) for i in range(10))
 _ID_LISTS = tuple(list(_IDS[:n]) for n in range(11))
+_ID_OF = itemgetter("Id")
 # The decoder's scanner (the C one when available); typeshed does not declare the attribute.
 _SCAN: Callable[[str, int], tuple[Any, int]] = json.decoder.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
@@ -117,8 +119,12 @@ class SqsJsonClient:
         self._credentials = credentials
         self._http = http
         self._timeout_s = timeout_s
-        self._timeouts = {"connect": timeout_s, "read": timeout_s, "write": timeout_s,
-                          "pool": timeout_s}
+        self._timeouts = {
+            "connect": timeout_s,
+            "read": timeout_s,
+            "write": timeout_s,
+            "pool": timeout_s,
+        }
         self.clock_offset_s = 0.0  # server time minus ours, learnt from a skew error
         self.skew_corrections = 0
         self._scheme = parts.scheme
@@ -369,9 +375,9 @@ def _all_sent(payload: dict[str, Any], count: int) -> bool:
     successful = payload.get("Successful")
     if type(successful) is not list or len(successful) != count:
         return False
-    try:  # of the JSON types only an object has .get
-        return [item.get("Id") for item in successful] == _ID_LISTS[count]
-    except AttributeError:
+    try:  # an item that is not an object, or has no "Id", raises
+        return list(map(_ID_OF, successful)) == _ID_LISTS[count]
+    except (KeyError, TypeError):
         return False
 
 
