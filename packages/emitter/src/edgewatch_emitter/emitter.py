@@ -91,29 +91,34 @@ class _Envelope:
 
 
 class _Prepared:
-    """A serialised entry, ready for a batch (and for its retries).
+    """A serialised entry put back at the head of the buffer (it did not fit in a batch's
+    bytes): the next batch takes it without serialising the event again."""
 
-    ``fragment`` is the entry as JSON without its ``Id`` (``SqsJsonClient.send_entries``): the
-    body is escaped once, however often the entry is retried.
-    """
-
-    __slots__ = ("attempts", "event", "fragment", "size")
+    __slots__ = ("event", "fragment", "size")
 
     def __init__(self, event: Any, fragment: str, size: int) -> None:
         self.event = event
         self.fragment = fragment
         self.size = size
-        self.attempts = 0
 
 
 class _Flight:
-    """One batch in flight; ``start`` is its position in the buffer's history (for flush)."""
+    """One batch in flight; ``start`` is its position in the buffer's history (for flush).
 
-    __slots__ = ("pending", "start", "task")
+    ``events`` and ``fragments`` are parallel: an entry is its event (for reports and
+    receipts) and its JSON without the ``Id`` (``SqsJsonClient.send_entries``), escaped once
+    however often it is retried. Entries leave both together as they are settled. Every entry
+    of a flight has been tried as often as the others (retries stay in the flight), so one
+    count serves them all; there is no object per entry on the common path.
+    """
 
-    def __init__(self, start: int, pending: list[_Prepared]) -> None:
+    __slots__ = ("attempts", "events", "fragments", "start", "task")
+
+    def __init__(self, start: int, events: list[Any], fragments: list[str]) -> None:
         self.start = start
-        self.pending = pending
+        self.events = events
+        self.fragments = fragments
+        self.attempts = 0
         self.task: asyncio.Task[None] | None = None
 
 
@@ -500,7 +505,7 @@ class Emitter:
             abandoned = [_original(item) for item in self._buffer]
             self._buffer.clear()
         for flight in list(self._flights):
-            abandoned += [p.event for p in flight.pending]
+            abandoned += flight.events
         self._flights.clear()
         self._log_drops(force=True)
         if abandoned:
@@ -567,7 +572,7 @@ class Emitter:
         """A snapshot; safe to call from any thread (e.g. a metrics exporter)."""
         return EmitterStats(
             buffered=len(self._buffer),
-            in_flight=sum(len(f.pending) for f in list(self._flights)),
+            in_flight=sum(len(f.events) for f in list(self._flights)),
             sent=self._sent,
             retried=self._retried,
             failed=self._failed,
@@ -585,7 +590,7 @@ class Emitter:
     def _flush_result(self, target: int) -> FlushResult:
         self._fold_drops()
         unsent = max(0, target - self._taken) + sum(
-            len(f.pending) for f in self._flights if f.start < target
+            len(f.events) for f in self._flights if f.start < target
         )
         return FlushResult(complete=unsent == 0, unsent=unsent, stats=self.stats())
 
@@ -617,16 +622,16 @@ class Emitter:
     @staticmethod
     def _acknowledge(
         on_sent: Callable[[DeliveryReceipt], None],
-        prepared: _Prepared,
-        key: str,
+        event: Any,
+        attempts: int,
         item: Mapping[str, Any],
     ) -> None:
         sequence = item.get("SequenceNumber")
         receipt = DeliveryReceipt(
-            prepared.event,
+            event,
             str(item.get("MessageId") or ""),
             str(sequence) if sequence is not None else None,
-            prepared.attempts + 1,
+            attempts,
         )
         try:
             on_sent(receipt)
@@ -704,13 +709,12 @@ class Emitter:
             if self._breaker.is_open:  # (a closed breaker needs no await: the common case)
                 await self._breaker.wait_ready()
             await slots.acquire()
-            start, batch = self._take_batch()
+            flight = self._take_batch()
             if self._flush_waiters:
                 self._signal_progress()
-            if not batch:
+            if flight is None:
                 slots.release()
                 continue
-            flight = _Flight(start, batch)
             self._flights.add(flight)
             flight.task = asyncio.create_task(self._fly(flight))
 
@@ -729,24 +733,27 @@ class Emitter:
         finally:
             self._wake_at = _NEVER
 
-    def _take_batch(self) -> tuple[int, list[_Prepared]]:
+    def _take_batch(self) -> _Flight | None:
+        """The next batch off the buffer, serialised (None if nothing in it could be sent)."""
         buffer = self._buffer
         with self._mutex:  # the pops and the count move together (emit() may drop meanwhile)
             self._fold_drops()
             start = self._taken
             items = [buffer.popleft() for _ in range(min(len(buffer), MAX_BATCH_ENTRIES))]
             self._taken += len(items)
-        batch: list[_Prepared] = []
+        events: list[Any] = []
+        fragments: list[str] = []
         total = 0
         encode = DICT_CHUNKS
         fast = self._serializer is default_serializer and encode is not None
         limit = self._max_message_bytes
         join = "".join
         for position, item in enumerate(items):
+            event = item
             if fast and type(item) is dict:
                 # The common event: our serialiser's ASCII JSON (its size is its length).
                 try:
-                    body = join(encode(item, 0))  # serialize_dict, inline
+                    body = join(encode(item, 0))  # default_serializer, inline
                 except Exception:
                     body = ""  # the full path below reports it
                 size = len(body)
@@ -755,26 +762,28 @@ class Emitter:
                     if "\\" in body:
                         body = body.replace("\\", "\\\\")
                     escaped = body.replace('"', '\\"')
-                    prepared: _Prepared | None = _Prepared(
-                        item, f'"MessageBody":"{escaped}"}}', size
-                    )
+                    fragment = f'"MessageBody":"{escaped}"}}'
                 else:
                     prepared = self._prepare(item)
-            elif type(item) is _Prepared:
-                prepared = item
+                    if prepared is None:
+                        continue
+                    fragment, size = prepared.fragment, prepared.size
             else:
-                prepared = self._prepare(item)
-            if prepared is None:
-                continue
-            if batch and total + prepared.size > SQS_MAX_BYTES:
-                rest = [prepared, *items[position + 1 :]]  # they open the next batch
+                prepared = item if type(item) is _Prepared else self._prepare(item)
+                if prepared is None:
+                    continue
+                event, fragment, size = prepared.event, prepared.fragment, prepared.size
+            if events and total + size > SQS_MAX_BYTES:
+                # This one and the rest open the next batch (this one already serialised).
+                rest = [_Prepared(event, fragment, size), *items[position + 1 :]]
                 with self._mutex:
                     buffer.extendleft(reversed(rest))
                     self._taken -= len(rest)
                 break
-            batch.append(prepared)
-            total += prepared.size
-        return start, batch
+            events.append(event)
+            fragments.append(fragment)
+            total += size
+        return _Flight(start, events, fragments) if events else None
 
     def _prepare(self, item: Any) -> _Prepared | None:
         if type(item) is _Envelope:
@@ -845,40 +854,33 @@ class Emitter:
         try:
             while True:
                 try:
-                    while flight.pending:
+                    while flight.fragments:
                         breaker = self._breaker
                         probe = await breaker.acquire() if breaker.is_open else False
-                        fragments = [p.fragment for p in flight.pending]
                         try:
-                            answer = await client.send_entries(fragments)
+                            answer = await client.send_entries(flight.fragments)
                         except BaseException:
                             self._breaker.release(probe)
                             raise
                         self._requests += 1
                         if answer.elapsed_s is not None:
                             self._latency.add(answer.elapsed_s)
-                        retry = self._settle(flight.pending, answer, probe)
-                        if not retry:
-                            flight.pending = []
+                        retry = self._settle(flight, answer, probe)
+                        if retry is None:
                             break
-                        flight.pending = self._count_attempt(retry, answer)
-                        if flight.pending:
-                            attempt = max(p.attempts for p in flight.pending)
-                            self._retried += len(flight.pending)
-                            await asyncio.sleep(self._backoff.delay(attempt, self._rng.random))
+                        flight.events = [flight.events[i] for i in retry]
+                        flight.fragments = [flight.fragments[i] for i in retry]
+                        flight.attempts += 1
+                        if flight.attempts > self._max_retries:
+                            self._exhausted(flight, answer.code, answer.message)
+                            break
+                        self._retried += len(retry)
+                        await asyncio.sleep(self._backoff.delay(flight.attempts, self._rng.random))
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:  # a bug, not transport trouble: report, never lose
                     log.exception("emitter: batch sender failed")
-                    pending, flight.pending = flight.pending, []
-                    self._report(
-                        DeliveryFailure(
-                            "retries_exhausted",
-                            "InternalError",
-                            type(exc).__name__,
-                            tuple(p.event for p in pending),
-                        )
-                    )
+                    self._exhausted(flight, "InternalError", type(exc).__name__)
                 if (
                     len(self._buffer) < MAX_BATCH_ENTRIES
                     or self._breaker.is_open
@@ -887,13 +889,13 @@ class Emitter:
                     return
                 self._log_drops()
                 self._flights.discard(flight)
-                start, batch = self._take_batch()
+                task = flight.task
+                taken = self._take_batch()
                 if self._flush_waiters:
                     self._signal_progress()
-                if not batch:
+                if taken is None:
                     return
-                task = flight.task
-                flight = _Flight(start, batch)
+                flight = taken
                 flight.task = task
                 self._flights.add(flight)
         finally:
@@ -903,76 +905,57 @@ class Emitter:
                 if self._flush_waiters:  # (a new Event per batch otherwise, for nobody)
                     self._signal_progress()
 
-    def _settle(self, pending: list[_Prepared], answer: Answer, probe: bool) -> list[_Prepared]:
-        """Count what the answer settled; returns the entries to retry."""
+    def _exhausted(self, flight: _Flight, code: str | None, message: str) -> None:
+        """Report the flight's remaining entries as failed for good and settle the flight."""
+        events, flight.events, flight.fragments = flight.events, [], []
+        if events:
+            self._report(
+                DeliveryFailure("retries_exhausted", code, message, tuple(events), flight.attempts)
+            )
+
+    def _settle(self, flight: _Flight, answer: Answer, probe: bool) -> list[int] | None:
+        """Count what the answer settled; returns the positions (in the flight) to retry, or
+        None when nothing is left to send. A rejected entry is reported here."""
+        events = flight.events
         if answer.verdict == "retry":
             self._breaker.record_failure(probe)
-            return pending
+            return list(range(len(events)))
         self._breaker.record_success(probe)  # the endpoint answered: it is not down
+        attempts = flight.attempts + 1  # including the one just answered
         if answer.all_sent and self._on_sent is None:  # the common answer: nothing to walk
-            self._sent += len(pending)
-            return []
+            self._sent += len(events)
+            flight.events, flight.fragments = [], []
+            return None
         if answer.verdict == "reject":
+            flight.events, flight.fragments = [], []
             self._report(
-                DeliveryFailure(
-                    "rejected",
-                    answer.code,
-                    answer.message,
-                    tuple(p.event for p in pending),
-                    max(p.attempts for p in pending) + 1,
-                )
+                DeliveryFailure("rejected", answer.code, answer.message, tuple(events), attempts)
             )
-            return []
+            return None
         entries = answer.entries
         if entries is None:  # an "ok" answer to a batch call always carries its entries
-            entries = classify_batch(map(str, range(len(pending))), answer.payload)
+            entries = classify_batch(map(str, range(len(events))), answer.payload)
         on_sent = self._on_sent
         for key in entries.succeeded:
             self._sent += 1
             if on_sent is not None:
-                self._acknowledge(on_sent, pending[int(key)], key, entries.succeeded[key])
-        rejected: dict[tuple[str | None, str], list[_Prepared]] = {}
+                self._acknowledge(on_sent, events[int(key)], attempts, entries.succeeded[key])
+        rejected: dict[tuple[str | None, str], list[Any]] = {}
         for failure in entries.rejected:
             rejected.setdefault((failure.code, failure.message), []).append(
-                pending[int(failure.id)]
+                events[int(failure.id)]
             )
         for (code, message), group in rejected.items():
-            self._report(
-                DeliveryFailure(
-                    "rejected",
-                    code,
-                    message,
-                    tuple(p.event for p in group),
-                    max(p.attempts for p in group) + 1,
-                )
-            )
+            self._report(DeliveryFailure("rejected", code, message, tuple(group), attempts))
         # SenderFault false, or not acknowledged at all: both are retried.
         retry_ids = [f.id for f in entries.retryable] + entries.unanswered
-        retry = [pending[int(key)] for key in sorted(retry_ids, key=int)]
-        if retry:
-            first = entries.retryable[0] if entries.retryable else None
-            answer.code = first.code if first else "Unacknowledged"
-            answer.message = first.message if first else "entry missing from the answer"
-        return retry
-
-    def _count_attempt(self, retry: list[_Prepared], answer: Answer) -> list[_Prepared]:
-        """Charge one attempt to each entry; those past max_retries fail."""
-        again: list[_Prepared] = []
-        exhausted: list[_Prepared] = []
-        for prepared in retry:
-            prepared.attempts += 1
-            (again if prepared.attempts <= self._max_retries else exhausted).append(prepared)
-        if exhausted:
-            self._report(
-                DeliveryFailure(
-                    "retries_exhausted",
-                    answer.code,
-                    answer.message,
-                    tuple(p.event for p in exhausted),
-                    exhausted[0].attempts,
-                )
-            )
-        return again
+        if not retry_ids:
+            flight.events, flight.fragments = [], []
+            return None
+        first = entries.retryable[0] if entries.retryable else None
+        answer.code = first.code if first else "Unacknowledged"
+        answer.message = first.message if first else "entry missing from the answer"
+        return sorted(map(int, retry_ids))
 
     async def _discover_limits(self) -> None:
         """Learn the queue's MaximumMessageSize; give up quietly if not allowed to ask."""
