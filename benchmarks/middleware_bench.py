@@ -12,10 +12,11 @@ Sections (``--only``, comma-separated; all by default):
 - ``latency``: request latency (p50/p99) of a uvicorn app whose handler takes 10 ms, against a
   sink that answers after 100 ms: a handler that awaits one signed ``SendMessage`` per request
   (``await send(event)``) versus the ASGI middleware's fire-and-forget emitter.
-- ``asgi``, ``fastapi``, ``wsgi``, ``flask``: overhead on a saturated server (uvicorn, one
-  process; gunicorn, one sync worker), a bare app and a framework app: requests/s and server
-  CPU per request with no middleware, the middleware with a discarding emitter, and the
-  middleware with the real emitter, in alternating rounds (a fresh server each time), medians.
+- ``asgi``, ``fastapi``, ``fastapi-cpu``, ``wsgi``, ``flask``: overhead on a saturated server
+  (uvicorn, one process; gunicorn, one sync worker), a bare app, a framework app and (``-cpu``)
+  the framework app with 1 ms of CPU work per request: requests/s and server CPU per request
+  with no middleware, the middleware with a discarding emitter, and the middleware with the
+  real emitter, in alternating rounds (a fresh server each time), medians.
   The sink answers at once and counts every message: in the "with" rounds every request the
   server answered (warm-up included) must be an event at the sink, or the table says so.
   ``--baseline-python`` adds the middleware rows of another install (old versus new in the
@@ -195,6 +196,7 @@ MODE_LABELS = {
 APPS = {  # section: (server kind, EDGEWATCH_BENCH_APP, label, connections)
     "asgi": ("asgi", "bare", "raw ASGI callable, uvicorn", 32),
     "fastapi": ("asgi", "fastapi", "FastAPI app, uvicorn", 32),
+    "fastapi-cpu": ("asgi", "fastapi-cpu", "FastAPI app, 1 ms of CPU per request, uvicorn", 32),
     "wsgi": ("wsgi", "bare", "plain WSGI callable, gunicorn 1 sync worker", 8),
     "flask": ("wsgi", "flask", "Flask app, gunicorn 1 sync worker", 8),
 }
@@ -309,7 +311,7 @@ def inprocess_table(rounds: int, calls: int) -> list[str]:
     ]
 
 
-SECTIONS = ("inprocess", "latency", "asgi", "fastapi", "wsgi", "flask")
+SECTIONS = ("inprocess", "latency", "asgi", "fastapi", "fastapi-cpu", "wsgi", "flask")
 
 
 def main() -> None:

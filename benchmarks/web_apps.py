@@ -14,6 +14,10 @@ a Flask app with one route returning a dict. Modes ``plain``, ``middleware-null`
 loads the app in the worker). For both, ``middleware-linger`` is ``middleware`` with the
 emitter's ``linger_ms`` set to ``EDGEWATCH_BENCH_LINGER_MS`` (25 by default) instead of 5.
 
+``fastapi-cpu`` is the FastAPI app with a handler that first does ``EDGEWATCH_BENCH_CPU_MS`` (1 by
+default) of CPU work, as a service's handler does (rendering, a database driver): what the
+instrumentation costs an app whose requests are not empty.
+
 ``EDGEWATCH_BENCH_WORK_MS``: the handler's own time (``asyncio.sleep`` for ASGI, bare only).
 The queue is ``EDGEWATCH_BENCH_SINK`` (``benchmarks/sqs_sink.py``).
 """
@@ -66,7 +70,7 @@ def _app_kind() -> str:
 def asgi_app() -> Any:
     mode, sink, work_s = _settings()
     queue_url = f"{sink}{QUEUE_PATH}"
-    if _app_kind() == "fastapi":
+    if _app_kind() in ("fastapi", "fastapi-cpu"):
         return _fastapi_app(mode, queue_url, sink)
     client: SqsJsonClient | None = None
 
@@ -109,9 +113,16 @@ def _fastapi_app(mode: str, queue_url: str, sink: str) -> Any:
     from fastapi import FastAPI
 
     app = FastAPI()
+    cpu_s = (
+        float(os.environ.get("EDGEWATCH_BENCH_CPU_MS", "1")) / 1000.0
+        if _app_kind() == "fastapi-cpu"
+        else 0.0
+    )
 
     @app.get("/items/{item_id}")
     async def item(item_id: str) -> dict[str, str]:
+        if cpu_s:
+            _burn(cpu_s)
         return {"item": item_id}
 
     if mode == "middleware":
@@ -121,6 +132,14 @@ def _fastapi_app(mode: str, queue_url: str, sink: str) -> Any:
     elif mode == "middleware-null":
         app.add_middleware(AsgiMiddleware, emitter=_NullSink(), service="bench")
     return app
+
+
+def _burn(seconds: float) -> None:
+    """Spend ``seconds`` of this thread's CPU (not wall-clock: a busy machine stretches it)."""
+    clock = time.thread_time
+    until = clock() + seconds
+    while clock() < until:
+        pass
 
 
 class _NullSink:
