@@ -872,7 +872,7 @@ class Emitter:
                         flight.fragments = [flight.fragments[i] for i in retry]
                         flight.attempts += 1
                         if flight.attempts > self._max_retries:
-                            self._exhausted(flight, answer.code, answer.message)
+                            self._exhausted(flight, answer.code, answer.message, flight.attempts)
                             break
                         self._retried += len(retry)
                         await asyncio.sleep(self._backoff.delay(flight.attempts, self._rng.random))
@@ -880,7 +880,7 @@ class Emitter:
                     raise
                 except Exception as exc:  # a bug, not transport trouble: report, never lose
                     log.exception("emitter: batch sender failed")
-                    self._exhausted(flight, "InternalError", type(exc).__name__)
+                    self._exhausted(flight, "InternalError", type(exc).__name__, 0)
                 if (
                     len(self._buffer) < MAX_BATCH_ENTRIES
                     or self._breaker.is_open
@@ -905,12 +905,13 @@ class Emitter:
                 if self._flush_waiters:  # (a new Event per batch otherwise, for nobody)
                     self._signal_progress()
 
-    def _exhausted(self, flight: _Flight, code: str | None, message: str) -> None:
-        """Report the flight's remaining entries as failed for good and settle the flight."""
+    def _exhausted(self, flight: _Flight, code: str | None, message: str, attempts: int) -> None:
+        """Report the flight's remaining entries as failed for good and settle the flight
+        (``attempts`` 0 when a bug, not the endpoint, ended it: no count is vouched for)."""
         events, flight.events, flight.fragments = flight.events, [], []
         if events:
             self._report(
-                DeliveryFailure("retries_exhausted", code, message, tuple(events), flight.attempts)
+                DeliveryFailure("retries_exhausted", code, message, tuple(events), attempts)
             )
 
     def _settle(self, flight: _Flight, answer: Answer, probe: bool) -> list[int] | None:
@@ -942,9 +943,7 @@ class Emitter:
                 self._acknowledge(on_sent, events[int(key)], attempts, entries.succeeded[key])
         rejected: dict[tuple[str | None, str], list[Any]] = {}
         for failure in entries.rejected:
-            rejected.setdefault((failure.code, failure.message), []).append(
-                events[int(failure.id)]
-            )
+            rejected.setdefault((failure.code, failure.message), []).append(events[int(failure.id)])
         for (code, message), group in rejected.items():
             self._report(DeliveryFailure("rejected", code, message, tuple(group), attempts))
         # SenderFault false, or not acknowledged at all: both are retried.
