@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from edgewatch.config import Thresholds
 from edgewatch.display import formatting as fmt
@@ -21,6 +21,7 @@ from edgewatch.display.escape import escape, safe
 from edgewatch.fleet.view import SORT_KEYS, SortKey, arrange
 from edgewatch.forecast.model import Forecast
 from edgewatch.metrics.models import History, MetricsSnapshot, QueueStatus
+from edgewatch.tui.common.footer import AppFooter
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.status_bar import StatusBar, StatusView
 from edgewatch.tui.common.text_static import TextStatic
@@ -124,7 +125,7 @@ class DashboardScreen(Screen[None]):
         yield TextStatic(id="empty")
         yield LatencyChart(id="latency")
         yield QueueDetail(id="detail")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#embedded-banner").display = self.embedded

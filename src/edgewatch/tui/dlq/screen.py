@@ -29,7 +29,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 from textual.worker import Worker
 
 from edgewatch.aws import AwsClients, describe_error
@@ -53,6 +53,7 @@ from edgewatch.dlq.session import DlqSession, PreparedReplay
 from edgewatch.identifiers import queue_name_from_url
 from edgewatch.logs.messages import LastError, MessageLogs, ids_of, search_messages
 from edgewatch.metrics.models import QueueStatus
+from edgewatch.tui.common.footer import AppFooter
 from edgewatch.tui.common.messages import ShowMessage
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -210,7 +211,7 @@ class DlqScreen(Screen[None]):
         with VerticalScroll(id="dlq-detail-box"):
             yield TextStatic(id="dlq-detail")
         yield ReplayPanel(id="dlq-replay")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#dlq-filter-input").display = False

@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from edgewatch.logs.messages import expand
 from edgewatch.logs.models import LogBatch, LogLine
 from edgewatch.logs.search import LogQuery
+from edgewatch.tui.common.footer import AppFooter
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
 from edgewatch.tui.logs import text as log_text
@@ -73,7 +74,7 @@ class LogsScreen(Screen[None]):
                 yield LogView(maxlen=self.service.feed.buffer.maxlen, id="log-view")
                 yield NewLinesBar(id="logs-new")
             yield LogDetail(id="log-detail")
-        yield Footer()
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one("#logs-filter-input").display = False

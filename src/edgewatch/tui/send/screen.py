@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static, Switch, TextArea
+from textual.widgets import Button, DataTable, Input, Select, Static, Switch, TextArea
 from textual.worker import Worker
 
 from edgewatch.display.escape import escape, safe
@@ -35,6 +35,7 @@ from edgewatch.send import (
     resolve_queue,
     send_events,
 )
+from edgewatch.tui.common.footer import AppFooter
 from edgewatch.tui.common.messages import ShowMessage, ShowRequest
 from edgewatch.tui.common.palette import Palette
 from edgewatch.tui.common.text_static import TextStatic
@@ -119,7 +120,7 @@ class SendScreen(Screen[None]):
             with Vertical(id="send-refusal") as box:
                 box.border_title = "Sending is refused: read-only mode"
                 yield Static(Text(READ_ONLY_TEXT), id="send-refusal-text")
-            yield Footer()
+            yield AppFooter()
             return
         yield SendForm(clock=self._clock, seed=self._seed, id="send-form")
         yield TextStatic(id="send-status")
@@ -127,7 +128,7 @@ class SendScreen(Screen[None]):
         yield SendProgressRow(id="send-progress-row")
         yield ResultsTable(id="send-results")
         yield TextStatic(id="send-detail")
-        yield Footer()
+        yield AppFooter()
 
     @property
     def form(self) -> SendForm:
