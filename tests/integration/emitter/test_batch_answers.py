@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from edgewatch_emitter import DeliveryFailure
+from edgewatch_emitter import DeliveryFailure, FlushResult
 
 from tests.support.fault_server import FaultServer, Raw, make_emitter
 
@@ -18,6 +18,20 @@ MD5 = "0" * 32
 
 def ok(i: int) -> str:
     return f'{{"Id":"{i}","MessageId":"m-{i}","MD5OfMessageBody":"{MD5}"}}'
+
+
+async def emit_three_after(
+    fault_server: FaultServer, answer: str
+) -> tuple[FlushResult, list[DeliveryFailure]]:
+    """Emit three events in one batch that ``answer`` answers first; flush, and return the
+    result and what ``on_error`` was given."""
+    fault_server.script.append(Raw(answer.encode()))
+    failures: list[DeliveryFailure] = []
+    async with make_emitter(fault_server, failures, linger_ms=50) as emitter:
+        for i in range(3):
+            emitter.emit({"n": i})
+        result = await emitter.flush(10)
+    return result, failures
 
 
 ANSWERS = {
@@ -43,12 +57,7 @@ async def test_only_plainly_acknowledged_events_count_as_sent(
     fault_server: FaultServer, name: str
 ) -> None:
     text, resent = ANSWERS[name]
-    fault_server.script.append(Raw(text.encode()))
-    failures: list[DeliveryFailure] = []
-    async with make_emitter(fault_server, failures, linger_ms=50) as emitter:
-        for i in range(3):
-            emitter.emit({"n": i})
-        result = await emitter.flush(10)
+    result, failures = await emit_three_after(fault_server, text)
     assert result.complete and failures == []
     assert (result.stats.sent, result.stats.failed, result.stats.dropped) == (3, 0, 0)
     batches = fault_server.batches
@@ -61,12 +70,7 @@ async def test_only_plainly_acknowledged_events_count_as_sent(
 async def test_a_final_failure_is_reported_not_counted_sent(fault_server: FaultServer) -> None:
     failed = '{"Id":"1","SenderFault":true,"Code":"InvalidParameterValue","Message":"bad"}'
     answer = f'{{"Successful":[{ok(0)},{ok(2)}],"Failed":[{failed}]}}'
-    fault_server.script.append(Raw(answer.encode()))
-    failures: list[DeliveryFailure] = []
-    async with make_emitter(fault_server, failures, linger_ms=50) as emitter:
-        for i in range(3):
-            emitter.emit({"n": i})
-        result = await emitter.flush(10)
+    result, failures = await emit_three_after(fault_server, answer)
     assert (result.stats.sent, result.stats.failed) == (2, 1)
     assert [f.events for f in failures] == [({"n": 1},)]
     assert failures[0].code == "InvalidParameterValue"

@@ -25,15 +25,13 @@ except ImportError:  # pragma: no cover - an interpreter without the C accelerat
 DICT_CHUNKS: Any = None
 
 if _c_make_encoder is not None:
-    _iterencode = DICT_CHUNKS = _c_make_encoder(
-        None, str, _ascii, None, ":", ",", False, False, True
-    )
+    DICT_CHUNKS = _c_make_encoder(None, str, _ascii, None, ":", ",", False, False, True)
 
     def default_serializer(event: Any) -> str:
         """Compact ASCII JSON; values JSON cannot hold (datetimes, UUIDs, Decimals) are strings."""
         if type(event) is str:
             return _ascii(event)
-        return "".join(_iterencode(event, 0))
+        return "".join(DICT_CHUNKS(event, 0))
 
 else:  # pragma: no cover
     _JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
